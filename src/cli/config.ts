@@ -1,0 +1,147 @@
+/**
+ * SPEC §8 settings from the environment. A bad value stops start-up with a message naming the variable,
+ * so a typo in an AI client's config shows up at once instead of as odd behaviour later.
+ */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  }
+  return value;
+}
+
+function number(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min) {
+    throw new ConfigError(`${name} must be a number ≥ ${min}, got "${raw}".`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}".`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}".`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}.`);
+  }
+  return raw;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  workspace?: string | undefined;
+  databaseUrl?: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  token?: string | undefined;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  injectionPolicy: 'flag' | 'strip' | 'reject';
+}
+
+export interface ServerFlags {
+  host?: string | undefined;
+  port?: string | undefined;
+  workspace?: string | undefined;
+}
+
+export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
+  const merged: Env = {
+    ...env,
+    ...(flags.host ? { BINDERY_HOST: flags.host } : {}),
+    ...(flags.port ? { BINDERY_PORT: flags.port } : {}),
+  };
+  const host = merged.BINDERY_HOST || '127.0.0.1';
+  const token = env.BINDERY_TOKEN || undefined;
+  if (!isLoopback(host) && !token) {
+    throw new ConfigError(`BINDERY_TOKEN must be set to bind BINDERY_HOST=${host}, a non-loopback address.`);
+  }
+  return {
+    host,
+    port: integer(merged, 'BINDERY_PORT', 3000, 0, 65535),
+    workspace: flags.workspace ?? (env.BINDERY_WORKSPACE || undefined),
+    databaseUrl: url(env, 'BINDERY_DATABASE_URL', ['postgres:', 'postgresql:']),
+    logLevel: oneOf(env, 'BINDERY_LOG_LEVEL', LOG_LEVELS, 'info'),
+    token,
+    allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
+    allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
+    injectionPolicy: oneOf(env, 'BINDERY_INJECTION_POLICY', ['flag', 'strip', 'reject'] as const, 'flag'),
+  };
+}
+
+export interface ClientSettings {
+  url?: string | undefined;
+  timeoutS: number;
+  cacheTtlS: number;
+  breakerResetS: number;
+}
+
+export function clientSettings(env: Env): ClientSettings {
+  return {
+    url: url(env, 'BINDERY_URL', ['http:', 'https:']),
+    timeoutS: number(env, 'BINDERY_TIMEOUT', 30, 0.001),
+    cacheTtlS: number(env, 'BINDERY_CACHE_TTL', 300, 0),
+    breakerResetS: number(env, 'BINDERY_BREAKER_RESET_S', 60, 0.001),
+  };
+}
+
+export interface McpSettings {
+  production: boolean;
+  includeMetrics: boolean;
+  autoLaunch: boolean;
+}
+
+export function mcpSettings(env: Env): McpSettings {
+  return {
+    production: bool(env, 'MCP_PRODUCTION', false),
+    includeMetrics: bool(env, 'MCP_INCLUDE_METRICS', false),
+    autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
+  };
+}
+

@@ -1,0 +1,139 @@
+/**
+ * The operation table: every operation of Bindery once, with its input and output schema and its HTTP
+ * route. The service implements it, the server derives its REST routes and JSON-RPC methods from it, and
+ * the client derives its requests from it, so an operation cannot exist in one layer and not another.
+ */
+import type { z } from 'zod';
+import { DeleteResult } from './common.js';
+import { Dashboard } from './dashboard.js';
+import {
+  Document,
+  DocumentIdParams,
+  DocumentPage,
+  IndexDocumentInput,
+  IndexDocumentResult,
+  ListDocumentsInput,
+  MAX_DOCUMENT_BYTES,
+} from './document.js';
+import { CreateNoteInput, ListNotesInput, Note, NoteIdParams, NotePage, UpdateNoteInput } from './note.js';
+import {
+  CreateProjectInput,
+  DeleteProjectResult,
+  ListProjectsInput,
+  Project,
+  ProjectIdParams,
+  ProjectPage,
+  UpdateProjectInput,
+} from './project.js';
+import { ExecuteTaskInput, ExecuteTaskResult, RoleList } from './role.js';
+import { SearchInput, SearchResults } from './search.js';
+import { Empty, VersionInfo } from './system.js';
+import {
+  AssignRoleInput,
+  CompleteTaskInput,
+  CreateTaskInput,
+  DeleteTaskResult,
+  ListChildrenInput,
+  ListTasksInput,
+  Task,
+  TaskIdParams,
+  TaskPage,
+  TaskSummaryPage,
+  UpdateTaskInput,
+} from './task.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * read: safe and cacheable; create: makes a new entity (the client sends an Idempotency-Key);
+ * write: changes or removes existing state.
+ */
+export type OperationKind = 'read' | 'create' | 'write';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** Fastify-style path; `:name` segments fill the input field of that name. */
+  path: string;
+  /** Further methods served by the same route (PUT beside PATCH). */
+  alsoMethods?: HttpMethod[];
+  /** Status of a success answer; 200 unless given. */
+  status?: number;
+  /** Request body limit in bytes when a route allows more than the 2 MB default. */
+  bodyLimit?: number;
+}
+
+export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  kind: OperationKind;
+  input: I;
+  output: O;
+  http: HttpRoute;
+}
+
+const op = <I extends z.ZodType, O extends z.ZodType>(
+  kind: OperationKind,
+  input: I,
+  output: O,
+  http: HttpRoute,
+): Operation<I, O> => ({ kind, input, output, http });
+
+/** JSON text of a 5 MB document can grow with escapes; leave room for the envelope. */
+const DOCUMENT_BODY_LIMIT = MAX_DOCUMENT_BYTES * 2 + 64 * 1024;
+
+export const operations = {
+  create_task: op('create', CreateTaskInput, Task, { method: 'POST', path: '/api/tasks', status: 201 }),
+  get_task: op('read', TaskIdParams, Task, { method: 'GET', path: '/api/tasks/:task_id' }),
+  list_tasks: op('read', ListTasksInput, TaskPage, { method: 'GET', path: '/api/tasks' }),
+  list_children: op('read', ListChildrenInput, TaskSummaryPage, { method: 'GET', path: '/api/tasks/:task_id/children' }),
+  update_task: op('write', UpdateTaskInput, Task, { method: 'PATCH', path: '/api/tasks/:task_id', alsoMethods: ['PUT'] }),
+  delete_task: op('write', TaskIdParams, DeleteTaskResult, { method: 'DELETE', path: '/api/tasks/:task_id' }),
+  complete_task: op('write', CompleteTaskInput, Task, { method: 'POST', path: '/api/tasks/:task_id/complete' }),
+  execute_task: op('write', ExecuteTaskInput, ExecuteTaskResult, { method: 'POST', path: '/api/tasks/:task_id/execute' }),
+  assign_role_to_task: op('write', AssignRoleInput, Task, { method: 'POST', path: '/api/tasks/:task_id/assign-role' }),
+  list_roles: op('read', Empty, RoleList, { method: 'GET', path: '/api/roles' }),
+
+  create_project: op('create', CreateProjectInput, Project, { method: 'POST', path: '/api/projects', status: 201 }),
+  get_project: op('read', ProjectIdParams, Project, { method: 'GET', path: '/api/projects/:project_id' }),
+  list_projects: op('read', ListProjectsInput, ProjectPage, { method: 'GET', path: '/api/projects' }),
+  update_project: op('write', UpdateProjectInput, Project, {
+    method: 'PUT',
+    path: '/api/projects/:project_id',
+    alsoMethods: ['PATCH'],
+  }),
+  delete_project: op('write', ProjectIdParams, DeleteProjectResult, { method: 'DELETE', path: '/api/projects/:project_id' }),
+
+  create_note: op('create', CreateNoteInput, Note, { method: 'POST', path: '/api/notes', status: 201 }),
+  get_note: op('read', NoteIdParams, Note, { method: 'GET', path: '/api/notes/:note_id' }),
+  list_notes: op('read', ListNotesInput, NotePage, { method: 'GET', path: '/api/notes' }),
+  update_note: op('write', UpdateNoteInput, Note, { method: 'PUT', path: '/api/notes/:note_id', alsoMethods: ['PATCH'] }),
+  delete_note: op('write', NoteIdParams, DeleteResult, { method: 'DELETE', path: '/api/notes/:note_id' }),
+
+  index_document: op('create', IndexDocumentInput, IndexDocumentResult, {
+    method: 'POST',
+    path: '/api/rag/index',
+    bodyLimit: DOCUMENT_BODY_LIMIT,
+  }),
+  get_document: op('read', DocumentIdParams, Document, { method: 'GET', path: '/api/documents/:document_id' }),
+  list_documents: op('read', ListDocumentsInput, DocumentPage, { method: 'GET', path: '/api/documents' }),
+  delete_document: op('write', DocumentIdParams, DeleteResult, { method: 'DELETE', path: '/api/documents/:document_id' }),
+
+  search: op('read', SearchInput, SearchResults, { method: 'POST', path: '/api/search' }),
+  get_task_dashboard: op('read', Empty, Dashboard, { method: 'GET', path: '/api/dashboard/stats' }),
+  version_info: op('read', Empty, VersionInfo, { method: 'GET', path: '/api/version' }),
+} as const;
+
+export type Operations = typeof operations;
+export type OperationName = keyof Operations;
+export const OPERATION_NAMES = Object.keys(operations) as OperationName[];
+
+/** What a caller passes (before defaults and coercion). */
+export type OpInput<N extends OperationName> = z.input<Operations[N]['input']>;
+/** What an implementation receives (validated). */
+export type OpArgs<N extends OperationName> = z.output<Operations[N]['input']>;
+export type OpOutput<N extends OperationName> = z.output<Operations[N]['output']>;
+
+/** One method per operation; implemented in-process by src/service and over HTTP by src/client. */
+export type BinderyApi = { [N in OperationName]: (input: OpInput<N>) => Promise<OpOutput<N>> };
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.hasOwn(operations, name);
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './common.js';
+import { RoleName, Task, TaskSummary } from './task.js';
+
+export const Role = z.strictObject({
+  name: RoleName,
+  description: z.string().max(2000),
+  capabilities: z.array(z.string().min(1).max(200)).max(100),
+  file_patterns: z.array(z.string().min(1).max(500)).max(200).describe('Globs of files the role may touch.'),
+  restrictions: z.record(z.string(), z.json()),
+  model_context_limit: z.number().int().positive().nullable(),
+});
+export type Role = z.infer<typeof Role>;
+
+/** `<workspace>/.vespera/roles.json`: an array of roles, or `{ "roles": [...] }`. */
+export const RolesFile = z.union([z.array(Role), z.strictObject({ roles: z.array(Role) })]);
+
+export const RoleList = z.strictObject({ roles: z.array(Role), total_roles: z.number().int() });
+
+export const EXECUTION_STATUSES = ['running', 'completed', 'cancelled'] as const;
+
+export const Execution = z.strictObject({
+  id: z.string().regex(/^exec_[0-9a-f-]{36}$/),
+  task_id: Id,
+  role: z.string(),
+  status: z.enum(EXECUTION_STATUSES),
+  started_at: Timestamp,
+  finished_at: Timestamp.nullable(),
+  notes: z.string().nullable(),
+});
+export type Execution = z.infer<typeof Execution>;
+
+export const ExecuteTaskInput = z.strictObject({
+  task_id: Id,
+  role: RoleName,
+  force: z.boolean().optional().describe('Cancel a running execution of this task instead of refusing.'),
+});
+
+/** What an assistant needs to carry a task out: the task, its context and the role's rules. */
+export const ExecutionBrief = z.strictObject({
+  task: Task,
+  subtasks: z.array(TaskSummary),
+  dependencies: z.array(TaskSummary),
+  role: Role,
+  instructions: z.string(),
+});
+
+export const ExecuteTaskResult = z.strictObject({
+  execution_id: Execution.shape.id,
+  task: Task,
+  role: z.string(),
+  brief: ExecutionBrief,
+});

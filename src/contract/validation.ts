@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { BinderyError, type FieldIssue } from './errors.js';
+
+/** Zod issues → `{field, reason}` list: one entry per bad field, unknown keys named one by one. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) issues.push({ field: base ? `${base}.${key}` : key, reason: 'unknown field' });
+    } else {
+      issues.push({ field: base, reason: issue.message });
+    }
+  }
+  return issues;
+}
+
+/** Parse or throw a `validation_error` naming every bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw BinderyError.validation(fieldIssues(result.error));
+  return result.data;
+}

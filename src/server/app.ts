@@ -1,0 +1,84 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type BinderyApi, BinderyError } from '../contract/index.js';
+import type { Store } from '../store/types.js';
+import { errorBody, toBinderyError } from './errors.js';
+import { IdempotencyGate } from './idempotency.js';
+import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import type { Logger } from './logger.js';
+import { registerMonitoring } from './monitoring.js';
+import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
+import { registerOperationRoutes } from './routes.js';
+import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
+
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+
+export interface ServerOptions {
+  api: BinderyApi;
+  store: Store;
+  logger: Logger;
+  version: string;
+  workspace: string;
+  safety: HttpSafetyOptions;
+  /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
+  plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
+}
+
+/** The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi, plus monitoring. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { api, store, logger } = options;
+  let closing = false;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((thrown, request, reply) => {
+    if (request.url === '/rpc' && thrown instanceof JsonSyntaxError) {
+      return reply.code(200).send(rpcFailure(null, { code: RPC_PARSE_ERROR, message: thrown.message }));
+    }
+    const error = toBinderyError(thrown);
+    if (error.code === 'internal_error') request.log.error({ err: thrown, url: request.url }, 'request failed');
+    if (error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
+    return reply.code(error.httpStatus).send(errorBody(error));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new BinderyError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`);
+    return reply.code(404).send(errorBody(error));
+  });
+
+  registerHttpSafety(app, options.safety);
+  const idempotency = new IdempotencyGate(store);
+  await idempotency.purgeExpired();
+  registerMonitoring(app, {
+    store,
+    version: options.version,
+    workspace: options.workspace,
+    startedAt: new Date(),
+    isClosing: () => closing,
+  });
+  registerOperationRoutes(app, api, idempotency);
+  registerRpc(app, api, logger);
+  for (const plugin of options.plugins ?? []) await plugin(app);
+
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onClose', async () => {
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { type BinderyApi, type BinderyError, isOperationName } from '../contract/index.js';
+import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
+import type { Logger } from './logger.js';
+
+type RpcId = string | number | null;
+
+interface RpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+interface RpcResponse {
+  jsonrpc: '2.0';
+  id: RpcId;
+  result?: unknown;
+  error?: RpcError;
+}
+
+export const RPC_PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const METHOD_NOT_FOUND = -32601;
+const INTERNAL_ERROR = -32603;
+
+export function rpcFailure(id: RpcId, error: RpcError): RpcResponse {
+  return { jsonrpc: '2.0', id, error };
+}
+
+function fromBinderyError(error: BinderyError): RpcError {
+  const { code, details } = errorBody(error);
+  const rpcCode = rpcErrorCode(code);
+  const message = rpcCode === INTERNAL_ERROR ? 'Internal error' : error.message;
+  return { code: rpcCode, message, data: { code, ...(details === undefined ? {} : { details }), suggestions: error.suggestions } };
+}
+
+function isValidId(id: unknown): id is RpcId {
+  return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/** SPEC §2.1: JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes. */
+export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger): void {
+  async function handleOne(message: unknown): Promise<RpcResponse | null> {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: expected a request object' });
+    }
+    const request = message as Record<string, unknown>;
+    const hasId = 'id' in request;
+    const id = hasId && isValidId(request.id) ? request.id : null;
+    if (request.jsonrpc !== '2.0' || typeof request.method !== 'string' || (hasId && !isValidId(request.id))) {
+      return rpcFailure(id, { code: INVALID_REQUEST, message: 'Invalid Request: needs jsonrpc "2.0", a method and a valid id' });
+    }
+    const params = request.params;
+    let response: RpcResponse;
+    if (!isOperationName(request.method)) {
+      response = rpcFailure(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${request.method}` });
+    } else if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+      response = rpcFailure(id, {
+        code: -32602,
+        message: 'Invalid params: pass params by name, as an object',
+        data: { code: 'validation_error', details: [{ field: 'params', reason: 'must be an object' }] },
+      });
+    } else {
+      try {
+        const call = api[request.method] as (input: unknown) => Promise<unknown>;
+        response = { jsonrpc: '2.0', id, result: await call(params ?? {}) };
+      } catch (thrown) {
+        const error = toBinderyError(thrown);
+        if (error.code === 'internal_error') log.error({ err: thrown, method: request.method }, 'rpc call failed');
+        response = rpcFailure(id, fromBinderyError(error));
+      }
+    }
+    return hasId ? response : null;
+  }
+
+  app.post('/rpc', async (request, reply) => {
+    const body = request.body;
+    if (Array.isArray(body)) {
+      if (body.length === 0) return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
+      const answers = (await Promise.all(body.map(handleOne))).filter((a): a is RpcResponse => a !== null);
+      if (answers.length === 0) return reply.code(204).send();
+      return answers;
+    }
+    const answer = await handleOne(body);
+    if (answer === null) return reply.code(204).send();
+    return answer;
+  });
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { BinderyError } from '../contract/index.js';
+
+export interface HttpSafetyOptions {
+  /** The address the server is bound to. */
+  host: string;
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
+  /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/** Strip the port from a Host header value (`[::1]:3000` → `[::1]`). */
+function hostName(header: string): string {
+  const value = header.trim().toLowerCase();
+  if (value.startsWith('[')) return value.slice(0, value.indexOf(']') + 1);
+  const colon = value.lastIndexOf(':');
+  return colon === -1 ? value : value.slice(0, colon);
+}
+
+/**
+ * SPEC §2 HTTP safety: a web page can reach a loopback server through DNS rebinding unless the Host is
+ * checked, and through fetch unless a foreign Origin is refused. No CORS headers are ever sent.
+ */
+export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOptions): void {
+  const hosts = new Set([...LOOPBACK_NAMES, options.host.toLowerCase(), ...options.allowedHosts.map((h) => h.toLowerCase())]);
+  const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+  const bearer = options.token ? `Bearer ${options.token}` : undefined;
+
+  app.addHook('onRequest', async (request) => {
+    const host = request.headers.host;
+    if (!host || !hosts.has(hostName(host))) {
+      throw new BinderyError('permission_denied', 'Host not allowed: requests must address the server by its loopback name.');
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+      throw new BinderyError('permission_denied', `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`);
+    }
+    if (bearer && request.url !== '/health' && request.headers.authorization !== bearer) {
+      throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');
+    }
+  });
+}

@@ -1,0 +1,36 @@
+import { type BinderyApi, OPERATION_NAMES, type OperationName, operations, parseInput } from '../contract/index.js';
+import type { Store } from '../store/types.js';
+import type { Handlers, ServiceContext } from './context.js';
+import { knowledgeHandlers } from './knowledge.js';
+import { projectHandlers } from './projects.js';
+import type { RoleRegistry } from './roles.js';
+import { systemHandlers } from './system.js';
+import { taskHandlers } from './tasks.js';
+
+export interface ServiceOptions {
+  store: Store;
+  roles: RoleRegistry;
+  version: string;
+  now?: () => Date;
+}
+
+/**
+ * The in-process BinderyApi: every call is validated against the operation's input schema (so every
+ * caller, REST, JSON-RPC or MCP, gets the same checks and field-level errors), then handled.
+ */
+export function createService(options: ServiceOptions): BinderyApi {
+  const ctx: ServiceContext = { now: () => new Date(), ...options };
+  const handlers: Handlers<OperationName> = {
+    ...taskHandlers(ctx),
+    ...projectHandlers(ctx),
+    ...knowledgeHandlers(ctx),
+    ...systemHandlers(ctx),
+  };
+  const api = {} as Record<OperationName, (input: unknown) => Promise<unknown>>;
+  for (const name of OPERATION_NAMES) {
+    const handle = handlers[name] as (args: unknown) => Promise<unknown>;
+    const schema = operations[name].input;
+    api[name] = async (input: unknown) => handle(parseInput(schema, input ?? {}));
+  }
+  return api as BinderyApi;
+}

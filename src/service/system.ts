@@ -1,0 +1,23 @@
+import type { Handlers, ServiceContext } from './context.js';
+
+type SystemOps = 'list_roles' | 'get_task_dashboard' | 'version_info';
+
+export function systemHandlers({ store, roles, now, version }: ServiceContext): Handlers<SystemOps> {
+  return {
+    async list_roles() {
+      const list = roles.list();
+      return { roles: list, total_roles: list.length };
+    },
+
+    async get_task_dashboard() {
+      const counts = await store.dashboardCounts(now());
+      const rate = counts.total_tasks ? (counts.completed_tasks / counts.total_tasks) * 100 : 0;
+      return { ...counts, completion_rate: Math.round(rate * 100) / 100 };
+    },
+
+    async version_info() {
+      const info = await store.info();
+      return { name: 'bindery' as const, version, store: store.kind, schema_version: info.schema_version };
+    },
+  };
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BinderyError,
+  canonicalPriority,
+  canonicalStatus,
+  type FieldIssue,
+  MAX_SUBTASK_DEPTH,
+  type OpArgs,
+  type SubtaskInput,
+  type Task,
+  type TaskStatus,
+} from '../contract/index.js';
+import type { NewTask, TaskChanges } from '../store/types.js';
+import { type Handlers, pageRequest, type ServiceContext, toUtc } from './context.js';
+
+/** Upper bound on tasks one create call may write, so a single request cannot monopolise the store. */
+const MAX_TREE_SIZE = 5_000;
+
+type TaskOps =
+  | 'create_task'
+  | 'get_task'
+  | 'list_tasks'
+  | 'list_children'
+  | 'update_task'
+  | 'delete_task'
+  | 'complete_task'
+  | 'execute_task'
+  | 'assign_role_to_task';
+
+interface References {
+  tasks: Map<string, string>;
+  projects: Map<string, string>;
+}
+
+export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
+  const { store, roles } = ctx;
+
+  async function requireTask(id: string): Promise<Task> {
+    const task = await store.getTask(id);
+    if (!task) throw BinderyError.notFound('task', id);
+    return task;
+  }
+
+  /** Every referenced task/project must exist: one validation error naming each missing reference. */
+  async function checkReferences(refs: References): Promise<void> {
+    const [tasks, projects] = await Promise.all([
+      store.existing('task', [...new Set(refs.tasks.values())]),
+      store.existing('project', [...new Set(refs.projects.values())]),
+    ]);
+    const issues: FieldIssue[] = [];
+    for (const [field, id] of refs.tasks) if (!tasks.has(id)) issues.push({ field, reason: `no task with id ${id}` });
+    for (const [field, id] of refs.projects) {
+      if (!projects.has(id)) issues.push({ field, reason: `no project with id ${id}` });
+    }
+    if (issues.length) throw BinderyError.validation(issues);
+  }
+
+  return {
+    async create_task(input) {
+      const now = ctx.now().toISOString();
+      const rows: NewTask[] = [];
+      const refs: References = { tasks: new Map(), projects: new Map() };
+      if (input.parent_id) refs.tasks.set('parent_id', input.parent_id);
+
+      const visit = (node: SubtaskInput, path: string, depth: number, parentId: string | null, projectId: string | null) => {
+        if (depth > MAX_SUBTASK_DEPTH) {
+          throw new BinderyError(
+            'task_depth_exceeded',
+            `Subtasks nest at most ${MAX_SUBTASK_DEPTH} levels below the root task; ${path} is level ${depth}.`,
+            { details: [{ field: path, reason: `level ${depth} is deeper than ${MAX_SUBTASK_DEPTH}` }] },
+          );
+        }
+        if (rows.length >= MAX_TREE_SIZE) {
+          throw BinderyError.validation([{ field: path, reason: `one call creates at most ${MAX_TREE_SIZE} tasks` }]);
+        }
+        const prefix = path ? `${path}.` : '';
+        if (node.role) roles.require(node.role, `${prefix}role`);
+        node.depends_on?.forEach((id, i) => {
+          refs.tasks.set(`${prefix}depends_on.${i}`, id);
+        });
+        // A subtask without its own project belongs to its parent's project.
+        const project = node.project_id === undefined ? projectId : node.project_id;
+        if (node.project_id) refs.projects.set(`${prefix}project_id`, node.project_id);
+        const status = canonicalStatus(node.status ?? 'todo');
+        const id = randomUUID();
+        rows.push({
+          id,
+          title: node.title,
+          description: node.description ?? '',
+          status,
+          priority: canonicalPriority(node.priority ?? 'normal'),
+          tags: node.tags ?? [],
+          labels: node.labels ?? {},
+          parent_id: parentId,
+          project_id: project,
+          role: node.role ?? null,
+          depends_on: [...new Set(node.depends_on ?? [])],
+          due_at: toUtc(node.due_at) ?? null,
+          created_at: now,
+          updated_at: now,
+          completed_at: status === 'done' ? now : null,
+          completion_notes: node.completion_notes ?? null,
+          version: 1,
+        });
+        node.subtasks?.forEach((child, i) => {
+          visit(child, `${prefix}subtasks.${i}`, depth + 1, id, project);
+        });
+      };
+      visit(input, '', 0, input.parent_id ?? null, input.project_id ?? null);
+
+      await checkReferences(refs);
+      await store.insertTasks(rows);
+      return requireTask(rows[0]!.id);
+    },
+
+    get_task: ({ task_id }) => requireTask(task_id),
+
+    async list_tasks(input) {
+      const filter = {
+        status: input.status && canonicalStatus(input.status),
+        priority: input.priority && canonicalPriority(input.priority),
+        project_id: input.project_id,
+        parent_id: input.parent_id === 'root' ? null : input.parent_id,
+        tag: input.tag,
+        role: input.role,
+      };
+      return store.listTasks(filter, pageRequest(input), input.detail ?? 'summary');
+    },
+
+    async list_children(input) {
+      await requireTask(input.task_id);
+      return store.listChildren(input.task_id, pageRequest(input));
+    },
+
+    async update_task({ task_id, expected_version, ...update }) {
+      if (Object.keys(update).length === 0) {
+        throw BinderyError.validation([{ field: '', reason: 'no fields to change; send at least one task field' }]);
+      }
+      const current = await requireTask(task_id);
+      const refs: References = { tasks: new Map(), projects: new Map() };
+      if (update.parent_id) refs.tasks.set('parent_id', update.parent_id);
+      if (update.project_id) refs.projects.set('project_id', update.project_id);
+      update.depends_on?.forEach((id, i) => {
+        refs.tasks.set(`depends_on.${i}`, id);
+      });
+      if (update.role) roles.require(update.role);
+      await checkReferences(refs);
+
+      const now = ctx.now().toISOString();
+      const { status: statusInput, priority, due_at, depends_on, ...plain } = update;
+      const changes: TaskChanges = { ...plain, updated_at: now };
+      if (priority) changes.priority = canonicalPriority(priority);
+      if (due_at !== undefined) changes.due_at = toUtc(due_at) ?? null;
+      if (depends_on) changes.depends_on = [...new Set(depends_on)];
+      const status = statusInput && canonicalStatus(statusInput);
+      if (status) Object.assign(changes, statusChange(current.status, status, now));
+      return store.updateTask(task_id, changes, {
+        expectedVersion: expected_version,
+        closeExecution: closingExecution(status, now, null),
+      });
+    },
+
+    async delete_task({ task_id }) {
+      const deleted = await store.deleteTaskTree(task_id);
+      if (deleted === 0) throw BinderyError.notFound('task', task_id);
+      return { success: true as const, task_id, deleted_count: deleted };
+    },
+
+    async complete_task({ task_id, completion_notes, expected_version }) {
+      const current = await requireTask(task_id);
+      const now = ctx.now().toISOString();
+      const changes: TaskChanges = { ...statusChange(current.status, 'done', now), updated_at: now };
+      if (completion_notes !== undefined) changes.completion_notes = completion_notes;
+      return store.updateTask(task_id, changes, {
+        expectedVersion: expected_version,
+        closeExecution: closingExecution('done', now, completion_notes ?? null),
+      });
+    },
+
+    async execute_task(input: OpArgs<'execute_task'>) {
+      const role = roles.require(input.role);
+      await requireTask(input.task_id);
+      const now = ctx.now().toISOString();
+      const executionId = `exec_${randomUUID()}`;
+      const { task } = await store.claimExecution(input.task_id, {
+        execution: {
+          id: executionId,
+          task_id: input.task_id,
+          role: role.name,
+          status: 'running',
+          started_at: now,
+          finished_at: null,
+          notes: null,
+        },
+        force: input.force ?? false,
+        taskChanges: { role: role.name, status: 'doing', completed_at: null, updated_at: now },
+      });
+      const [subtasks, dependencies] = await Promise.all([
+        store.getTaskSummaries(task.children),
+        store.getTaskSummaries(task.depends_on),
+      ]);
+      const waiting = dependencies.filter((d) => d.status !== 'done' && d.status !== 'cancelled');
+      const instructions = [
+        `Work on "${task.title}" as ${role.name}: ${role.description}`,
+        `Touch only files matching: ${role.file_patterns.join(', ') || '(none)'}.`,
+        waiting.length ? `${waiting.length} dependencies are not done yet; check them first.` : 'All dependencies are done.',
+        subtasks.length ? `Work through the ${subtasks.length} subtasks.` : '',
+        `When finished, call complete_task with task_id ${task.id} and your completion notes.`,
+      ]
+        .filter(Boolean)
+        .join(' ');
+      return {
+        execution_id: executionId,
+        task,
+        role: role.name,
+        brief: { task, subtasks, dependencies, role, instructions },
+      };
+    },
+
+    async assign_role_to_task({ task_id, role }) {
+      const known = roles.require(role);
+      await requireTask(task_id);
+      return store.updateTask(task_id, { role: known.name, updated_at: ctx.now().toISOString() });
+    },
+  };
+}
+
+/** completed_at follows status: set when a task becomes done, cleared when it leaves done. */
+function statusChange(from: TaskStatus, to: TaskStatus, now: string): TaskChanges {
+  if (to === 'done') return from === 'done' ? { status: to } : { status: to, completed_at: now };
+  return from === 'done' ? { status: to, completed_at: null } : { status: to };
+}
+
+/** Finishing or cancelling a task also closes its running execution. */
+function closingExecution(status: TaskStatus | undefined, now: string, notes: string | null) {
+  if (status === 'done') return { status: 'completed' as const, finished_at: now, notes };
+  if (status === 'cancelled') return { status: 'cancelled' as const, finished_at: now, notes };
+  return undefined;
+}

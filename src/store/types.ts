@@ -1,0 +1,191 @@
+/**
+ * The persistence boundary. Each method is one atomic step: multi-row writes run in one transaction, and
+ * integrity the database must hold under concurrency (references exist, no parent/dependency cycle,
+ * expected version, one running execution per task) is checked inside that transaction. Domain rules
+ * (aliases, completed_at, depth limits, roles) stay in src/service.
+ */
+import type {
+  Dashboard,
+  Document,
+  EntityKind,
+  Execution,
+  Note,
+  Project,
+  SearchResult,
+  Task,
+  TaskPriority,
+  TaskStatus,
+  TaskSummary,
+} from '../contract/index.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+/** A task as written: everything but the derived `children`. */
+export type NewTask = Omit<Task, 'children'>;
+export type TaskChanges = Partial<Omit<Task, 'id' | 'children' | 'created_at' | 'version'>>;
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  next_cursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus | undefined;
+  priority?: TaskPriority | undefined;
+  project_id?: string | undefined;
+  /** A task id, or null for top-level tasks. */
+  parent_id?: string | null | undefined;
+  tag?: string | undefined;
+  role?: string | undefined;
+}
+
+export interface WriteGuard {
+  /** Refuse with `conflict` unless the stored version equals this. */
+  expectedVersion?: number | undefined;
+}
+
+export interface TaskUpdateOptions extends WriteGuard {
+  /** Close the task's running execution in the same transaction. */
+  closeExecution?: { status: 'completed' | 'cancelled'; finished_at: string; notes: string | null } | undefined;
+}
+
+export interface ExecutionClaim {
+  execution: Execution;
+  /** Cancel a running execution instead of refusing. */
+  force: boolean;
+  taskChanges: TaskChanges;
+}
+
+export type NewProject = Omit<Project, 'task_count' | 'open_task_count'>;
+export type ProjectChanges = Partial<Pick<Project, 'name' | 'description' | 'tags' | 'updated_at'>>;
+export type NoteChanges = Partial<Pick<Note, 'title' | 'content' | 'tags' | 'project_id' | 'updated_at'>>;
+
+export interface NewChunk {
+  index: number;
+  start: number;
+  end: number;
+  heading_path: string[];
+  text: string;
+}
+
+export type DocumentSummaryRecord = Omit<Document, 'content' | 'chunks'>;
+
+export interface SearchRequest {
+  /** The user's text, never query syntax: the store turns it into a safe expression. */
+  text: string;
+  types: readonly ('task' | 'project' | 'note' | 'document')[];
+  project_id?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchPage {
+  results: SearchResult[];
+  total: number;
+}
+
+/** The counts and lists the dashboard is built from, measured at `now`. */
+export type DashboardCounts = Omit<Dashboard, 'completion_rate'>;
+
+export interface PoolMetrics {
+  active_connections: number;
+  idle_connections: number;
+  total_connections: number;
+  max_connections: number;
+  waiting_requests: number;
+  total_acquired: number;
+  total_acquisition_failures: number;
+  average_acquisition_time_ms: number;
+  pool_utilization: number;
+  total_queries: number;
+  slow_queries: number;
+  deadlocks: number;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  request_hash: string;
+  status: number;
+  body: string;
+  created_at: string;
+}
+
+export interface StoreInfo {
+  kind: StoreKind;
+  /** File path (SQLite) or redacted URL (PostgreSQL). */
+  location: string;
+  schema_version: number;
+  size_bytes: number | null;
+}
+
+/** Tasks, projects, executions, idempotency and monitoring. */
+export interface CoreStore {
+  readonly kind: StoreKind;
+  info(): Promise<StoreInfo>;
+  /** `SELECT 1` through the real connection; throws when the database does not answer. */
+  probe(): Promise<void>;
+  metrics(): PoolMetrics;
+  configuration(): Record<string, unknown>;
+  close(): Promise<void>;
+
+  /** Which of these ids exist (reference checks with a precise error before a write). */
+  existing(kind: 'task' | 'project', ids: readonly string[]): Promise<Set<string>>;
+
+  insertTasks(tasks: readonly NewTask[]): Promise<void>;
+  getTask(id: string): Promise<Task | null>;
+  getTaskSummaries(ids: readonly string[]): Promise<TaskSummary[]>;
+  listTasks(filter: TaskFilter, page: PageRequest, detail: 'summary' | 'full'): Promise<Page<Task | TaskSummary>>;
+  listChildren(parentId: string, page: PageRequest): Promise<Page<TaskSummary>>;
+  updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
+  /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */
+  deleteTaskTree(id: string): Promise<number>;
+  claimExecution(
+    taskId: string,
+    claim: ExecutionClaim,
+    guard?: WriteGuard,
+  ): Promise<{ task: Task; cancelled: Execution | null }>;
+
+  insertProject(project: NewProject): Promise<Project>;
+  getProject(id: string): Promise<Project | null>;
+  listProjects(page: PageRequest): Promise<Page<Project>>;
+  updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard): Promise<Project>;
+  deleteProject(id: string): Promise<{ detached_tasks: number } | null>;
+
+  dashboardCounts(now: Date): Promise<DashboardCounts>;
+
+  getIdempotency(key: string): Promise<IdempotencyRecord | null>;
+  /** Stores the first response for a key; returns the record that is stored (an earlier one wins). */
+  putIdempotency(record: IdempotencyRecord): Promise<IdempotencyRecord>;
+  purgeIdempotency(olderThan: string): Promise<number>;
+}
+
+/** Notes, indexed documents and full-text search. */
+export interface KnowledgeStore {
+  insertNote(note: Note): Promise<Note>;
+  getNote(id: string): Promise<Note | null>;
+  listNotes(
+    filter: { project_id?: string | undefined; tag?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<Note>>;
+  updateNote(id: string, changes: NoteChanges, guard?: WriteGuard): Promise<Note>;
+  deleteNote(id: string): Promise<boolean>;
+
+  findDocumentByHash(contentHash: string): Promise<DocumentSummaryRecord | null>;
+  insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]): Promise<void>;
+  getDocument(id: string): Promise<Document | null>;
+  listDocuments(
+    filter: { project_id?: string | undefined; document_type?: string | undefined },
+    page: PageRequest,
+  ): Promise<Page<DocumentSummaryRecord>>;
+  deleteDocument(id: string): Promise<boolean>;
+
+  search(request: SearchRequest): Promise<SearchPage>;
+}
+
+export interface Store extends CoreStore, KnowledgeStore {}
