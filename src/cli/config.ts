@@ -144,4 +144,3 @@ export function mcpSettings(env: Env): McpSettings {
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
   };
 }
-

@@ -39,7 +39,9 @@ export async function startServer(config: ServerConfig, cwd: string): Promise<Ru
   } catch (error) {
     await app.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`);
+      throw new Error(
+        `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
+      );
     }
     throw error;
   }

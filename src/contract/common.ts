@@ -10,7 +10,10 @@ export const TimestampInput = z.iso.datetime({ offset: true, error: 'must be an 
 export const MAX_TEXT = 10_000;
 export const MAX_TITLE = 500;
 
-export const Title = z.string().min(1, 'must not be empty').max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`);
+export const Title = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_TITLE, `must be at most ${MAX_TITLE} characters`);
 export const Description = z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
 export const Tag = z.string().min(1, 'tags must not be empty').max(100, 'tags are at most 100 characters');
 export const Tags = z.array(Tag).max(50, 'at most 50 tags');
@@ -30,7 +33,13 @@ export const MAX_PAGE_SIZE = 500;
 
 /** Paging parameters shared by every list operation. `limit` accepts a numeric string (query strings). */
 export const PageParams = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional().describe(`Page size, default ${DEFAULT_PAGE_SIZE}.`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .optional()
+    .describe(`Page size, default ${DEFAULT_PAGE_SIZE}.`),
   cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
 };
 
@@ -43,4 +52,7 @@ export function pageOf<T extends z.ZodType>(item: T) {
   });
 }
 
-export const DeleteResult = z.strictObject({ success: z.literal(true), deleted_count: z.number().int().min(0) });
+export const DeleteResult = z.strictObject({
+  success: z.literal(true),
+  deleted_count: z.number().int().min(0),
+});

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_STATUSES, TaskSummary } from './task.js';
 
 const countsBy = <T extends readonly [string, ...string[]]>(keys: T) =>
-  z.strictObject(Object.fromEntries(keys.map((k) => [k, z.number().int()])) as Record<T[number], z.ZodNumber>);
+  z.strictObject(
+    Object.fromEntries(keys.map((k) => [k, z.number().int()])) as Record<T[number], z.ZodNumber>,
+  );
 
 export const Dashboard = z.strictObject({
   total_tasks: z.number().int(),

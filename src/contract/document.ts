@@ -13,7 +13,9 @@ export const ChunkInfo = z.strictObject({
   index: z.number().int(),
   start: z.number().int().describe('Offset of the first character in the content.'),
   end: z.number().int().describe('Offset after the last character.'),
-  heading_path: z.array(z.string()).describe('Headings (markdown) or definition (code) the chunk sits under.'),
+  heading_path: z
+    .array(z.string())
+    .describe('Headings (markdown) or definition (code) the chunk sits under.'),
 });
 
 const documentFields = {
@@ -30,7 +32,11 @@ const documentFields = {
 };
 
 export const DocumentSummary = z.strictObject(documentFields);
-export const Document = z.strictObject({ ...documentFields, content: z.string(), chunks: z.array(ChunkInfo) });
+export const Document = z.strictObject({
+  ...documentFields,
+  content: z.string(),
+  chunks: z.array(ChunkInfo),
+});
 export type Document = z.infer<typeof Document>;
 
 export const IndexDocumentInput = z.strictObject({

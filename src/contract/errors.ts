@@ -42,11 +42,17 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
     rpcCode: -32602,
     suggestions: ['Fix the fields listed in details and send the request again; unknown fields are refused.'],
   },
-  not_found: { httpStatus: 404, rpcCode: -32001, suggestions: ['Check the id; list the entities to see which exist.'] },
+  not_found: {
+    httpStatus: 404,
+    rpcCode: -32001,
+    suggestions: ['Check the id; list the entities to see which exist.'],
+  },
   conflict: {
     httpStatus: 409,
     rpcCode: -32002,
-    suggestions: ['Read the entity again to get its current version and state, then retry with that version.'],
+    suggestions: [
+      'Read the entity again to get its current version and state, then retry with that version.',
+    ],
   },
   unauthorized: {
     httpStatus: 401,
@@ -56,7 +62,9 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   permission_denied: {
     httpStatus: 403,
     rpcCode: -32004,
-    suggestions: ['Use the loopback address, or add the host/origin to BINDERY_ALLOWED_HOSTS / BINDERY_ALLOWED_ORIGINS.'],
+    suggestions: [
+      'Use the loopback address, or add the host/origin to BINDERY_ALLOWED_HOSTS / BINDERY_ALLOWED_ORIGINS.',
+    ],
   },
   payload_too_large: {
     httpStatus: 413,
@@ -71,7 +79,9 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   timeout_error: {
     httpStatus: 504,
     rpcCode: -32008,
-    suggestions: ['Retry; if it keeps timing out, check the backend with health_check or raise BINDERY_TIMEOUT.'],
+    suggestions: [
+      'Retry; if it keeps timing out, check the backend with health_check or raise BINDERY_TIMEOUT.',
+    ],
   },
   connection_error: {
     httpStatus: 502,
@@ -81,12 +91,16 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   circuit_open: {
     httpStatus: 503,
     rpcCode: -32010,
-    suggestions: ['The backend failed repeatedly; calls are paused briefly. Run health_check and retry later.'],
+    suggestions: [
+      'The backend failed repeatedly; calls are paused briefly. Run health_check and retry later.',
+    ],
   },
   task_depth_exceeded: {
     httpStatus: 400,
     rpcCode: -32011,
-    suggestions: ['Nest subtasks at most 10 levels below the root task; create deeper levels in a second call.'],
+    suggestions: [
+      'Nest subtasks at most 10 levels below the root task; create deeper levels in a second call.',
+    ],
   },
   internal_error: {
     httpStatus: 500,
@@ -146,7 +160,10 @@ export class BinderyError extends Error {
   }
 
   static notFound(entity: EntityKind, id: string): BinderyError {
-    return new BinderyError('not_found', `No ${entity} with id ${id}.`, { entity, details: { [`${entity}_id`]: id } });
+    return new BinderyError('not_found', `No ${entity} with id ${id}.`, {
+      entity,
+      details: { [`${entity}_id`]: id },
+    });
   }
 
   static conflict(message: string, details?: unknown): BinderyError {

@@ -34,5 +34,9 @@ export const UpdateNoteInput = z.strictObject({
   expected_version: ExpectedVersion.optional(),
 });
 
-export const ListNotesInput = z.strictObject({ project_id: Id.optional(), tag: z.string().max(100).optional(), ...PageParams });
+export const ListNotesInput = z.strictObject({
+  project_id: Id.optional(),
+  tag: z.string().max(100).optional(),
+  ...PageParams,
+});
 export const NotePage = pageOf(Note);

@@ -83,15 +83,35 @@ export const operations = {
   create_task: op('create', CreateTaskInput, Task, { method: 'POST', path: '/api/tasks', status: 201 }),
   get_task: op('read', TaskIdParams, Task, { method: 'GET', path: '/api/tasks/:task_id' }),
   list_tasks: op('read', ListTasksInput, TaskPage, { method: 'GET', path: '/api/tasks' }),
-  list_children: op('read', ListChildrenInput, TaskSummaryPage, { method: 'GET', path: '/api/tasks/:task_id/children' }),
-  update_task: op('write', UpdateTaskInput, Task, { method: 'PATCH', path: '/api/tasks/:task_id', alsoMethods: ['PUT'] }),
+  list_children: op('read', ListChildrenInput, TaskSummaryPage, {
+    method: 'GET',
+    path: '/api/tasks/:task_id/children',
+  }),
+  update_task: op('write', UpdateTaskInput, Task, {
+    method: 'PATCH',
+    path: '/api/tasks/:task_id',
+    alsoMethods: ['PUT'],
+  }),
   delete_task: op('write', TaskIdParams, DeleteTaskResult, { method: 'DELETE', path: '/api/tasks/:task_id' }),
-  complete_task: op('write', CompleteTaskInput, Task, { method: 'POST', path: '/api/tasks/:task_id/complete' }),
-  execute_task: op('write', ExecuteTaskInput, ExecuteTaskResult, { method: 'POST', path: '/api/tasks/:task_id/execute' }),
-  assign_role_to_task: op('write', AssignRoleInput, Task, { method: 'POST', path: '/api/tasks/:task_id/assign-role' }),
+  complete_task: op('write', CompleteTaskInput, Task, {
+    method: 'POST',
+    path: '/api/tasks/:task_id/complete',
+  }),
+  execute_task: op('write', ExecuteTaskInput, ExecuteTaskResult, {
+    method: 'POST',
+    path: '/api/tasks/:task_id/execute',
+  }),
+  assign_role_to_task: op('write', AssignRoleInput, Task, {
+    method: 'POST',
+    path: '/api/tasks/:task_id/assign-role',
+  }),
   list_roles: op('read', Empty, RoleList, { method: 'GET', path: '/api/roles' }),
 
-  create_project: op('create', CreateProjectInput, Project, { method: 'POST', path: '/api/projects', status: 201 }),
+  create_project: op('create', CreateProjectInput, Project, {
+    method: 'POST',
+    path: '/api/projects',
+    status: 201,
+  }),
   get_project: op('read', ProjectIdParams, Project, { method: 'GET', path: '/api/projects/:project_id' }),
   list_projects: op('read', ListProjectsInput, ProjectPage, { method: 'GET', path: '/api/projects' }),
   update_project: op('write', UpdateProjectInput, Project, {
@@ -99,12 +119,19 @@ export const operations = {
     path: '/api/projects/:project_id',
     alsoMethods: ['PATCH'],
   }),
-  delete_project: op('write', ProjectIdParams, DeleteProjectResult, { method: 'DELETE', path: '/api/projects/:project_id' }),
+  delete_project: op('write', ProjectIdParams, DeleteProjectResult, {
+    method: 'DELETE',
+    path: '/api/projects/:project_id',
+  }),
 
   create_note: op('create', CreateNoteInput, Note, { method: 'POST', path: '/api/notes', status: 201 }),
   get_note: op('read', NoteIdParams, Note, { method: 'GET', path: '/api/notes/:note_id' }),
   list_notes: op('read', ListNotesInput, NotePage, { method: 'GET', path: '/api/notes' }),
-  update_note: op('write', UpdateNoteInput, Note, { method: 'PUT', path: '/api/notes/:note_id', alsoMethods: ['PATCH'] }),
+  update_note: op('write', UpdateNoteInput, Note, {
+    method: 'PUT',
+    path: '/api/notes/:note_id',
+    alsoMethods: ['PATCH'],
+  }),
   delete_note: op('write', NoteIdParams, DeleteResult, { method: 'DELETE', path: '/api/notes/:note_id' }),
 
   index_document: op('create', IndexDocumentInput, IndexDocumentResult, {
@@ -112,9 +139,15 @@ export const operations = {
     path: '/api/rag/index',
     bodyLimit: DOCUMENT_BODY_LIMIT,
   }),
-  get_document: op('read', DocumentIdParams, Document, { method: 'GET', path: '/api/documents/:document_id' }),
+  get_document: op('read', DocumentIdParams, Document, {
+    method: 'GET',
+    path: '/api/documents/:document_id',
+  }),
   list_documents: op('read', ListDocumentsInput, DocumentPage, { method: 'GET', path: '/api/documents' }),
-  delete_document: op('write', DocumentIdParams, DeleteResult, { method: 'DELETE', path: '/api/documents/:document_id' }),
+  delete_document: op('write', DocumentIdParams, DeleteResult, {
+    method: 'DELETE',
+    path: '/api/documents/:document_id',
+  }),
 
   search: op('read', SearchInput, SearchResults, { method: 'POST', path: '/api/search' }),
   get_task_dashboard: op('read', Empty, Dashboard, { method: 'GET', path: '/api/dashboard/stats' }),

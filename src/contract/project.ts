@@ -38,5 +38,8 @@ export const ProjectPage = pageOf(Project);
 export const DeleteProjectResult = z.strictObject({
   success: z.literal(true),
   project_id: Id,
-  detached_tasks: z.number().int().describe('Tasks that belonged to the project and now have project_id null.'),
+  detached_tasks: z
+    .number()
+    .int()
+    .describe('Tasks that belonged to the project and now have project_id null.'),
 });

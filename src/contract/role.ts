@@ -12,8 +12,8 @@ export const Role = z.strictObject({
 });
 export type Role = z.infer<typeof Role>;
 
-/** `<workspace>/.vespera/roles.json`: an array of roles, or `{ "roles": [...] }`. */
-export const RolesFile = z.union([z.array(Role), z.strictObject({ roles: z.array(Role) })]);
+/** `<workspace>/.vespera/roles.json`: `{ "roles": [...] }` (a bare array is read as the roles list). */
+export const RolesFile = z.strictObject({ roles: z.array(Role) });
 
 export const RoleList = z.strictObject({ roles: z.array(Role), total_roles: z.number().int() });
 

@@ -37,18 +37,25 @@ export const MAX_SUBTASK_DEPTH = 10;
 
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
 export const TaskPrioritySchema = z.enum(TASK_PRIORITIES);
-export const TaskStatusInput = z.enum([...TASK_STATUSES, ...(Object.keys(STATUS_ALIASES) as (keyof typeof STATUS_ALIASES)[])]);
+export const TaskStatusInput = z.enum([
+  ...TASK_STATUSES,
+  ...(Object.keys(STATUS_ALIASES) as (keyof typeof STATUS_ALIASES)[]),
+]);
 export const TaskPriorityInput = z.enum([
   ...TASK_PRIORITIES,
   ...(Object.keys(PRIORITY_ALIASES) as (keyof typeof PRIORITY_ALIASES)[]),
 ]);
 
 export function canonicalStatus(value: z.infer<typeof TaskStatusInput>): TaskStatus {
-  return value in STATUS_ALIASES ? STATUS_ALIASES[value as keyof typeof STATUS_ALIASES] : (value as TaskStatus);
+  return value in STATUS_ALIASES
+    ? STATUS_ALIASES[value as keyof typeof STATUS_ALIASES]
+    : (value as TaskStatus);
 }
 
 export function canonicalPriority(value: z.infer<typeof TaskPriorityInput>): TaskPriority {
-  return value in PRIORITY_ALIASES ? PRIORITY_ALIASES[value as keyof typeof PRIORITY_ALIASES] : (value as TaskPriority);
+  return value in PRIORITY_ALIASES
+    ? PRIORITY_ALIASES[value as keyof typeof PRIORITY_ALIASES]
+    : (value as TaskPriority);
 }
 
 export const RoleName = z
@@ -132,7 +139,10 @@ export const ListTasksInput = z.strictObject({
   status: TaskStatusInput.optional(),
   priority: TaskPriorityInput.optional(),
   project_id: Id.optional(),
-  parent_id: z.union([Id, z.literal('root')]).optional().describe('A task id, or "root" for top-level tasks.'),
+  parent_id: z
+    .union([Id, z.literal('root')])
+    .optional()
+    .describe('A task id, or "root" for top-level tasks.'),
   tag: z.string().max(100).optional(),
   role: z.string().max(100).optional(),
   detail: z.enum(['summary', 'full']).optional().describe('summary (default) or full tasks.'),

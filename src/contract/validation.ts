@@ -7,7 +7,8 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   for (const issue of error.issues) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ field: base ? `${base}.${key}` : key, reason: 'unknown field' });
+      for (const key of issue.keys)
+        issues.push({ field: base ? `${base}.${key}` : key, reason: 'unknown field' });
     } else {
       issues.push({ field: base, reason: issue.message });
     }

@@ -6,8 +6,8 @@ import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
 import type { Logger } from './logger.js';
 import { registerMonitoring } from './monitoring.js';
-import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
 import { registerOperationRoutes } from './routes.js';
+import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -50,7 +50,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.code(200).send(rpcFailure(null, { code: RPC_PARSE_ERROR, message: thrown.message }));
     }
     const error = toBinderyError(thrown);
-    if (error.code === 'internal_error') request.log.error({ err: thrown, url: request.url }, 'request failed');
+    if (error.code === 'internal_error')
+      request.log.error({ err: thrown, url: request.url }, 'request failed');
     if (error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
     return reply.code(error.httpStatus).send(errorBody(error));
   });

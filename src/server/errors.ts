@@ -25,16 +25,24 @@ export function toBinderyError(error: unknown): BinderyError {
       return new BinderyError('payload_too_large', 'The request body is larger than this route accepts.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new BinderyError('validation_error', 'Send the body as JSON with Content-Type: application/json.', {
-        httpStatus: e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400,
-      });
+      return new BinderyError(
+        'validation_error',
+        'Send the body as JSON with Content-Type: application/json.',
+        {
+          httpStatus: e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400,
+        },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return BinderyError.validation([{ field: '(body)', reason: 'the JSON body is empty' }]);
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return new BinderyError('validation_error', 'The request could not be read.', { httpStatus: e.statusCode });
+    return new BinderyError('validation_error', 'The request could not be read.', {
+      httpStatus: e.statusCode,
+    });
   }
-  return new BinderyError('internal_error', 'Internal error; the server log has the details.', { cause: error });
+  return new BinderyError('internal_error', 'Internal error; the server log has the details.', {
+    cause: error,
+  });
 }
 
 export function errorBody(error: BinderyError): ErrorBody {

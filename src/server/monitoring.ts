@@ -23,13 +23,19 @@ export function analysePool(metrics: PoolMetrics, probeOk: boolean): PoolHealth 
   const successRate = attempts ? ((attempts - metrics.total_acquisition_failures) / attempts) * 100 : 100;
   const slowShare = metrics.total_queries ? (metrics.slow_queries / metrics.total_queries) * 100 : 0;
   const recommendations: string[] = [];
-  if (metrics.pool_utilization > 90) recommendations.push('Pool utilisation is above 90 %: raise max connections or reduce load.');
+  if (metrics.pool_utilization > 90)
+    recommendations.push('Pool utilisation is above 90 %: raise max connections or reduce load.');
   if (metrics.average_acquisition_time_ms > 500) {
-    recommendations.push('Connection acquisition averages over 500 ms: the pool is too small or queries hold connections too long.');
+    recommendations.push(
+      'Connection acquisition averages over 500 ms: the pool is too small or queries hold connections too long.',
+    );
   }
-  if (successRate < 95) recommendations.push('Fewer than 95 % of operations succeed: check the server log for database errors.');
-  if (slowShare > 10) recommendations.push('Over 10 % of queries are slow (>100 ms): check indexes and the largest lists.');
-  if (metrics.deadlocks > 0) recommendations.push('Busy/locked errors occurred: reduce concurrent writers or long transactions.');
+  if (successRate < 95)
+    recommendations.push('Fewer than 95 % of operations succeed: check the server log for database errors.');
+  if (slowShare > 10)
+    recommendations.push('Over 10 % of queries are slow (>100 ms): check indexes and the largest lists.');
+  if (metrics.deadlocks > 0)
+    recommendations.push('Busy/locked errors occurred: reduce concurrent writers or long transactions.');
   let status: HealthStatus = 'healthy';
   if (!probeOk) status = 'unhealthy';
   else if (metrics.pool_utilization > 90 || metrics.average_acquisition_time_ms > 1000) status = 'warning';

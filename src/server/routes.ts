@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type BinderyApi,
   BinderyError,
-  type HttpRoute,
   OPERATION_NAMES,
   type OperationName,
   operations,
@@ -15,7 +14,8 @@ type Call = (input: unknown) => Promise<unknown>;
 function versionFromIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw BinderyError.validation([{ field: 'If-Match', reason: 'must be a version number like "3"' }]);
+  if (!match)
+    throw BinderyError.validation([{ field: 'If-Match', reason: 'must be a version number like "3"' }]);
   return Number(match[1]);
 }
 
@@ -23,7 +23,7 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
  * The operation's input from the request: path parameters, plus the JSON body (POST/PUT/PATCH) or the
  * query string (GET/DELETE). A body field that repeats a path parameter is refused, not overridden.
  */
-function inputOf(route: HttpRoute, request: FastifyRequest, acceptsVersion: boolean): Record<string, unknown> {
+function inputOf(request: FastifyRequest, acceptsVersion: boolean): Record<string, unknown> {
   const params = request.params as Record<string, string>;
   const hasBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH';
   const source = hasBody ? (request.body ?? {}) : request.query;
@@ -32,22 +32,31 @@ function inputOf(route: HttpRoute, request: FastifyRequest, acceptsVersion: bool
   }
   const input: Record<string, unknown> = { ...source };
   for (const [name, value] of Object.entries(params)) {
-    if (name in input) throw BinderyError.validation([{ field: name, reason: 'is given by the path; leave it out of the body' }]);
+    if (name in input)
+      throw BinderyError.validation([
+        { field: name, reason: 'is given by the path; leave it out of the body' },
+      ]);
     input[name] = value;
   }
-  const version = acceptsVersion ? versionFromIfMatch(request.headers['if-match'] as string | undefined) : undefined;
+  const version = acceptsVersion
+    ? versionFromIfMatch(request.headers['if-match'] as string | undefined)
+    : undefined;
   if (version !== undefined && input.expected_version === undefined) input.expected_version = version;
   return input;
 }
 
 /** One REST route per operation, derived from the operation table. */
-export function registerOperationRoutes(app: FastifyInstance, api: BinderyApi, idempotency: IdempotencyGate): void {
+export function registerOperationRoutes(
+  app: FastifyInstance,
+  api: BinderyApi,
+  idempotency: IdempotencyGate,
+): void {
   for (const name of OPERATION_NAMES) {
     const { http, input } = operations[name];
     const call = api[name] as Call;
     const acceptsVersion = 'shape' in input && 'expected_version' in (input.shape as object);
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const args = inputOf(http, request, acceptsVersion);
+      const args = inputOf(request, acceptsVersion);
       const status = http.status ?? 200;
       if (request.method === 'POST') {
         return idempotency.run(request, reply, status, () => call(args));

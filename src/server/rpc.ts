@@ -31,7 +31,11 @@ function fromBinderyError(error: BinderyError): RpcError {
   const { code, details } = errorBody(error);
   const rpcCode = rpcErrorCode(code);
   const message = rpcCode === INTERNAL_ERROR ? 'Internal error' : error.message;
-  return { code: rpcCode, message, data: { code, ...(details === undefined ? {} : { details }), suggestions: error.suggestions } };
+  return {
+    code: rpcCode,
+    message,
+    data: { code, ...(details === undefined ? {} : { details }), suggestions: error.suggestions },
+  };
 }
 
 function isValidId(id: unknown): id is RpcId {
@@ -42,19 +46,32 @@ function isValidId(id: unknown): id is RpcId {
 export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger): void {
   async function handleOne(message: unknown): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: expected a request object' });
+      return rpcFailure(null, {
+        code: INVALID_REQUEST,
+        message: 'Invalid Request: expected a request object',
+      });
     }
     const request = message as Record<string, unknown>;
     const hasId = 'id' in request;
     const id = hasId && isValidId(request.id) ? request.id : null;
-    if (request.jsonrpc !== '2.0' || typeof request.method !== 'string' || (hasId && !isValidId(request.id))) {
-      return rpcFailure(id, { code: INVALID_REQUEST, message: 'Invalid Request: needs jsonrpc "2.0", a method and a valid id' });
+    if (
+      request.jsonrpc !== '2.0' ||
+      typeof request.method !== 'string' ||
+      (hasId && !isValidId(request.id))
+    ) {
+      return rpcFailure(id, {
+        code: INVALID_REQUEST,
+        message: 'Invalid Request: needs jsonrpc "2.0", a method and a valid id',
+      });
     }
     const params = request.params;
     let response: RpcResponse;
     if (!isOperationName(request.method)) {
       response = rpcFailure(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${request.method}` });
-    } else if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+    } else if (
+      params !== undefined &&
+      (typeof params !== 'object' || params === null || Array.isArray(params))
+    ) {
       response = rpcFailure(id, {
         code: -32602,
         message: 'Invalid params: pass params by name, as an object',
@@ -66,7 +83,8 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
         response = { jsonrpc: '2.0', id, result: await call(params ?? {}) };
       } catch (thrown) {
         const error = toBinderyError(thrown);
-        if (error.code === 'internal_error') log.error({ err: thrown, method: request.method }, 'rpc call failed');
+        if (error.code === 'internal_error')
+          log.error({ err: thrown, method: request.method }, 'rpc call failed');
         response = rpcFailure(id, fromBinderyError(error));
       }
     }
@@ -76,7 +94,8 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
   app.post('/rpc', async (request, reply) => {
     const body = request.body;
     if (Array.isArray(body)) {
-      if (body.length === 0) return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
+      if (body.length === 0)
+        return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
       const answers = (await Promise.all(body.map(handleOne))).filter((a): a is RpcResponse => a !== null);
       if (answers.length === 0) return reply.code(204).send();
       return answers;

@@ -25,18 +25,28 @@ function hostName(header: string): string {
  * checked, and through fetch unless a foreign Origin is refused. No CORS headers are ever sent.
  */
 export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOptions): void {
-  const hosts = new Set([...LOOPBACK_NAMES, options.host.toLowerCase(), ...options.allowedHosts.map((h) => h.toLowerCase())]);
+  const hosts = new Set([
+    ...LOOPBACK_NAMES,
+    options.host.toLowerCase(),
+    ...options.allowedHosts.map((h) => h.toLowerCase()),
+  ]);
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   const bearer = options.token ? `Bearer ${options.token}` : undefined;
 
   app.addHook('onRequest', async (request) => {
     const host = request.headers.host;
     if (!host || !hosts.has(hostName(host))) {
-      throw new BinderyError('permission_denied', 'Host not allowed: requests must address the server by its loopback name.');
+      throw new BinderyError(
+        'permission_denied',
+        'Host not allowed: requests must address the server by its loopback name.',
+      );
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !origins.has(origin.toLowerCase())) {
-      throw new BinderyError('permission_denied', `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`);
+      throw new BinderyError(
+        'permission_denied',
+        `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`,
+      );
     }
     if (bearer && request.url !== '/health' && request.headers.authorization !== bearer) {
       throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');

@@ -1,4 +1,4 @@
-import type { OperationName, OpArgs, OpOutput } from '../contract/index.js';
+import type { OpArgs, OperationName, OpOutput } from '../contract/index.js';
 import type { Store } from '../store/types.js';
 import type { RoleRegistry } from './roles.js';
 
@@ -15,7 +15,10 @@ export type Handlers<N extends OperationName> = { [K in N]: (args: OpArgs<K>) =>
 
 export const DEFAULT_LIMIT = 50;
 
-export function pageRequest(args: { limit?: number | undefined; cursor?: string | undefined }, fallback = DEFAULT_LIMIT) {
+export function pageRequest(
+  args: { limit?: number | undefined; cursor?: string | undefined },
+  fallback = DEFAULT_LIMIT,
+) {
   return { limit: args.limit ?? fallback, cursor: args.cursor };
 }
 

@@ -29,7 +29,9 @@ export function projectHandlers({ store, now }: ServiceContext): Handlers<Projec
 
     async update_project({ project_id, expected_version, ...changes }) {
       if (Object.keys(changes).length === 0) {
-        throw BinderyError.validation([{ field: '', reason: 'no fields to change; send at least one project field' }]);
+        throw BinderyError.validation([
+          { field: '', reason: 'no fields to change; send at least one project field' },
+        ]);
       }
       return store.updateProject(
         project_id,

@@ -5,7 +5,8 @@ import { BinderyError, fieldIssues, type Role, RolesFile } from '../contract/ind
 const BUILT_IN_ROLES: readonly Role[] = [
   {
     name: 'architect',
-    description: 'Designs structure: modules, interfaces, data flow and trade-offs, written down before code.',
+    description:
+      'Designs structure: modules, interfaces, data flow and trade-offs, written down before code.',
     capabilities: ['design systems', 'write design documents', 'review interfaces', 'plan work into tasks'],
     file_patterns: ['docs/**', '**/*.md', '**/*.d.ts'],
     restrictions: { may_edit_code: false },
@@ -78,12 +79,12 @@ export class RoleRegistry {
     } catch (error) {
       throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
     }
-    const parsed = RolesFile.safeParse(json);
+    const parsed = RolesFile.safeParse(Array.isArray(json) ? { roles: json } : json);
     if (!parsed.success) {
       const problems = fieldIssues(parsed.error).map((i) => `${i.field || '(root)'}: ${i.reason}`);
       throw new Error(`${file} is not a valid roles file: ${problems.join('; ')}`);
     }
-    return new RoleRegistry(Array.isArray(parsed.data) ? parsed.data : parsed.data.roles);
+    return new RoleRegistry(parsed.data.roles);
   }
 
   list(): Role[] {

@@ -1,4 +1,10 @@
-import { type BinderyApi, OPERATION_NAMES, type OperationName, operations, parseInput } from '../contract/index.js';
+import {
+  type BinderyApi,
+  OPERATION_NAMES,
+  type OperationName,
+  operations,
+  parseInput,
+} from '../contract/index.js';
 import type { Store } from '../store/types.js';
 import type { Handlers, ServiceContext } from './context.js';
 import { knowledgeHandlers } from './knowledge.js';

@@ -48,7 +48,8 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       store.existing('project', [...new Set(refs.projects.values())]),
     ]);
     const issues: FieldIssue[] = [];
-    for (const [field, id] of refs.tasks) if (!tasks.has(id)) issues.push({ field, reason: `no task with id ${id}` });
+    for (const [field, id] of refs.tasks)
+      if (!tasks.has(id)) issues.push({ field, reason: `no task with id ${id}` });
     for (const [field, id] of refs.projects) {
       if (!projects.has(id)) issues.push({ field, reason: `no project with id ${id}` });
     }
@@ -62,7 +63,13 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       const refs: References = { tasks: new Map(), projects: new Map() };
       if (input.parent_id) refs.tasks.set('parent_id', input.parent_id);
 
-      const visit = (node: SubtaskInput, path: string, depth: number, parentId: string | null, projectId: string | null) => {
+      const visit = (
+        node: SubtaskInput,
+        path: string,
+        depth: number,
+        parentId: string | null,
+        projectId: string | null,
+      ) => {
         if (depth > MAX_SUBTASK_DEPTH) {
           throw new BinderyError(
             'task_depth_exceeded',
@@ -71,7 +78,9 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
           );
         }
         if (rows.length >= MAX_TREE_SIZE) {
-          throw BinderyError.validation([{ field: path, reason: `one call creates at most ${MAX_TREE_SIZE} tasks` }]);
+          throw BinderyError.validation([
+            { field: path, reason: `one call creates at most ${MAX_TREE_SIZE} tasks` },
+          ]);
         }
         const prefix = path ? `${path}.` : '';
         if (node.role) roles.require(node.role, `${prefix}role`);
@@ -134,7 +143,9 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
 
     async update_task({ task_id, expected_version, ...update }) {
       if (Object.keys(update).length === 0) {
-        throw BinderyError.validation([{ field: '', reason: 'no fields to change; send at least one task field' }]);
+        throw BinderyError.validation([
+          { field: '', reason: 'no fields to change; send at least one task field' },
+        ]);
       }
       const current = await requireTask(task_id);
       const refs: References = { tasks: new Map(), projects: new Map() };
@@ -203,7 +214,9 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       const instructions = [
         `Work on "${task.title}" as ${role.name}: ${role.description}`,
         `Touch only files matching: ${role.file_patterns.join(', ') || '(none)'}.`,
-        waiting.length ? `${waiting.length} dependencies are not done yet; check them first.` : 'All dependencies are done.',
+        waiting.length
+          ? `${waiting.length} dependencies are not done yet; check them first.`
+          : 'All dependencies are done.',
         subtasks.length ? `Work through the ${subtasks.length} subtasks.` : '',
         `When finished, call complete_task with task_id ${task.id} and your completion notes.`,
       ]

@@ -12,6 +12,7 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
   const match = /^p:(\d{1,15})$/.exec(text);
-  if (!match) throw BinderyError.validation([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
+  if (!match)
+    throw BinderyError.validation([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
   return Number(match[1]);
 }

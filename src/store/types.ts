@@ -7,7 +7,6 @@
 import type {
   Dashboard,
   Document,
-  EntityKind,
   Execution,
   Note,
   Project,
@@ -52,7 +51,9 @@ export interface WriteGuard {
 
 export interface TaskUpdateOptions extends WriteGuard {
   /** Close the task's running execution in the same transaction. */
-  closeExecution?: { status: 'completed' | 'cancelled'; finished_at: string; notes: string | null } | undefined;
+  closeExecution?:
+    | { status: 'completed' | 'cancelled'; finished_at: string; notes: string | null }
+    | undefined;
 }
 
 export interface ExecutionClaim {
@@ -140,7 +141,11 @@ export interface CoreStore {
   insertTasks(tasks: readonly NewTask[]): Promise<void>;
   getTask(id: string): Promise<Task | null>;
   getTaskSummaries(ids: readonly string[]): Promise<TaskSummary[]>;
-  listTasks(filter: TaskFilter, page: PageRequest, detail: 'summary' | 'full'): Promise<Page<Task | TaskSummary>>;
+  listTasks(
+    filter: TaskFilter,
+    page: PageRequest,
+    detail: 'summary' | 'full',
+  ): Promise<Page<Task | TaskSummary>>;
   listChildren(parentId: string, page: PageRequest): Promise<Page<TaskSummary>>;
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
   /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */

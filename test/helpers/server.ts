@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { type ServerConfig, serverConfig } from '../../src/cli/config.js';
 import { type RunningServer, startServer } from '../../src/cli/serve.js';
 import { tempWorkspace } from './workspace.js';
@@ -50,22 +51,37 @@ export type HttpHelper = <T = any>(
   headers?: Record<string, string>,
 ) => Promise<HttpResponse<T>>;
 
-/** Real HTTP requests (fetch over a socket); JSON bodies in and out. */
+/**
+ * Real HTTP requests over a socket with node:http (fetch would refuse to send a forged Host header);
+ * JSON bodies in and out.
+ */
 export function httpHelper(baseUrl: string): HttpHelper {
-  return async (method, path, body, headers = {}) => {
-    const init: RequestInit = { method, headers: { ...headers } };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${baseUrl}${path}`, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // keep the raw text for non-JSON answers
-    }
-    return { status: response.status, headers: response.headers, body: parsed as any };
-  };
+  return (method, path, body, headers = {}) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const allHeaders: Record<string, string> = { ...headers };
+      if (payload !== undefined) allHeaders['content-type'] ??= 'application/json';
+      const req = request(`${baseUrl}${path}`, { method, headers: allHeaders, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // keep the raw text for non-JSON answers
+          }
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value !== undefined)
+              responseHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parsed as any });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
 }

@@ -22,7 +22,11 @@ export function dashboardCounts(db: SqliteDatabase, tasks: SqliteTasks, now: Dat
   }
   const total_tasks = Object.values(status_breakdown).reduce((a, b) => a + b, 0);
   const iso = now.toISOString();
-  const count = (sql: string, ...params: unknown[]) => db.stmt(sql).pluck().get(...params) as number;
+  const count = (sql: string, ...params: unknown[]) =>
+    db
+      .stmt(sql)
+      .pluck()
+      .get(...params) as number;
   const recentIds = db.stmt('SELECT id FROM tasks ORDER BY seq DESC LIMIT 5').pluck().all() as string[];
   return {
     total_tasks,

@@ -75,7 +75,9 @@ export class SqliteDatabase {
   }
 
   schemaVersion(): number {
-    const row = this.raw.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const row = this.raw.prepare('SELECT max(version) AS v FROM schema_migrations').get() as {
+      v: number | null;
+    };
     return row.v ?? 0;
   }
 
@@ -131,7 +133,9 @@ function isBusy(error: unknown): boolean {
 function translate(error: unknown): unknown {
   const code = (error as { code?: unknown })?.code;
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-    return BinderyError.conflict('A referenced task or project was deleted meanwhile; read it again and retry.');
+    return BinderyError.conflict(
+      'A referenced task or project was deleted meanwhile; read it again and retry.',
+    );
   }
   if (isBusy(error)) {
     return new BinderyError('timeout_error', 'The database stayed busy for 5 s; retry.', { cause: error });

@@ -5,7 +5,9 @@ export class SqliteIdempotency {
   constructor(private readonly db: SqliteDatabase) {}
 
   get(key: string): IdempotencyRecord | null {
-    return (this.db.stmt('SELECT * FROM idempotency_keys WHERE key = ?').get(key) as IdempotencyRecord) ?? null;
+    return (
+      (this.db.stmt('SELECT * FROM idempotency_keys WHERE key = ?').get(key) as IdempotencyRecord) ?? null
+    );
   }
 
   put(record: IdempotencyRecord): IdempotencyRecord {

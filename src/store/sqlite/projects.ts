@@ -41,17 +41,26 @@ export class SqliteProjects {
     const more = rows.length > page.limit;
     const pageRows = more ? rows.slice(0, page.limit) : rows;
     const last = pageRows.at(-1);
-    return { items: pageRows.map(toProject), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return {
+      items: pageRows.map(toProject),
+      total,
+      next_cursor: more && last ? encodeCursor(last.seq) : null,
+    };
   }
 
   update(id: string, changes: ProjectChanges, guard: WriteGuard = {}): Project {
-    const current = this.db.stmt('SELECT version FROM projects WHERE id = ?').pluck().get(id) as number | undefined;
+    const current = this.db.stmt('SELECT version FROM projects WHERE id = ?').pluck().get(id) as
+      | number
+      | undefined;
     if (current === undefined) throw BinderyError.notFound('project', id);
     checkVersion('project', id, current, guard);
     if (changes.name !== undefined) this.refuseDuplicateName(changes.name, id);
     const columns: Record<string, unknown> = { ...changes };
     if (changes.tags) columns.tags = JSON.stringify(changes.tags);
-    const assignments = [...Object.keys(columns).map((name) => `${name} = @${name}`), 'version = version + 1'];
+    const assignments = [
+      ...Object.keys(columns).map((name) => `${name} = @${name}`),
+      'version = version + 1',
+    ];
     this.db.stmt(`UPDATE projects SET ${assignments.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return this.get(id)!;
   }
@@ -59,7 +68,10 @@ export class SqliteProjects {
   delete(id: string): { detached_tasks: number } | null {
     const exists = this.db.stmt('SELECT 1 FROM projects WHERE id = ?').get(id);
     if (!exists) return null;
-    const detached = this.db.stmt('SELECT count(*) FROM tasks WHERE project_id = ?').pluck().get(id) as number;
+    const detached = this.db
+      .stmt('SELECT count(*) FROM tasks WHERE project_id = ?')
+      .pluck()
+      .get(id) as number;
     // ON DELETE SET NULL detaches the project's tasks (and notes, documents) instead of deleting work.
     this.db.stmt('DELETE FROM projects WHERE id = ?').run(id);
     return { detached_tasks: detached };

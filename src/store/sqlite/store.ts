@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type {
   CoreStore,
   ExecutionClaim,
+  IdempotencyRecord,
   NewProject,
   NewTask,
   PageRequest,
@@ -11,7 +12,6 @@ import type {
   TaskFilter,
   TaskUpdateOptions,
   WriteGuard,
-  IdempotencyRecord,
 } from '../types.js';
 import { dashboardCounts } from './dashboard.js';
 import { SQLITE_PRAGMAS, SqliteDatabase } from './database.js';
@@ -39,8 +39,14 @@ export class SqliteStore implements CoreStore {
   }
 
   async info(): Promise<StoreInfo> {
-    const size = this.db.path === ':memory:' ? null : fileSize(this.db.path) + fileSize(`${this.db.path}-wal`);
-    return { kind: 'sqlite', location: this.db.path, schema_version: this.db.schemaVersion(), size_bytes: size };
+    const size =
+      this.db.path === ':memory:' ? null : fileSize(this.db.path) + fileSize(`${this.db.path}-wal`);
+    return {
+      kind: 'sqlite',
+      location: this.db.path,
+      schema_version: this.db.schemaVersion(),
+      size_bytes: size,
+    };
   }
 
   async probe(): Promise<void> {

@@ -1,4 +1,10 @@
-import { BinderyError, type Execution, OPEN_STATUSES, type Task, type TaskSummary } from '../../contract/index.js';
+import {
+  BinderyError,
+  type Execution,
+  OPEN_STATUSES,
+  type Task,
+  type TaskSummary,
+} from '../../contract/index.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   ExecutionClaim,
@@ -52,7 +58,8 @@ export class SqliteTasks {
   }
 
   insert(tasks: readonly NewTask[]): void {
-    const insertTask = this.db.stmt(`INSERT INTO tasks (id, title, description, status, priority, tags, labels,
+    const insertTask =
+      this.db.stmt(`INSERT INTO tasks (id, title, description, status, priority, tags, labels,
       parent_id, project_id, role, due_at, created_at, updated_at, completed_at, completion_notes, version)
       VALUES (@id, @title, @description, @status, @priority, @tags, @labels, @parent_id, @project_id, @role,
       @due_at, @created_at, @updated_at, @completed_at, @completion_notes, @version)`);
@@ -75,7 +82,9 @@ export class SqliteTasks {
   summaries(ids: readonly string[]): TaskSummary[] {
     if (ids.length === 0) return [];
     const rows = this.db
-      .stmt(`SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`)
+      .stmt(
+        `SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`,
+      )
       .all(JSON.stringify(ids)) as (TaskSummary & { seq: number })[];
     return rows.map(toSummary);
   }
@@ -95,7 +104,10 @@ export class SqliteTasks {
     if (filter.role) add('t.role = ?', filter.role);
     if (filter.tag) add('t.seq IN (SELECT task_seq FROM task_tags WHERE tag = ?)', filter.tag);
     const filtered = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db.stmt(`SELECT count(*) FROM tasks t ${filtered}`).pluck().get(...params) as number;
+    const total = this.db
+      .stmt(`SELECT count(*) FROM tasks t ${filtered}`)
+      .pluck()
+      .get(...params) as number;
 
     const after = decodeCursor(page.cursor);
     const pageWhere = after === undefined ? filtered : `${filtered ? `${filtered} AND` : 'WHERE'} t.seq < ?`;
@@ -112,15 +124,24 @@ export class SqliteTasks {
   }
 
   children(parentId: string, page: PageRequest): Page<TaskSummary> {
-    const total = this.db.stmt('SELECT count(*) FROM tasks WHERE parent_id = ?').pluck().get(parentId) as number;
+    const total = this.db
+      .stmt('SELECT count(*) FROM tasks WHERE parent_id = ?')
+      .pluck()
+      .get(parentId) as number;
     const after = decodeCursor(page.cursor) ?? 0;
     const rows = this.db
-      .stmt(`SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.parent_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`)
+      .stmt(
+        `SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.parent_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`,
+      )
       .all(parentId, after, page.limit + 1) as (TaskSummary & { seq: number })[];
     const more = rows.length > page.limit;
     const pageRows = more ? rows.slice(0, page.limit) : rows;
     const last = pageRows.at(-1);
-    return { items: pageRows.map(toSummary), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return {
+      items: pageRows.map(toSummary),
+      total,
+      next_cursor: more && last ? encodeCursor(last.seq) : null,
+    };
   }
 
   update(id: string, changes: TaskChanges, options: TaskUpdateOptions = {}): Task {
@@ -170,7 +191,11 @@ export class SqliteTasks {
     return count;
   }
 
-  claimExecution(taskId: string, claim: ExecutionClaim, guard: WriteGuard = {}): { task: Task; cancelled: Execution | null } {
+  claimExecution(
+    taskId: string,
+    claim: ExecutionClaim,
+    guard: WriteGuard = {},
+  ): { task: Task; cancelled: Execution | null } {
     const running = this.runningExecution(taskId);
     if (running && !claim.force) {
       throw BinderyError.conflict(
@@ -238,7 +263,9 @@ export class SqliteTasks {
   }
 
   private writeDependencies(id: string, dependsOn: readonly string[]): void {
-    const insert = this.db.stmt('INSERT OR IGNORE INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)');
+    const insert = this.db.stmt(
+      'INSERT OR IGNORE INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)',
+    );
     for (const dep of dependsOn) insert.run(id, dep);
   }
 
@@ -251,7 +278,9 @@ export class SqliteTasks {
     const ids = JSON.stringify(rows.map((r) => r.id));
     const children = groupBy(
       this.db
-        .stmt('SELECT parent_id AS k, id AS v FROM tasks WHERE parent_id IN (SELECT value FROM json_each(?)) ORDER BY seq')
+        .stmt(
+          'SELECT parent_id AS k, id AS v FROM tasks WHERE parent_id IN (SELECT value FROM json_each(?)) ORDER BY seq',
+        )
         .all(ids) as { k: string; v: string }[],
     );
     const deps = groupBy(

@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+export interface ServeProcess {
+  proc: ChildProcess;
+  url: string;
+  stderr: () => string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Spawns the built `bindery serve` on a free port and waits until it logs that it listens. */
+export function spawnServe(workspace: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const proc = spawn(process.execPath, [CLI, 'serve'], {
+    env: {
+      ...process.env,
+      BINDERY_PORT: '0',
+      BINDERY_WORKSPACE: workspace,
+      BINDERY_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+  return new Promise((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 20_000);
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const match = /"url":"(http:[^"]+)"[^\n]*bindery server listening/.exec(err);
+      if (match) {
+        clearTimeout(timer);
+        ready({ proc, url: match[1]!, stderr: () => err, exited });
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`serve exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    proc.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
