@@ -11,3 +11,4 @@ export * from './system.js';
 export * from './task.js';
 export * from './validation.js';
 export * from './version.js';
+export * from './input-safety.js';

@@ -1,4 +1,4 @@
-import { BinderyError } from '../contract/index.js';
+import { BinderyError, checkInputStructure, MAX_DOCUMENT_BYTES } from '../contract/index.js';
 
 /**
  * Request bodies are parsed with JSON.parse and nothing else; a syntax error becomes a validation error
@@ -18,4 +18,15 @@ export function parseJsonBody(text: string): unknown {
   } catch (error) {
     throw new JsonSyntaxError((error as Error).message);
   }
+}
+
+/** Long text fields: the schemas hold the exact limits (100,000 for notes, 5 MB for documents). */
+const LONG_STRING_FIELDS = { content: MAX_DOCUMENT_BYTES };
+
+/**
+ * SPEC §5 structure checks on an operation's input (body, query or JSON-RPC params): size limits,
+ * dangerous keys refused with their path, control characters removed.
+ */
+export function checkedInput(value: unknown): unknown {
+  return checkInputStructure(value, { stringLimits: LONG_STRING_FIELDS });
 }

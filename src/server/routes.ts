@@ -7,6 +7,7 @@ import {
   operations,
 } from '../contract/index.js';
 import type { IdempotencyGate } from './idempotency.js';
+import { checkedInput } from './json-body.js';
 
 type Call = (input: unknown) => Promise<unknown>;
 
@@ -26,11 +27,12 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
 function inputOf(request: FastifyRequest, acceptsVersion: boolean): Record<string, unknown> {
   const params = request.params as Record<string, string>;
   const hasBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH';
-  const source = hasBody ? (request.body ?? {}) : request.query;
+  // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
+  const source = hasBody ? (request.body ?? {}) : { ...(request.query as object) };
   if (typeof source !== 'object' || source === null || Array.isArray(source)) {
     throw BinderyError.validation([{ field: '(body)', reason: 'must be a JSON object' }]);
   }
-  const input: Record<string, unknown> = { ...source };
+  const input = { ...(checkedInput(source) as Record<string, unknown>) };
   for (const [name, value] of Object.entries(params)) {
     if (name in input)
       throw BinderyError.validation([

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type BinderyApi, type BinderyError, isOperationName } from '../contract/index.js';
 import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
+import { checkedInput } from './json-body.js';
 import type { Logger } from './logger.js';
 
 type RpcId = string | number | null;
@@ -80,7 +81,7 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
     } else {
       try {
         const call = api[request.method] as (input: unknown) => Promise<unknown>;
-        response = { jsonrpc: '2.0', id, result: await call(params ?? {}) };
+        response = { jsonrpc: '2.0', id, result: await call(checkedInput(params ?? {})) };
       } catch (thrown) {
         const error = toBinderyError(thrown);
         if (error.code === 'internal_error')

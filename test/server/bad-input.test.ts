@@ -188,3 +188,43 @@ describe('HTTP safety', () => {
     }
   });
 });
+
+describe('structure limits and dangerous keys (SPEC §5) on REST and JSON-RPC', () => {
+  it('refuses __proto__, constructor and __-prefixed keys anywhere, naming the path', async () => {
+    const proto = await refused(
+      'POST',
+      '/api/tasks',
+      '{"title":"x","subtasks":[{"title":"y","__proto__":{"polluted":1}}]}',
+    );
+    expect(proto.status).toBe(400);
+    expect(proto.body.details[0].field).toBe('subtasks.0.__proto__');
+    const ctor = await refused('POST', '/api/tasks', {
+      title: 'x',
+      labels: { constructor: { prototype: 1 } },
+    });
+    expect(ctor.body.details[0].field).toBe('labels.constructor');
+    const under = await refused('PATCH', `/api/tasks/${existing.id}`, { __internal: true });
+    expect(under.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const rpc = await t.http(
+      'POST',
+      '/rpc',
+      '{"jsonrpc":"2.0","id":7,"method":"create_task","params":{"title":"x","__proto__":{}}}',
+    );
+    expect(rpc.body).toMatchObject({ id: 7, error: { code: -32602, data: { code: 'validation_error' } } });
+  });
+
+  it('removes control characters but keeps tab, LF and CR', async () => {
+    const res = await t.http('POST', '/api/tasks', { title: 'a\u0000b\u0007c', description: 'x\ty\nz\r' });
+    expect(res.status).toBe(201);
+    expect(res.body.title).toBe('abc');
+    expect(res.body.description).toBe('x\ty\nz\r');
+  });
+
+  it('refuses objects with over 100 keys and arrays over 1,000 items', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i]));
+    expect((await refused('POST', '/api/tasks', { title: 'x', labels })).status).toBe(400);
+    const tags = Array.from({ length: 1001 }, (_, i) => `t${i}`);
+    expect((await refused('POST', '/api/tasks', { title: 'x', tags })).status).toBe(400);
+  });
+});
