@@ -269,8 +269,18 @@ export class SqliteTasks {
     for (const dep of dependsOn) insert.run(id, dep);
   }
 
+  /** One task: its children and dependencies by indexed equality lookups (the hot path of get_task). */
   private toTask(row: TaskRow): Task {
-    return this.toTasks([row])[0]!;
+    const children = this.db
+      .stmt('SELECT id FROM tasks WHERE parent_id = ? ORDER BY seq')
+      .pluck()
+      .all(row.id);
+    const deps = this.db
+      .stmt(`SELECT d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
+             WHERE d.task_id = ? ORDER BY t.seq`)
+      .pluck()
+      .all(row.id);
+    return taskFromRow(row, children as string[], deps as string[]);
   }
 
   /** Rows → tasks, fetching children and dependencies of the whole page in two queries. */
@@ -290,27 +300,31 @@ export class SqliteTasks {
                WHERE d.task_id IN (SELECT value FROM json_each(?)) ORDER BY t.seq`)
         .all(ids) as { k: string; v: string }[],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      title: row.title,
-      description: row.description,
-      status: row.status,
-      priority: row.priority,
-      tags: JSON.parse(row.tags) as string[],
-      labels: JSON.parse(row.labels) as Task['labels'],
-      parent_id: row.parent_id,
-      project_id: row.project_id,
-      role: row.role,
-      children: children.get(row.id) ?? [],
-      depends_on: deps.get(row.id) ?? [],
-      due_at: row.due_at,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      completed_at: row.completed_at,
-      completion_notes: row.completion_notes,
-      version: row.version,
-    }));
+    return rows.map((row) => taskFromRow(row, children.get(row.id) ?? [], deps.get(row.id) ?? []));
   }
+}
+
+function taskFromRow(row: TaskRow, children: string[], dependsOn: string[]): Task {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    tags: JSON.parse(row.tags) as string[],
+    labels: JSON.parse(row.labels) as Task['labels'],
+    parent_id: row.parent_id,
+    project_id: row.project_id,
+    role: row.role,
+    children,
+    depends_on: dependsOn,
+    due_at: row.due_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    completed_at: row.completed_at,
+    completion_notes: row.completion_notes,
+    version: row.version,
+  };
 }
 
 /** Refuse a write whose expected version is stale. */

@@ -1,0 +1,42 @@
+// `npm run bench [-- --quick] [-- --suite http,mcp,...]`: runs the suites, prints tables, writes JSON.
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { httpSuite } from './http.mjs';
+import { ROOT } from './lib.mjs';
+
+const SUITES = { http: httpSuite };
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, suite: { type: 'string' } },
+  strict: true,
+});
+const selected = values.suite ? values.suite.split(',') : Object.keys(SUITES);
+for (const name of selected)
+  if (!(name in SUITES)) throw new Error(`unknown suite ${name}; known: ${Object.keys(SUITES)}`);
+
+const results = {
+  started_at: new Date().toISOString(),
+  mode: values.quick ? 'quick' : 'full',
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  store: process.env.BINDERY_DATABASE_URL ? 'postgres' : 'sqlite',
+  suites: {},
+};
+for (const name of selected) {
+  const started = performance.now();
+  results.suites[name] = await SUITES[name]({ quick: values.quick });
+  console.log(`(${name}: ${Math.round((performance.now() - started) / 1000)} s)`);
+}
+const file = join(
+  ROOT,
+  'bench/results',
+  `${results.mode}-${results.store}-${results.started_at.replace(/[:.]/g, '-')}.json`,
+);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nresults written to ${file}`);
