@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
+import { memorySuite } from './memory.mjs';
+import { scalingSuite } from './scaling.mjs';
 
-const SUITES = { http: httpSuite };
+const SUITES = { http: httpSuite, scaling: scalingSuite, memory: memorySuite };
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, suite: { type: 'string' } },
