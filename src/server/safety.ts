@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { BinderyError } from '../contract/index.js';
 
@@ -11,6 +12,11 @@ export interface HttpSafetyOptions {
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+/** Fixed-length digests let the token comparison run in constant time whatever the header's length. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
 
 /** Strip the port from a Host header value (`[::1]:3000` → `[::1]`). */
 function hostName(header: string): string {
@@ -31,7 +37,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
     ...options.allowedHosts.map((h) => h.toLowerCase()),
   ]);
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
-  const bearer = options.token ? `Bearer ${options.token}` : undefined;
+  const bearer = options.token ? digest(`Bearer ${options.token}`) : undefined;
 
   app.addHook('onRequest', async (request) => {
     const host = request.headers.host;
@@ -48,7 +54,12 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
         `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`,
       );
     }
-    if (bearer && request.url !== '/health' && request.headers.authorization !== bearer) {
+    const authorization = request.headers.authorization;
+    if (
+      bearer &&
+      request.url !== '/health' &&
+      !(authorization && timingSafeEqual(digest(authorization), bearer))
+    ) {
       throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');
     }
   });
