@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
+import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
 import { scalingSuite } from './scaling.mjs';
 
-const SUITES = { http: httpSuite, scaling: scalingSuite, memory: memorySuite };
+const SUITES = { http: httpSuite, mcp: mcpSuite, scaling: scalingSuite, memory: memorySuite };
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, suite: { type: 'string' } },
