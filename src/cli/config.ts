@@ -117,17 +117,25 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
 
 export interface ClientSettings {
   url?: string | undefined;
+  /** Sent as `Authorization: Bearer` when the backend requires it (SPEC §2). */
+  token?: string | undefined;
   timeoutS: number;
   cacheTtlS: number;
+  /** TTL of lists, search and dashboard: how long another process's change can stay unseen there. */
+  cacheListTtlS: number;
   breakerResetS: number;
+  connections: number;
 }
 
 export function clientSettings(env: Env): ClientSettings {
   return {
     url: url(env, 'BINDERY_URL', ['http:', 'https:']),
+    token: env.BINDERY_TOKEN || undefined,
     timeoutS: number(env, 'BINDERY_TIMEOUT', 30, 0.001),
     cacheTtlS: number(env, 'BINDERY_CACHE_TTL', 300, 0),
+    cacheListTtlS: number(env, 'BINDERY_CACHE_LIST_TTL', 5, 0),
     breakerResetS: number(env, 'BINDERY_BREAKER_RESET_S', 60, 0.001),
+    connections: integer(env, 'BINDERY_CLIENT_CONNECTIONS', 10, 1, 256),
   };
 }
 

@@ -62,19 +62,23 @@ export interface HttpRoute {
   bodyLimit?: number;
 }
 
-export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
-  kind: OperationKind;
+export interface Operation<
+  I extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+  K extends OperationKind = OperationKind,
+> {
+  kind: K;
   input: I;
   output: O;
   http: HttpRoute;
 }
 
-const op = <I extends z.ZodType, O extends z.ZodType>(
-  kind: OperationKind,
+const op = <K extends OperationKind, I extends z.ZodType, O extends z.ZodType>(
+  kind: K,
   input: I,
   output: O,
   http: HttpRoute,
-): Operation<I, O> => ({ kind, input, output, http });
+): Operation<I, O, K> => ({ kind, input, output, http });
 
 /** JSON text of a 5 MB document can grow with escapes; leave room for the envelope. */
 const DOCUMENT_BODY_LIMIT = MAX_DOCUMENT_BYTES * 2 + 64 * 1024;
@@ -157,6 +161,14 @@ export const operations = {
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;
 export const OPERATION_NAMES = Object.keys(operations) as OperationName[];
+
+/** Operations of kind 'read': safe to cache and to retry. */
+export type ReadOperationName = {
+  [N in OperationName]: Operations[N]['kind'] extends 'read' ? N : never;
+}[OperationName];
+export const READ_OPERATION_NAMES = OPERATION_NAMES.filter(
+  (name) => operations[name].kind === 'read',
+) as ReadOperationName[];
 
 /** What a caller passes (before defaults and coercion). */
 export type OpInput<N extends OperationName> = z.input<Operations[N]['input']>;

@@ -6,12 +6,14 @@ import type { Store } from '../store/types.js';
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * SPEC §2 Idempotency-Key: a POST carrying a key runs once; a repeat with the same key and body within
+ * SPEC §2 Idempotency-Key: a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same key and body within
  * 24 h gets the first answer again (`Idempotent-Replayed: true`), a different body is a conflict. Answers
- * live in the store so they survive restarts; concurrent repeats in this process wait for the first.
+ * live in the store so they survive restarts. Requests with one key run one after another in this process:
+ * a repeat that arrives while the first still runs (a client retrying after its timeout) waits for the stored
+ * answer instead of slipping past the lookup and executing a second time.
  */
 export class IdempotencyGate {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
@@ -27,13 +29,28 @@ export class IdempotencyGate {
     if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
       throw BinderyError.validation([{ field: 'Idempotency-Key', reason: 'must be 1-200 characters' }]);
     }
+    // Registered before the first await, so a concurrent repeat always finds it.
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(() => this.once(key, request, reply, status, execute));
+    this.queues.set(key, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.queues.get(key) === turn) this.queues.delete(key);
+    }
+  }
+
+  private async once(
+    key: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    execute: () => Promise<unknown>,
+  ) {
     const hash = createHash('sha256')
       .update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.params)}\n`)
       .update(JSON.stringify(request.body ?? null))
       .digest('hex');
-    const pending = this.inFlight.get(key);
-    if (pending) await pending.catch(() => undefined);
-
     let stored = await this.store.getIdempotency(key);
     if (stored && Date.parse(stored.created_at) <= this.now().getTime() - IDEMPOTENCY_TTL_MS) {
       await this.purgeExpired();
@@ -48,23 +65,16 @@ export class IdempotencyGate {
       reply.code(stored.status).header('idempotent-replayed', 'true').type('application/json');
       return stored.body;
     }
-
-    const work = execute();
-    this.inFlight.set(key, work);
-    try {
-      const result = await work;
-      await this.store.putIdempotency({
-        key,
-        request_hash: hash,
-        status,
-        body: JSON.stringify(result),
-        created_at: this.now().toISOString(),
-      });
-      reply.code(status);
-      return result;
-    } finally {
-      this.inFlight.delete(key);
-    }
+    const result = await execute();
+    await this.store.putIdempotency({
+      key,
+      request_hash: hash,
+      status,
+      body: JSON.stringify(result),
+      created_at: this.now().toISOString(),
+    });
+    reply.code(status);
+    return result;
   }
 
   purgeExpired(): Promise<number> {

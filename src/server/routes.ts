@@ -60,11 +60,11 @@ export function registerOperationRoutes(
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const args = inputOf(request, acceptsVersion);
       const status = http.status ?? 200;
-      if (request.method === 'POST') {
-        return idempotency.run(request, reply, status, () => call(args));
+      if (request.method === 'GET') {
+        reply.code(status);
+        return call(args);
       }
-      reply.code(status);
-      return call(args);
+      return idempotency.run(request, reply, status, () => call(args));
     };
     app.route({
       method: [http.method, ...(http.alsoMethods ?? [])],

@@ -1,0 +1,162 @@
+import { LRUCache } from 'lru-cache';
+import type { ReadEntry, ReadName } from './invalidation.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface CacheStats {
+  enabled: boolean;
+  entries: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  /** Reads that joined an identical read already in flight instead of sending their own. */
+  coalesced: number;
+  /** Entries dropped by the LRU bounds (entries or bytes). */
+  evictions: number;
+  /** Entries and reads in flight dropped because a mutation could have changed them. */
+  invalidations: number;
+  /** hits / (hits + misses), coalesced reads counted as hits. */
+  hit_rate: number;
+}
+
+export interface Loaded<T> {
+  value: T;
+  /** Size of the answer's JSON, the entry's weight in the byte bound. */
+  bytes: number;
+}
+
+interface Stored extends ReadEntry {
+  value: unknown;
+}
+
+interface InFlight extends ReadEntry {
+  promise: Promise<unknown>;
+  /** Set when a mutation overtook the read: its answer may predate the mutation and is not stored. */
+  stale: boolean;
+}
+
+/**
+ * Views over many entities go stale through any other process's write, so they live only `listTtlMs`:
+ * that is the longest such a write can stay unseen in them (single entities: `ttlMs`).
+ */
+const AGGREGATES: ReadonlySet<ReadName> = new Set([
+  'list_tasks',
+  'list_children',
+  'list_projects',
+  'list_notes',
+  'list_documents',
+  'search',
+  'get_task_dashboard',
+]);
+
+/** Arguments in a canonical form: keys sorted, undefined dropped, so equal requests share a key. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+  );
+}
+
+export function cacheKey(op: ReadName, args: Record<string, unknown>): string {
+  return `${op}:${JSON.stringify(canonical(args))}`;
+}
+
+/**
+ * Answers of read operations: LRU-bounded by entries and by the answers' JSON bytes, with TTLs, and
+ * identical concurrent reads coalesced into one request. Callers get their own copy, so nobody can edit the
+ * cached answer.
+ *
+ * Consistency: this process never reads its own stale write. A mutation invalidates, before it resolves,
+ * every entry it can change and every read still in flight that it can change; such a read still answers
+ * its own callers (they asked before the write finished) but is neither stored nor joined by later reads.
+ * Another process's write stays unseen for at most the TTL: `listTtlMs` (default 5 s) for lists, search and
+ * the dashboard, `ttlMs` (default 300 s) for single entities.
+ */
+export class ResponseCache {
+  private readonly lru: LRUCache<string, Stored> | null;
+  private readonly inFlight = new Map<string, InFlight>();
+  private counts = { hits: 0, misses: 0, coalesced: 0, evictions: 0, invalidations: 0 };
+
+  constructor(
+    private readonly options: ResolvedOptions['cache'],
+    /** Sees every answer that is current enough to cache. */
+    private readonly onFresh: (value: unknown) => void,
+  ) {
+    this.lru =
+      options.ttlMs > 0
+        ? new LRUCache<string, Stored>({
+            max: options.maxEntries,
+            maxSize: options.maxBytes,
+            ttl: options.ttlMs,
+            dispose: (_value, _key, reason) => {
+              if (reason === 'evict') this.counts.evictions++;
+            },
+          })
+        : null;
+  }
+
+  async read<T>(op: ReadName, args: Record<string, unknown>, load: () => Promise<Loaded<T>>): Promise<T> {
+    const key = cacheKey(op, args);
+    const hit = this.lru?.get(key);
+    if (hit) {
+      this.counts.hits++;
+      return structuredClone(hit.value as T);
+    }
+    const shared = this.inFlight.get(key);
+    if (shared) {
+      this.counts.coalesced++;
+      return structuredClone((await shared.promise) as T);
+    }
+    this.counts.misses++;
+    const entry: InFlight = { op, args, stale: false, promise: Promise.resolve() };
+    entry.promise = load()
+      .then(({ value, bytes }) => {
+        if (!entry.stale) {
+          this.onFresh(value);
+          const ttl = AGGREGATES.has(op) ? this.options.listTtlMs : this.options.ttlMs;
+          if (ttl > 0) this.lru?.set(key, { op, args, value }, { ttl, size: Math.max(1, bytes) });
+        }
+        return value;
+      })
+      .finally(() => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      });
+    this.inFlight.set(key, entry);
+    return structuredClone((await entry.promise) as T);
+  }
+
+  /** Drops every entry, and detaches every read in flight, that `affected` says a mutation could change. */
+  invalidate(affected: (entry: ReadEntry) => boolean): void {
+    for (const [key, entry] of this.inFlight) {
+      if (!affected(entry)) continue;
+      entry.stale = true;
+      this.inFlight.delete(key);
+      this.counts.invalidations++;
+    }
+    if (!this.lru) return;
+    const doomed: string[] = [];
+    for (const [key, entry] of this.lru.entries()) if (affected(entry)) doomed.push(key);
+    for (const key of doomed) this.lru.delete(key);
+    this.counts.invalidations += doomed.length;
+  }
+
+  stats(): CacheStats {
+    const { hits, misses, coalesced } = this.counts;
+    const served = hits + coalesced;
+    return {
+      enabled: this.lru !== null,
+      entries: this.lru?.size ?? 0,
+      bytes: this.lru?.calculatedSize ?? 0,
+      ...this.counts,
+      hit_rate: served + misses === 0 ? 0 : Math.round((served / (served + misses)) * 10_000) / 10_000,
+    };
+  }
+
+  clear(): void {
+    this.lru?.clear();
+    this.inFlight.clear();
+  }
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import {
+  type BinderyApi,
+  BinderyError,
+  type ErrorCode,
+  isBinderyError,
+  OPERATION_NAMES,
+  type OperationName,
+  operations,
+  parseInput,
+} from '../contract/index.js';
+import { type CacheStats, type Loaded, ResponseCache } from './cache.js';
+import { decode } from './decode.js';
+import { affects, effectOf, type MutationName, type ReadName } from './invalidation.js';
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type BreakerStats, Resilience } from './resilience.js';
+import { buildRequest, isIdempotent } from './routing.js';
+import { TaskGraph } from './task-graph.js';
+import { type PoolStats, Transport } from './transport.js';
+
+/** GET /health: the server's own report, 200 (healthy/degraded) or 503 (unhealthy). */
+export const HealthReport = z.looseObject({ status: z.enum(['healthy', 'degraded', 'unhealthy']) });
+export type HealthReport = z.infer<typeof HealthReport>;
+
+export interface ClientStats {
+  breaker: BreakerStats;
+  cache: CacheStats;
+  /** Extra attempts made after transient failures. */
+  retries: number;
+  /** Logical calls made through the API methods. */
+  calls: number;
+  /** Failed calls by §4 code. */
+  failures: Partial<Record<ErrorCode, number>>;
+  /** Calls waiting for the server right now. */
+  in_flight: number;
+  /** The undici pool: connections open and free, requests pending, queued and running. */
+  pool: PoolStats;
+}
+
+type Call = (input: unknown) => Promise<unknown>;
+
+/** Gives the class one typed member per operation; the members themselves are made in the constructor. */
+const ApiMembers = class {} as new () => BinderyApi;
+
+/**
+ * BinderyApi over HTTP (SPEC §6): every operation of the contract table becomes a request on a keep-alive
+ * pool, behind retry, circuit breaker, timeout and a response cache whose entries each mutation invalidates
+ * before it returns. One instance per process, shared by all callers.
+ */
+export class BinderyClient extends ApiMembers implements BinderyApi {
+  private readonly options: ResolvedOptions;
+  private readonly transport: Transport;
+  private readonly resilience: Resilience;
+  private readonly graph = new TaskGraph();
+  private readonly cache: ResponseCache;
+  private readonly failures: Partial<Record<ErrorCode, number>> = {};
+  private calls = 0;
+  private inFlight = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ClientOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.transport = new Transport(this.options);
+    this.resilience = new Resilience(this.options);
+    this.cache = new ResponseCache(this.options.cache, (value) => this.graph.learn(value));
+    const members = this as unknown as Record<OperationName, Call>;
+    for (const name of OPERATION_NAMES) members[name] = (input) => this.call(name, input);
+  }
+
+  private async call(name: OperationName, input: unknown): Promise<unknown> {
+    this.calls++;
+    try {
+      if (this.closing) throw new BinderyError('connection_error', 'This Bindery client is closed.');
+      // Checked here too, so a bad call costs no round trip and cannot count against the server.
+      const args = parseInput(operations[name].input, input ?? {}) as Record<string, unknown>;
+      return operations[name].kind === 'read'
+        ? await this.read(name as ReadName, args)
+        : await this.mutate(name as MutationName, args);
+    } catch (thrown) {
+      const error = isBinderyError(thrown)
+        ? thrown
+        : new BinderyError('internal_error', `The client failed in ${name}.`, { cause: thrown });
+      this.failures[error.code] = (this.failures[error.code] ?? 0) + 1;
+      throw error;
+    }
+  }
+
+  private read(name: ReadName, args: Record<string, unknown>): Promise<unknown> {
+    return this.cache.read(name, args, () => this.fetch(name, args));
+  }
+
+  /** Invalidation runs whether or not the call succeeded: a failed call may still have been committed. */
+  private async mutate(name: MutationName, args: Record<string, unknown>): Promise<unknown> {
+    let result: unknown;
+    try {
+      result = (await this.fetch(name, args)).value;
+    } finally {
+      // Computed before learning the result, while the graph still knows the state the mutation changed.
+      const effect = effectOf(name, args as never, result as never, this.graph);
+      this.cache.invalidate((entry) => affects(effect, entry, this.graph));
+    }
+    this.graph.learn(result);
+    return result;
+  }
+
+  private async fetch(name: OperationName, args: Record<string, unknown>): Promise<Loaded<unknown>> {
+    const request = buildRequest(name, args, this.options.maxRequestBytes);
+    this.inFlight++;
+    try {
+      return await this.resilience.run(
+        async () => {
+          const answer = await this.transport.send(request);
+          return { value: decode(operations[name].output, answer.text, name), bytes: answer.bytes };
+        },
+        isIdempotent(name, request),
+      );
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /**
+   * The server's health report, for health_check: never cached, past the breaker (it is how an open circuit
+   * is diagnosed) and not retried. A 503 still returns its body; no answer throws connection_error.
+   */
+  async health(): Promise<HealthReport> {
+    const answer = await this.transport.send({ method: 'GET', path: '/health' }, (status) => status === 503);
+    return decode(HealthReport, answer.text, 'health');
+  }
+
+  stats(): ClientStats {
+    return {
+      breaker: this.resilience.stats(),
+      cache: this.cache.stats(),
+      retries: this.resilience.retries,
+      calls: this.calls,
+      failures: { ...this.failures },
+      in_flight: this.inFlight,
+      pool: this.transport.stats(),
+    };
+  }
+
+  /** Lets requests in flight finish, then closes the connections; later calls fail with connection_error. */
+  close(): Promise<void> {
+    this.closing ??= this.transport.close().finally(() => this.cache.clear());
+    return this.closing;
+  }
+}
