@@ -105,7 +105,6 @@ describe('requests derived from the operation table', () => {
       true,
     );
   });
-
 });
 
 describe('invalidation when the client knows little', () => {
