@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id, PageParams, pageOf, Tags, Timestamp, Title } from './common.js';
 
 export const DOCUMENT_TYPES = ['text', 'code', 'markdown', 'documentation', 'configuration', 'data'] as const;
-/** 5 MB of UTF-8; the service checks bytes, the schema bounds characters. */
+/** 5 MB of UTF-8, checked by the service in bytes (413 payload_too_large, not a 400). */
 export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024;
 
 export const DocumentType = z.enum(DOCUMENT_TYPES, {
@@ -41,7 +41,10 @@ export type Document = z.infer<typeof Document>;
 
 export const IndexDocumentInput = z.strictObject({
   title: Title,
-  content: z.string().min(1, 'must not be empty').max(MAX_DOCUMENT_BYTES, 'must be at most 5 MB'),
+  content: z
+    .string()
+    .min(1, 'must not be empty')
+    .describe('At most 5 MB of UTF-8; more is refused with payload_too_large.'),
   document_type: DocumentType.optional().describe('How to chunk the content; default text.'),
   source_path: z.string().max(1000).nullable().optional(),
   tags: Tags.optional(),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type BinderyApi, type BinderyError, isOperationName } from '../contract/index.js';
+import { type BinderyApi, type BinderyError, isOperationName, operations } from '../contract/index.js';
 import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
 import { checkedInput } from './json-body.js';
 import type { Logger } from './logger.js';
@@ -92,7 +92,8 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
     return hasId ? response : null;
   }
 
-  app.post('/rpc', async (request, reply) => {
+  // index_document may carry a 5 MB document over JSON-RPC as over REST: the same body limit.
+  app.post('/rpc', { bodyLimit: operations.index_document.http.bodyLimit }, async (request, reply) => {
     const body = request.body;
     if (Array.isArray(body)) {
       if (body.length === 0)

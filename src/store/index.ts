@@ -1,5 +1,6 @@
+import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
-import type { Store } from './types.js';
+import type { Store, TransferStore } from './types.js';
 import { sqlitePath } from './workspace.js';
 
 export type { Store } from './types.js';
@@ -11,7 +12,7 @@ export interface StoreConfig {
   databaseUrl?: string | undefined;
 }
 
-export async function openStore(config: StoreConfig): Promise<Store> {
-  if (config.databaseUrl) throw new Error('BINDERY_DATABASE_URL: PostgreSQL is not supported yet.');
-  return new SqliteStore(sqlitePath(config.workspace)) as unknown as Store;
+export async function openStore(config: StoreConfig): Promise<Store & TransferStore> {
+  if (config.databaseUrl) return PostgresStore.open(config.databaseUrl);
+  return new SqliteStore(sqlitePath(config.workspace));
 }

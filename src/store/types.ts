@@ -194,3 +194,47 @@ export interface KnowledgeStore {
 }
 
 export interface Store extends CoreStore, KnowledgeStore {}
+
+/** Kinds of entity lines in an export, in the order they are written and replayed. */
+export type TransferRecord =
+  | { kind: 'project'; data: NewProject }
+  | { kind: 'task'; data: NewTask }
+  | { kind: 'execution'; data: Execution }
+  | { kind: 'note'; data: Note }
+  /** Chunks carry their boundaries; their text is `content.slice(start, end)`. */
+  | { kind: 'document'; data: Document };
+
+/** What an export holds and an import must end with: one count per entity kind, plus links and chunks. */
+export interface TransferCounts {
+  project: number;
+  task: number;
+  dependency: number;
+  execution: number;
+  note: number;
+  document: number;
+  chunk: number;
+}
+
+/** A task's parent and dependencies, set once the tasks they name are in. */
+export interface TaskLink {
+  id: string;
+  parent_id: string | null;
+  depends_on: string[];
+}
+
+/** Export and import of every entity, for backups and moving between stores (`bindery export|import`). */
+export interface TransferStore {
+  countEntities(): Promise<TransferCounts>;
+  /**
+   * Every entity from one consistent snapshot: the counts first, then projects, tasks, executions, notes
+   * and documents, each kind oldest first, so a replay in this order rebuilds the same lists.
+   */
+  exportEntities(): AsyncGenerator<{ kind: 'counts'; counts: TransferCounts } | TransferRecord>;
+  /**
+   * Writes records into an empty store in one transaction, keeping ids, timestamps and versions. Links to
+   * tasks not imported yet (a parent or dependency created after the task) come back, to be passed to
+   * `importLinks` when every task is in.
+   */
+  importEntities(records: readonly TransferRecord[]): Promise<TaskLink[]>;
+  importLinks(links: readonly TaskLink[]): Promise<void>;
+}

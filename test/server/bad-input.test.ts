@@ -15,9 +15,9 @@ afterAll(async () => {
 
 /** Runs a request that must be refused and proves the database did not change. */
 async function refused(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
-  const before = dbSnapshot(t.workspace);
+  const before = await dbSnapshot(t);
   const res = await t.http(method, path, body, headers);
-  expect(dbSnapshot(t.workspace)).toEqual(before);
+  expect(await dbSnapshot(t)).toEqual(before);
   expect(res.headers.get('content-type')).toContain('application/json');
   return res;
 }

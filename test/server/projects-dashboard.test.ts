@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_STORE } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -119,7 +120,7 @@ describe('monitoring', () => {
     const before = (await t.http('GET', '/api/pool/metrics')).body;
     await t.http('GET', '/api/tasks');
     const after = (await t.http('GET', '/api/pool/metrics')).body;
-    expect(after.max_connections).toBe(1);
+    expect(after.max_connections).toBe(TEST_STORE === 'sqlite' ? 1 : 8);
     expect(after.total_acquired).toBeGreaterThan(before.total_acquired);
     expect(after.total_queries).toBeGreaterThan(before.total_queries);
     const pool = (await t.http('GET', '/api/pool/health')).body;
@@ -129,6 +130,10 @@ describe('monitoring', () => {
       success_rate: 100,
       recommendations: [],
     });
-    expect(pool.configuration.pragmas).toMatchObject({ journal_mode: 'WAL', busy_timeout: 5000 });
+    if (TEST_STORE === 'sqlite') {
+      expect(pool.configuration.pragmas).toMatchObject({ journal_mode: 'WAL', busy_timeout: 5000 });
+    } else {
+      expect(pool.configuration.pool).toMatchObject({ max: 8, min: 2, acquire_timeout_ms: 3000 });
+    }
   });
 });

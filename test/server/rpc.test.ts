@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_NAMES } from '../../src/contract/index.js';
+import { TEST_STORE } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -44,7 +45,7 @@ describe('JSON-RPC 2.0', () => {
     expect(list.items).toHaveLength(1);
     expect((await call('list_roles')).body.result.total_roles).toBeGreaterThanOrEqual(6);
     expect((await call('get_task_dashboard')).body.result.total_tasks).toBeGreaterThanOrEqual(2);
-    expect((await call('version_info')).body.result).toMatchObject({ name: 'bindery', store: 'sqlite' });
+    expect((await call('version_info')).body.result).toMatchObject({ name: 'bindery', store: TEST_STORE });
     const project = (await call('create_project', { name: 'rpc project' })).body.result;
     expect((await call('list_projects')).body.result.items[0].id).toBe(project.id);
     expect((await call('delete_task', { task_id: created.id })).body.result.deleted_count).toBe(2);

@@ -50,19 +50,13 @@ export function dashboardCounts(db: SqliteDatabase, tasks: SqliteTasks, now: Dat
     ),
     recent_tasks: sortLike(tasks.summaries(recentIds), recentIds),
     total_projects: count('SELECT count(*) FROM projects'),
-    total_notes: tableCount(db, 'notes'),
-    total_documents: tableCount(db, 'documents'),
+    total_notes: count('SELECT count(*) FROM notes'),
+    total_documents: count('SELECT count(*) FROM documents'),
   };
 }
 
 function iso24hAgo(now: Date): string {
   return new Date(now.getTime() - DAY_MS).toISOString();
-}
-
-/** Notes and documents arrive with the knowledge migration; before it their count is 0. */
-function tableCount(db: SqliteDatabase, table: 'notes' | 'documents'): number {
-  const exists = db.stmt("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
-  return exists ? (db.stmt(`SELECT count(*) FROM ${table}`).pluck().get() as number) : 0;
 }
 
 function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {

@@ -10,6 +10,21 @@ export interface Migration {
 
 const OPEN = `('todo','doing','review','blocked')`;
 
+/**
+ * `search_index` rowid = the kind's base + the row's `seq`: one FTS5 table (so one bm25 IDF, and scores that
+ * compare across kinds) whose rowid ranges still separate the kinds. Stored rowids depend on these values:
+ * never change them.
+ */
+export const SEARCH_ROWID_BASE = {
+  task: 2 ** 40,
+  project: 2 * 2 ** 40,
+  note: 3 * 2 ** 40,
+  document: 4 * 2 ** 40,
+} as const;
+export const SEARCH_KIND_SPAN = 2 ** 40;
+
+const TAG_TEXT = (tags: string) => `(SELECT group_concat(value, ' ') FROM json_each(${tags}))`;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -108,6 +123,129 @@ export const MIGRATIONS: Migration[] = [
         created_at TEXT NOT NULL
       );
       CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'notes, documents, full-text search index',
+    sql: `
+      CREATE TABLE notes (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        project_id TEXT REFERENCES projects(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL
+      );
+      CREATE INDEX notes_project ON notes(project_id, seq);
+
+      -- Tag filter index, kept by triggers from the tags JSON column.
+      CREATE TABLE note_tags (
+        tag TEXT NOT NULL,
+        note_seq INTEGER NOT NULL REFERENCES notes(seq) ON DELETE CASCADE,
+        PRIMARY KEY (tag, note_seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX note_tags_note ON note_tags(note_seq);
+      CREATE TRIGGER note_tags_insert AFTER INSERT ON notes BEGIN
+        INSERT OR IGNORE INTO note_tags (tag, note_seq) SELECT value, new.seq FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER note_tags_update AFTER UPDATE OF tags ON notes BEGIN
+        DELETE FROM note_tags WHERE note_seq = old.seq;
+        INSERT OR IGNORE INTO note_tags (tag, note_seq) SELECT value, new.seq FROM json_each(new.tags);
+      END;
+
+      -- content is the last column so reading a summary does not walk a 5 MB overflow chain.
+      CREATE TABLE documents (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        document_type TEXT NOT NULL,
+        source_path TEXT,
+        tags TEXT NOT NULL,
+        project_id TEXT REFERENCES projects(id) ON DELETE SET NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        chunk_count INTEGER NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        content TEXT NOT NULL
+      );
+      CREATE INDEX documents_project ON documents(project_id, seq);
+      CREATE INDEX documents_type ON documents(document_type, seq);
+
+      -- Chunk boundaries (UTF-16 offsets into documents.content); the chunk text lives in search_index.
+      CREATE TABLE document_chunks (
+        seq INTEGER PRIMARY KEY,
+        document_seq INTEGER NOT NULL REFERENCES documents(seq) ON DELETE CASCADE,
+        chunk_index INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        heading_path TEXT NOT NULL,
+        UNIQUE (document_seq, chunk_index)
+      );
+
+      -- One full-text index over every kind (rowid scheme: SEARCH_ROWID_BASE). It keeps its own copy of
+      -- the text, so deletes need only the rowid and snippet() needs no lookup in the source tables.
+      CREATE VIRTUAL TABLE search_index USING fts5(
+        title, heading, body, tags,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+      );
+      -- Column weights for ORDER BY rank: title 10, heading 5, body 1, tags 5.
+      INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 5.0)');
+
+      CREATE TRIGGER tasks_search_insert AFTER INSERT ON tasks BEGIN
+        INSERT INTO search_index (rowid, title, body, tags)
+        VALUES (new.seq + ${SEARCH_ROWID_BASE.task}, new.title, new.description, ${TAG_TEXT('new.tags')});
+      END;
+      CREATE TRIGGER tasks_search_update AFTER UPDATE OF title, description, tags ON tasks
+        WHEN old.title IS NOT new.title OR old.description IS NOT new.description OR old.tags IS NOT new.tags BEGIN
+        UPDATE search_index SET title = new.title, body = new.description, tags = ${TAG_TEXT('new.tags')}
+        WHERE rowid = new.seq + ${SEARCH_ROWID_BASE.task};
+      END;
+      CREATE TRIGGER tasks_search_delete AFTER DELETE ON tasks BEGIN
+        DELETE FROM search_index WHERE rowid = old.seq + ${SEARCH_ROWID_BASE.task};
+      END;
+
+      CREATE TRIGGER projects_search_insert AFTER INSERT ON projects BEGIN
+        INSERT INTO search_index (rowid, title, body, tags)
+        VALUES (new.seq + ${SEARCH_ROWID_BASE.project}, new.name, new.description, ${TAG_TEXT('new.tags')});
+      END;
+      CREATE TRIGGER projects_search_update AFTER UPDATE OF name, description, tags ON projects
+        WHEN old.name IS NOT new.name OR old.description IS NOT new.description OR old.tags IS NOT new.tags BEGIN
+        UPDATE search_index SET title = new.name, body = new.description, tags = ${TAG_TEXT('new.tags')}
+        WHERE rowid = new.seq + ${SEARCH_ROWID_BASE.project};
+      END;
+      CREATE TRIGGER projects_search_delete AFTER DELETE ON projects BEGIN
+        DELETE FROM search_index WHERE rowid = old.seq + ${SEARCH_ROWID_BASE.project};
+      END;
+
+      CREATE TRIGGER notes_search_insert AFTER INSERT ON notes BEGIN
+        INSERT INTO search_index (rowid, title, body, tags)
+        VALUES (new.seq + ${SEARCH_ROWID_BASE.note}, new.title, new.content, ${TAG_TEXT('new.tags')});
+      END;
+      CREATE TRIGGER notes_search_update AFTER UPDATE OF title, content, tags ON notes
+        WHEN old.title IS NOT new.title OR old.content IS NOT new.content OR old.tags IS NOT new.tags BEGIN
+        UPDATE search_index SET title = new.title, body = new.content, tags = ${TAG_TEXT('new.tags')}
+        WHERE rowid = new.seq + ${SEARCH_ROWID_BASE.note};
+      END;
+      CREATE TRIGGER notes_search_delete AFTER DELETE ON notes BEGIN
+        DELETE FROM search_index WHERE rowid = old.seq + ${SEARCH_ROWID_BASE.note};
+      END;
+
+      -- Chunk rows are indexed by the store in the transaction that inserts them (their text is not a
+      -- column to read); any delete, including the cascade from documents, leaves the index here.
+      CREATE TRIGGER document_chunks_search_delete AFTER DELETE ON document_chunks BEGIN
+        DELETE FROM search_index WHERE rowid = old.seq + ${SEARCH_ROWID_BASE.document};
+      END;
+
+      -- Tasks and projects written under schema 1 become searchable too.
+      INSERT INTO search_index (rowid, title, body, tags)
+        SELECT seq + ${SEARCH_ROWID_BASE.task}, title, description, ${TAG_TEXT('tags')} FROM tasks;
+      INSERT INTO search_index (rowid, title, body, tags)
+        SELECT seq + ${SEARCH_ROWID_BASE.project}, name, description, ${TAG_TEXT('tags')} FROM projects;
     `,
   },
 ];

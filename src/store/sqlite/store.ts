@@ -1,41 +1,60 @@
 import { statSync } from 'node:fs';
+import type { Document, Note } from '../../contract/index.js';
 import type {
-  CoreStore,
   ExecutionClaim,
   IdempotencyRecord,
+  NewChunk,
   NewProject,
   NewTask,
+  NoteChanges,
   PageRequest,
   ProjectChanges,
+  SearchRequest,
+  Store,
   StoreInfo,
   TaskChanges,
   TaskFilter,
+  TaskLink,
   TaskUpdateOptions,
+  TransferRecord,
+  TransferStore,
   WriteGuard,
 } from '../types.js';
 import { dashboardCounts } from './dashboard.js';
 import { SQLITE_PRAGMAS, SqliteDatabase } from './database.js';
+import { type DocumentFilter, SqliteDocuments } from './documents.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { MIGRATIONS } from './migrations.js';
+import { type NoteFilter, SqliteNotes } from './notes.js';
 import { SqliteProjects } from './projects.js';
+import { SqliteSearch } from './search.js';
 import { SqliteTasks } from './tasks.js';
+import { SqliteTransfer } from './transfer.js';
 
 /**
  * The embedded default store. Methods are async to match the Store interface, but each runs
  * synchronously on the single connection, so one operation is also one uninterrupted transaction.
  */
-export class SqliteStore implements CoreStore {
+export class SqliteStore implements Store, TransferStore {
   readonly kind = 'sqlite' as const;
   protected readonly db: SqliteDatabase;
   private readonly tasks: SqliteTasks;
   private readonly projects: SqliteProjects;
   private readonly idempotency: SqliteIdempotency;
+  private readonly notes: SqliteNotes;
+  private readonly documents: SqliteDocuments;
+  private readonly searcher: SqliteSearch;
+  private readonly transfer: SqliteTransfer;
 
   constructor(path: string) {
     this.db = new SqliteDatabase(path, MIGRATIONS);
     this.tasks = new SqliteTasks(this.db);
     this.projects = new SqliteProjects(this.db);
     this.idempotency = new SqliteIdempotency(this.db);
+    this.notes = new SqliteNotes(this.db);
+    this.documents = new SqliteDocuments(this.db);
+    this.searcher = new SqliteSearch(this.db);
+    this.transfer = new SqliteTransfer(this.db);
   }
 
   async info(): Promise<StoreInfo> {
@@ -135,6 +154,72 @@ export class SqliteStore implements CoreStore {
 
   async purgeIdempotency(olderThan: string) {
     return this.db.run(() => this.idempotency.purge(olderThan), true);
+  }
+
+  async insertNote(note: Note) {
+    return this.db.run(() => this.notes.insert(note), true);
+  }
+
+  async getNote(id: string) {
+    return this.db.run(() => this.notes.get(id));
+  }
+
+  async listNotes(filter: NoteFilter, page: PageRequest) {
+    return this.db.run(() => this.notes.list(filter, page));
+  }
+
+  async updateNote(id: string, changes: NoteChanges, guard?: WriteGuard) {
+    return this.db.run(() => this.notes.update(id, changes, guard), true);
+  }
+
+  async deleteNote(id: string) {
+    return this.db.run(() => this.notes.delete(id), true);
+  }
+
+  async findDocumentByHash(contentHash: string) {
+    return this.db.run(() => this.documents.findByHash(contentHash));
+  }
+
+  async insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]) {
+    this.db.run(() => this.documents.insert(document, chunks), true);
+  }
+
+  async getDocument(id: string) {
+    return this.db.run(() => this.documents.get(id));
+  }
+
+  async listDocuments(filter: DocumentFilter, page: PageRequest) {
+    return this.db.run(() => this.documents.list(filter, page));
+  }
+
+  async deleteDocument(id: string) {
+    return this.db.run(() => this.documents.delete(id), true);
+  }
+
+  async search(request: SearchRequest) {
+    return this.db.run(() => this.searcher.search(request));
+  }
+
+  async countEntities() {
+    return this.db.run(() => this.transfer.counts());
+  }
+
+  /** Holds a read transaction on the connection until the iteration ends: one snapshot for the export. */
+  async *exportEntities() {
+    this.db.raw.exec('BEGIN');
+    try {
+      yield* this.transfer.entities();
+    } finally {
+      this.db.raw.exec('COMMIT');
+    }
+  }
+
+  async importEntities(records: readonly TransferRecord[]) {
+    return this.db.run(() => this.transfer.import(records), true);
+  }
+
+  async importLinks(links: readonly TaskLink[]) {
+    this.db.run(() => this.transfer.links(links), true);
   }
 }
 

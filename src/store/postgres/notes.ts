@@ -1,0 +1,100 @@
+import { BinderyError, type Note } from '../../contract/index.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { checkVersion } from '../sqlite/tasks.js';
+import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
+import type { PgSession } from './database.js';
+
+type NoteRow = Note & { seq: number };
+
+const COLUMNS = 'seq, id, title, content, tags, project_id, created_at, updated_at, version';
+
+export interface NoteFilter {
+  project_id?: string | undefined;
+  tag?: string | undefined;
+}
+
+/** Note reads and writes; the search vector is a generated column (migration 2). */
+export const pgNotes = {
+  async insert(s: PgSession, note: Note): Promise<Note> {
+    await s.run(
+      `INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8)`,
+      [
+        note.id,
+        note.title,
+        note.content,
+        note.tags,
+        note.project_id,
+        note.created_at,
+        note.updated_at,
+        note.version,
+      ],
+    );
+    return (await pgNotes.get(s, note.id))!;
+  },
+
+  async get(s: PgSession, id: string): Promise<Note | null> {
+    const row = await s.row<NoteRow>(`SELECT ${COLUMNS} FROM notes WHERE id = $1`, [id]);
+    return row ? toNote(row) : null;
+  },
+
+  /** Newest first. */
+  async list(s: PgSession, filter: NoteFilter, page: PageRequest): Promise<Page<Note>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (filter.project_id) add((p) => `project_id = ${p}`, filter.project_id);
+    if (filter.tag) add((p) => `tags @> ARRAY[${p}::text]`, filter.tag);
+    const clause = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+    const total = (await s.value<number>(`SELECT count(*)::int FROM notes ${clause()}`, params)) ?? 0;
+    const after = decodeCursor(page.cursor);
+    if (after !== undefined) add((p) => `seq < ${p}`, after);
+    const rows = await s.rows<NoteRow>(
+      `SELECT ${COLUMNS} FROM notes ${clause()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
+      [...params, page.limit + 1],
+    );
+    const more = rows.length > page.limit;
+    const pageRows = more ? rows.slice(0, page.limit) : rows;
+    const last = pageRows.at(-1);
+    return { items: pageRows.map(toNote), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+  },
+
+  async update(s: PgSession, id: string, changes: NoteChanges, guard: WriteGuard = {}): Promise<Note> {
+    const version = await s.value<number>('SELECT version FROM notes WHERE id = $1 FOR NO KEY UPDATE', [id]);
+    if (version === undefined) throw BinderyError.notFound('note', id);
+    checkVersion('note', id, version, guard);
+    const params: unknown[] = [id];
+    const assignments = ['version = version + 1'];
+    const set = (column: string, value: unknown, cast = '') => {
+      params.push(value);
+      assignments.push(`${column} = $${params.length}${cast}`);
+    };
+    if (changes.title !== undefined) set('title', changes.title);
+    if (changes.content !== undefined) set('content', changes.content);
+    if (changes.tags !== undefined) set('tags', changes.tags, '::text[]');
+    if (changes.project_id !== undefined) set('project_id', changes.project_id);
+    if (changes.updated_at !== undefined) set('updated_at', changes.updated_at, '::timestamptz');
+    await s.run(`UPDATE notes SET ${assignments.join(', ')} WHERE id = $1`, params);
+    return (await pgNotes.get(s, id))!;
+  },
+
+  async delete(s: PgSession, id: string): Promise<boolean> {
+    return (await s.run('DELETE FROM notes WHERE id = $1', [id])) > 0;
+  },
+};
+
+function toNote(row: NoteRow): Note {
+  return {
+    id: row.id,
+    title: row.title,
+    content: row.content,
+    tags: row.tags,
+    project_id: row.project_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    version: row.version,
+  };
+}

@@ -1,0 +1,98 @@
+import { BinderyError, type Note } from '../../contract/index.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
+import type { SqliteDatabase } from './database.js';
+import { checkVersion } from './tasks.js';
+
+interface NoteRow extends Omit<Note, 'tags'> {
+  seq: number;
+  tags: string;
+}
+
+export interface NoteFilter {
+  project_id?: string | undefined;
+  tag?: string | undefined;
+}
+
+/** Note reads and writes; tag index and search index follow by trigger (migration 2). */
+export class SqliteNotes {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  insert(note: Note): Note {
+    this.db
+      .stmt(`INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version)
+             VALUES (@id, @title, @content, @tags, @project_id, @created_at, @updated_at, @version)`)
+      .run({ ...note, tags: JSON.stringify(note.tags) });
+    return this.get(note.id)!;
+  }
+
+  get(id: string): Note | null {
+    const row = this.db.stmt('SELECT * FROM notes WHERE id = ?').get(id) as NoteRow | undefined;
+    return row ? toNote(row) : null;
+  }
+
+  /** Newest first. */
+  list(filter: NoteFilter, page: PageRequest): Page<Note> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.project_id) {
+      where.push('project_id = ?');
+      params.push(filter.project_id);
+    }
+    if (filter.tag) {
+      where.push('seq IN (SELECT note_seq FROM note_tags WHERE tag = ?)');
+      params.push(filter.tag);
+    }
+    const total = this.db
+      .stmt(`SELECT count(*) FROM notes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
+      .pluck()
+      .get(...params) as number;
+    const after = decodeCursor(page.cursor);
+    if (after !== undefined) {
+      where.push('seq < ?');
+      params.push(after);
+    }
+    const rows = this.db
+      .stmt(
+        `SELECT * FROM notes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(...params, page.limit + 1) as NoteRow[];
+    const more = rows.length > page.limit;
+    const pageRows = more ? rows.slice(0, page.limit) : rows;
+    const last = pageRows.at(-1);
+    return { items: pageRows.map(toNote), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+  }
+
+  update(id: string, changes: NoteChanges, guard: WriteGuard = {}): Note {
+    const current = this.db.stmt('SELECT version FROM notes WHERE id = ?').pluck().get(id) as
+      | number
+      | undefined;
+    if (current === undefined) throw BinderyError.notFound('note', id);
+    checkVersion('note', id, current, guard);
+    const columns: Record<string, unknown> = { ...changes };
+    if (changes.tags) columns.tags = JSON.stringify(changes.tags);
+    const assignments = [
+      ...Object.keys(columns).map((name) => `${name} = @${name}`),
+      'version = version + 1',
+    ];
+    this.db.stmt(`UPDATE notes SET ${assignments.join(', ')} WHERE id = @id`).run({ ...columns, id });
+    return this.get(id)!;
+  }
+
+  delete(id: string): boolean {
+    return this.db.stmt('DELETE FROM notes WHERE id = ?').run(id).changes > 0;
+  }
+}
+
+function toNote(row: NoteRow): Note {
+  return {
+    id: row.id,
+    title: row.title,
+    content: row.content,
+    tags: JSON.parse(row.tags) as string[],
+    project_id: row.project_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    version: row.version,
+  };
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withAdmin } from '../helpers/pg-admin.js';
+import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
+import { type ServeProcess, spawnServe } from '../helpers/process.js';
+import { type HttpHelper, httpHelper } from '../helpers/server.js';
+import { tempWorkspace } from '../helpers/workspace.js';
+
+/** Two `bindery serve` processes on one PostgreSQL schema, as behind a load balancer. */
+let schema: TestSchema;
+const servers: ServeProcess[] = [];
+const workspaces = [tempWorkspace(), tempWorkspace()];
+let a: HttpHelper;
+let b: HttpHelper;
+
+beforeAll(async () => {
+  schema = await createTestSchema();
+  // Both start at once: the migration's advisory lock lets one migrate while the other waits.
+  servers.push(
+    ...(await Promise.all(workspaces.map((ws) => spawnServe(ws.dir, { BINDERY_DATABASE_URL: schema.url })))),
+  );
+  [a, b] = servers.map((s) => httpHelper(s.url)) as [HttpHelper, HttpHelper];
+});
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.proc.kill('SIGTERM');
+    await server.exited;
+  }
+  for (const ws of workspaces) ws.remove();
+  await schema.drop();
+});
+
+const both = () => [a, b];
+
+async function create(http: HttpHelper, body: Record<string, unknown>) {
+  const res = await http('POST', '/api/tasks', body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+describe('two servers on one PostgreSQL database', () => {
+  it('migrated once although both started together', async () => {
+    const versions = await withAdmin(
+      async (c) =>
+        (await c.query(`SELECT version FROM ${schema.name}.schema_migrations ORDER BY version`)).rows,
+    );
+    expect(versions.map((r) => r.version)).toEqual([1, 2]);
+  });
+
+  it('8 concurrent writers per server: every acknowledged create is present exactly once', async () => {
+    const acknowledged: string[] = [];
+    await Promise.all(
+      both().flatMap((http, server) =>
+        Array.from({ length: 8 }, async (_, writer) => {
+          for (let i = 0; i < 40; i++) {
+            const res = await http('POST', '/api/tasks', {
+              title: `server ${server} writer ${writer} task ${i}`,
+              tags: ['burst'],
+              subtasks: [{ title: 'sub' }],
+            });
+            expect(res.status, JSON.stringify(res.body)).toBe(201);
+            acknowledged.push(res.body.id);
+          }
+        }),
+      ),
+    );
+    expect(acknowledged).toHaveLength(640);
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; next_cursor: string | null; total: number } } = await b(
+        'GET',
+        `/api/tasks?tag=burst&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.body.total).toBe(640);
+      listed.push(...page.body.items.map((t) => t.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(listed).toHaveLength(640);
+    expect(new Set(listed)).toEqual(new Set(acknowledged));
+    expect((await a('GET', '/api/dashboard/stats')).body.total_tasks).toBeGreaterThanOrEqual(1280);
+  });
+
+  it('refuses a stale expected_version across servers; of racing updates exactly one wins', async () => {
+    const task = await create(a, { title: 'contended' });
+    expect((await a('PATCH', `/api/tasks/${task.id}`, { title: 'by a', expected_version: 1 })).status).toBe(
+      200,
+    );
+    const stale = await b('PATCH', `/api/tasks/${task.id}`, { title: 'by b', expected_version: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.details).toMatchObject({ current_version: 2, expected_version: 1 });
+
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        both()[i % 2]!('PATCH', `/api/tasks/${task.id}`, { title: `racer ${i}`, expected_version: 2 }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(15);
+    expect((await b('GET', `/api/tasks/${task.id}`)).body.version).toBe(3);
+  });
+
+  it('one of many simultaneous execution claims on both servers wins', async () => {
+    const task = await create(b, { title: 'claim me' });
+    const claims = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        both()[i % 2]!('POST', `/api/tasks/${task.id}/execute`, { role: 'implementer' }),
+      ),
+    );
+    expect(claims.filter((r) => r.status === 200)).toHaveLength(1);
+    const refused = claims.filter((r) => r.status === 409);
+    expect(refused).toHaveLength(15);
+    expect(refused[0]!.body.code).toBe('conflict');
+    const running = await withAdmin(
+      async (c) =>
+        (
+          await c.query(
+            `SELECT count(*)::int AS n FROM ${schema.name}.executions WHERE task_id = $1 AND status = 'running'`,
+            [task.id],
+          )
+        ).rows[0].n,
+    );
+    expect(running).toBe(1);
+  });
+
+  it('never lets two racing moves close a parent cycle, nor two dependency edits a dependency cycle', async () => {
+    for (let round = 0; round < 5; round++) {
+      const x = await create(a, { title: `x${round}` });
+      const y = await create(b, { title: `y${round}` });
+      const [moveX, moveY] = await Promise.all([
+        a('PATCH', `/api/tasks/${x.id}`, { parent_id: y.id }),
+        b('PATCH', `/api/tasks/${y.id}`, { parent_id: x.id }),
+      ]);
+      expect([moveX.status, moveY.status].sort()).toEqual([200, 409]);
+      const [depX, depY] = await Promise.all([
+        b('PATCH', `/api/tasks/${x.id}`, { depends_on: [y.id] }),
+        a('PATCH', `/api/tasks/${y.id}`, { depends_on: [x.id] }),
+      ]);
+      expect([depX.status, depY.status].sort()).toEqual([200, 409]);
+    }
+  });
+
+  it('a subtree deleted on one server while the other adds to it leaves no orphan', async () => {
+    const root = await create(a, { title: 'doomed', subtasks: [{ title: 'branch' }] });
+    const branch = root.children[0];
+    const [deleted, ...adds] = await Promise.all([
+      a('DELETE', `/api/tasks/${root.id}`),
+      ...Array.from({ length: 10 }, () => b('POST', '/api/tasks', { title: 'leaf', parent_id: branch })),
+    ]);
+    expect(deleted.status).toBe(200);
+    for (const add of adds) expect([201, 400, 409]).toContain(add.status);
+    for (const add of adds.filter((r) => r.status === 201)) {
+      expect((await b('GET', `/api/tasks/${add.body.id}`)).status).toBe(404);
+    }
+    const orphans = await withAdmin(
+      async (c) =>
+        (
+          await c.query(`SELECT count(*)::int AS n FROM ${schema.name}.tasks t WHERE t.parent_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${schema.name}.tasks p WHERE p.id = t.parent_id)`)
+        ).rows[0].n,
+    );
+    expect(orphans).toBe(0);
+  });
+
+  it('replays an Idempotency-Key on the other server', async () => {
+    const headers = { 'idempotency-key': `multi-${schema.name}` };
+    const first = await a('POST', '/api/tasks', { title: 'once' }, headers);
+    const again = await b('POST', '/api/tasks', { title: 'once' }, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+  });
+});

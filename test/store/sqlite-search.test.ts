@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENTITY_TYPES } from '../../src/contract/index.js';
+import { SqliteDatabase } from '../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { CANDIDATES_PER_KIND, ftsExpression, MAX_TERMS } from '../../src/store/sqlite/search.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { NewTask } from '../../src/store/types.js';
+import { sqlitePath } from '../../src/store/workspace.js';
+import { tempWorkspace } from '../helpers/workspace.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function freshPath(): string {
+  const ws = tempWorkspace();
+  cleanups.push(ws.remove);
+  return sqlitePath(ws.dir);
+}
+
+function openStore(path = freshPath()): SqliteStore {
+  const store = new SqliteStore(path);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+const at = '2026-01-01T00:00:00.000Z';
+function newTask(title: string, fields: Partial<NewTask> = {}): NewTask {
+  return {
+    id: randomUUID(),
+    title,
+    description: '',
+    status: 'todo',
+    priority: 'normal',
+    tags: [],
+    labels: {},
+    parent_id: null,
+    project_id: null,
+    role: null,
+    depends_on: [],
+    due_at: null,
+    created_at: at,
+    updated_at: at,
+    completed_at: null,
+    completion_notes: null,
+    version: 1,
+    ...fields,
+  };
+}
+
+const searchAll = (store: SqliteStore, text: string, limit = 10) =>
+  store.search({ text, types: ENTITY_TYPES, limit, offset: 0 });
+
+describe('ftsExpression', () => {
+  it('quotes every word and prefix-matches the last one', () => {
+    expect(ftsExpression('deploy server')).toBe('"deploy" "server"*');
+    expect(ftsExpression('Crème Brûlée')).toBe('"crème" "brûlée"*');
+  });
+
+  it('turns operators and punctuation into plain words or nothing', () => {
+    expect(ftsExpression('"bravo AND (')).toBe('"bravo" "and"*');
+    expect(ftsExpression('-bravo')).toBe('"bravo"*');
+    expect(ftsExpression('NEAR(')).toBe('"near"*');
+    expect(ftsExpression('title:x*')).toBe('"title" "x"');
+    expect(ftsExpression('c++')).toBe('"c"');
+    for (const text of ['*', '"', '😀', '()', '+-^:']) expect(ftsExpression(text)).toBeNull();
+  });
+
+  it('drops repeated words and keeps at most MAX_TERMS', () => {
+    expect(ftsExpression('a A a b')).toBe('"a" "b"');
+    const words = Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ');
+    expect(ftsExpression(words)!.split(' ')).toHaveLength(MAX_TERMS);
+  });
+});
+
+describe('search index on SQLite', () => {
+  it('makes tasks and projects written under schema 1 searchable after migration 2', async () => {
+    const path = freshPath();
+    const v1 = new SqliteDatabase(path, MIGRATIONS.slice(0, 1));
+    v1.raw
+      .prepare(`INSERT INTO projects (id, name, description, tags, created_at, updated_at, version)
+                VALUES (?, 'Legacy project', 'from before search', '["old"]', ?, ?, 1)`)
+      .run(randomUUID(), at, at);
+    v1.raw
+      .prepare(`INSERT INTO tasks (id, title, description, status, priority, tags, labels, created_at, updated_at, version)
+                VALUES (?, 'Legacy task', 'written on schema one', 'todo', 'normal', '["archaic"]', '{}', ?, ?, 1)`)
+      .run(randomUUID(), at, at);
+    v1.close();
+
+    const store = openStore(path);
+    expect((await store.info()).schema_version).toBe(2);
+    const found = await searchAll(store, 'legacy');
+    expect(found.results.map((r) => [r.type, r.title]).sort()).toEqual([
+      ['project', 'Legacy project'],
+      ['task', 'Legacy task'],
+    ]);
+    expect((await searchAll(store, 'archaic')).results[0]).toMatchObject({
+      title: 'Legacy task',
+      tags: ['archaic'],
+    });
+  });
+
+  it('keeps the FTS index consistent through inserts, updates, cascades and deletes', async () => {
+    const path = freshPath();
+    const store = openStore(path);
+    const root = newTask('alpha root');
+    const child = newTask('alpha child', { parent_id: root.id });
+    await store.insertTasks([root, child, newTask('beta')]);
+    await store.updateTask(root.id, { title: 'gamma root', description: 'alpha below' });
+    await store.insertNote({
+      id: randomUUID(),
+      title: 'alpha note',
+      content: 'x',
+      tags: [],
+      project_id: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    });
+    await store.insertDocument(
+      {
+        id: randomUUID(),
+        title: 'alpha doc',
+        content: 'alpha',
+        document_type: 'text',
+        source_path: null,
+        tags: [],
+        project_id: null,
+        content_hash: 'a'.repeat(64),
+        chunk_count: 1,
+        size_bytes: 5,
+        created_at: at,
+      },
+      [{ index: 0, start: 0, end: 5, heading_path: [], text: 'alpha' }],
+    );
+    await store.deleteTaskTree(root.id);
+    expect((await searchAll(store, 'alpha')).results.map((r) => r.type).sort()).toEqual(['document', 'note']);
+    const db = new SqliteDatabase(path, MIGRATIONS);
+    cleanups.push(() => db.close());
+    expect(() =>
+      db.raw.exec(`INSERT INTO search_index (search_index) VALUES ('integrity-check')`),
+    ).not.toThrow();
+  });
+
+  it(`ranks at most the newest ${CANDIDATES_PER_KIND} matches of a kind`, async () => {
+    const store = openStore();
+    const tasks = Array.from({ length: CANDIDATES_PER_KIND + 50 }, (_, i) => newTask(`common ${i}`));
+    await store.insertTasks(tasks);
+    const found = await searchAll(store, 'common', 100);
+    expect(found.total).toBe(CANDIDATES_PER_KIND);
+    const oldest = new Set(tasks.slice(0, 50).map((t) => t.id));
+    expect(found.results.some((r) => oldest.has(r.id))).toBe(false);
+  });
+});
