@@ -2,20 +2,29 @@
 import { parseArgs } from 'node:util';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { serverConfig } from './config.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
+import { MCP_USAGE, mcpOptions, runMcp } from './mcp.js';
 import { closeOnSignals, startServer } from './serve.js';
+import { status } from './status.js';
 
 const USAGE = `Usage: bindery <command> [options]
 
 Commands:
-  serve     Run the Bindery server (REST, JSON-RPC) for the workspace
+  serve     Run the Bindery server (REST, JSON-RPC, MCP at /mcp) for the workspace
+  mcp       Run the MCP server on stdio, for an AI client (Claude Desktop, Claude Code, Cursor, ...)
+  status    Report the workspace's backend: URL, pid, version, health, store, counts
+  export    Write every entity of the store as JSON Lines (backup, or to move to another store)
+  import    Read a "bindery export" file into an empty store
   --version Print the version
 
 Run "bindery <command> --help" for the options of a command.`;
 
-const SERVE_USAGE = `Usage: bindery serve [--port N] [--host ADDR] [--workspace DIR]
+const SERVE_USAGE = `Usage: bindery serve [--port N] [--host ADDR] [--workspace DIR] [--managed]
 
 Runs the Bindery server for a workspace (default: detected from the working directory).
-Settings come from the environment (BINDERY_PORT, BINDERY_HOST, BINDERY_WORKSPACE, ...); flags win.`;
+Settings come from the environment (BINDERY_PORT, BINDERY_HOST, BINDERY_WORKSPACE, ...); flags win.
+--managed is set by "bindery mcp": the server stops once no MCP process uses it (BINDERY_IDLE_GRACE_S).`;
 
 class UsageError extends Error {}
 
@@ -26,6 +35,7 @@ async function serve(args: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       workspace: { type: 'string' },
+      managed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -36,8 +46,27 @@ async function serve(args: string[]): Promise<void> {
     return;
   }
   const config = serverConfig(process.env, values);
-  const server = await startServer(config, process.cwd());
+  const server = await startServer(config, process.cwd(), {
+    managed: values.managed === true,
+    mcp: mcpOptions(process.env),
+  });
   closeOnSignals(server);
+}
+
+async function mcp(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${MCP_USAGE}\n`);
+    return;
+  }
+  await runMcp(process.env);
+  // Exit now that stdin is closed and logs are flushed, whatever timers a library still holds.
+  process.exit(0);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -45,6 +74,14 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serve(rest);
+    case 'status':
+      return status(rest);
+    case 'export':
+      return exportCommand(rest);
+    case 'import':
+      return importCommand(rest);
+    case 'mcp':
+      return mcp(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${BINDERY_VERSION}\n`);

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
+import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
+import { SecurityCounters } from '../mcp/security/index.js';
+import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { dataDir, detectWorkspace, openStore } from '../store/index.js';
 import type { ServerConfig } from './config.js';
+import { type McpOptions, mcpOptions } from './mcp.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -14,13 +18,30 @@ export interface RunningServer {
   logger: Logger;
 }
 
-/** Wires store → service → HTTP server for a workspace and starts listening. */
-export async function startServer(config: ServerConfig, cwd: string): Promise<RunningServer> {
+export interface StartOptions {
+  /** Launched by the backend manager: stop once no MCP process holds a lease (see src/manager). */
+  managed?: boolean;
+  /** Settings of the MCP endpoint at /mcp; defaults when not given. */
+  mcp?: McpOptions;
+}
+
+/**
+ * Wires store → service → HTTP server for a workspace, starts listening and announces itself in
+ * `<workspace>/.vespera/server.json` until it closes.
+ */
+export async function startServer(
+  config: ServerConfig,
+  cwd: string,
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  // Read before any work, so a bad BINDERY_IDLE_GRACE_S is a start-up error like every other setting.
+  const idleGraceMs = options.managed ? managerSettings(process.env).idleGraceMs : undefined;
   const logger = createLogger(config.logLevel);
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
   const api = createService({ store, roles, version: BINDERY_VERSION });
+  const mcp = options.mcp ?? mcpOptions({});
   const app = await buildServer({
     api,
     store,
@@ -33,6 +54,19 @@ export async function startServer(config: ServerConfig, cwd: string): Promise<Ru
       allowedOrigins: config.allowedOrigins,
       token: config.token,
     },
+    plugins: [
+      mcpHttpEndpoint({
+        api,
+        maxBodyBytes: mcp.maxMessageBytes,
+        server: {
+          logger,
+          security: { policy: config.injectionPolicy, counters: new SecurityCounters() },
+          production: mcp.production,
+          includeMetrics: mcp.includeMetrics,
+          startedAt: Date.now(),
+        },
+      }),
+    ],
   });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -49,7 +83,17 @@ export async function startServer(config: ServerConfig, cwd: string): Promise<Ru
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  publishUntilClosed(app.server, {
+    pid: process.pid,
+    port,
+    url,
+    version: BINDERY_VERSION,
+    workspace,
+    started_at: new Date().toISOString(),
+    managed: idleGraceMs !== undefined,
+  });
   logger.info({ url, workspace, store: store.kind }, 'bindery server listening');
+  if (idleGraceMs !== undefined) runManaged(workspace, idleGraceMs, (message) => logger.info(message));
   return { app, url, workspace, logger };
 }
 

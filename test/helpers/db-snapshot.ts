@@ -1,11 +1,23 @@
 import Database from 'better-sqlite3';
 import { sqlitePath } from '../../src/store/workspace.js';
+import { withAdmin } from './pg-admin.js';
+import { schemaOf } from './postgres.js';
 
 /**
- * Every row of every table of a workspace's SQLite file, read through a second connection: comparing
- * two snapshots proves a refused write left the database unchanged.
+ * Every row of every table of a test server's database, read through a separate connection: comparing
+ * two snapshots proves a refused write left the database unchanged. SQLite: the workspace's file;
+ * PostgreSQL: the server's schema.
  */
-export function dbSnapshot(workspace: string): Record<string, unknown[]> {
+export async function dbSnapshot(server: {
+  workspace: string;
+  databaseUrl?: string | undefined;
+}): Promise<Record<string, unknown[]>> {
+  return server.databaseUrl
+    ? postgresSnapshot(schemaOf(server.databaseUrl))
+    : sqliteSnapshot(server.workspace);
+}
+
+function sqliteSnapshot(workspace: string): Record<string, unknown[]> {
   const db = new Database(sqlitePath(workspace), { readonly: true });
   try {
     const tables = db
@@ -18,4 +30,23 @@ export function dbSnapshot(workspace: string): Record<string, unknown[]> {
   } finally {
     db.close();
   }
+}
+
+/** Rows as JSON text in sorted order, so the comparison does not depend on physical row order. */
+function postgresSnapshot(schema: string): Promise<Record<string, unknown[]>> {
+  return withAdmin(async (c) => {
+    const { rows: tables } = await c.query<{ name: string }>(
+      `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
+       WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name`,
+      [schema],
+    );
+    const snapshot: Record<string, unknown[]> = {};
+    for (const { name } of tables) {
+      const { rows } = await c.query<{ row: string }>(
+        `SELECT to_jsonb(t)::text AS row FROM ${name} t ORDER BY 1`,
+      );
+      snapshot[name] = rows.map((r) => r.row);
+    }
+    return snapshot;
+  });
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { databaseUrlFor } from './postgres.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -11,14 +12,19 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawns the built `bindery serve` on a free port and waits until it logs that it listens. */
-export function spawnServe(workspace: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * Spawns the built `bindery serve` on a free port, on the store under test (one PostgreSQL schema per
+ * workspace in the postgres project), and waits until it logs that it listens.
+ */
+export async function spawnServe(workspace: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const databaseUrl = env.BINDERY_DATABASE_URL ?? (await databaseUrlFor(workspace));
   const proc = spawn(process.execPath, [CLI, 'serve'], {
     env: {
       ...process.env,
       BINDERY_PORT: '0',
       BINDERY_WORKSPACE: workspace,
       BINDERY_LOG_LEVEL: 'info',
+      BINDERY_DATABASE_URL: databaseUrl ?? '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,7 +32,10 @@ export function spawnServe(workspace: string, env: Record<string, string> = {}):
   let err = '';
   const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
   return new Promise((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // a server that never reported ready must not outlive the test
+      fail(new Error(`serve did not start: ${err}`));
+    }, 20_000);
     proc.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString();
       const match = /"url":"(http:[^"]+)"[^\n]*bindery server listening/.exec(err);

@@ -1,40 +1,50 @@
 import { request } from 'node:http';
 import { type ServerConfig, serverConfig } from '../../src/cli/config.js';
 import { type RunningServer, startServer } from '../../src/cli/serve.js';
+import { databaseUrlFor, dropWorkspaceSchema } from './postgres.js';
 import { tempWorkspace } from './workspace.js';
 
 export interface TestServer {
   url: string;
   workspace: string;
+  /** The PostgreSQL database (a schema of this test run) the server uses; undefined on SQLite. */
+  databaseUrl: string | undefined;
   server: RunningServer;
   http: HttpHelper;
-  /** Stops the server; the workspace stays for a restart unless `remove` is called. */
+  /** Stops the server; the workspace (and its database) stays for a restart unless `remove` is called. */
   stop: () => Promise<void>;
-  remove: () => void;
+  remove: () => Promise<void>;
 }
 
 /**
- * A real Bindery server on a free 127.0.0.1 port over a real SQLite file in a temp workspace
- * (or the given one, to test restarts).
+ * A real Bindery server on a free 127.0.0.1 port over a temp workspace (or the given one, to test
+ * restarts), on the store under test: a real SQLite file, or a fresh PostgreSQL schema when the
+ * `postgres` project runs (BINDERY_TEST_STORE=postgres).
  */
 export async function startTestServer(
   options: { workspace?: string; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const ws = options.workspace ? { dir: options.workspace, remove: () => {} } : tempWorkspace();
+  const databaseUrl = options.env?.BINDERY_DATABASE_URL ?? (await databaseUrlFor(ws.dir));
   const config: ServerConfig = serverConfig({
     BINDERY_PORT: '0',
     BINDERY_LOG_LEVEL: 'silent',
     BINDERY_WORKSPACE: ws.dir,
+    BINDERY_DATABASE_URL: databaseUrl,
     ...options.env,
   });
   const server = await startServer(config, ws.dir);
   return {
     url: server.url,
     workspace: server.workspace,
+    databaseUrl,
     server,
     http: httpHelper(server.url),
     stop: () => server.app.close(),
-    remove: ws.remove,
+    remove: async () => {
+      ws.remove();
+      if (!options.workspace) await dropWorkspaceSchema(ws.dir);
+    },
   };
 }
 

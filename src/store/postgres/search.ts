@@ -45,56 +45,75 @@ export function searchTerms(text: string): SearchTerms | null {
 }
 
 /**
- * The tsquery of `terms`, from the parameters holding its words and its prefix word, folded like the
- * indexed text. The prefix word is quoted, so even a word the parser splits stays one operand.
+ * SQL for the tsquery of `terms`, its values appended to `params`: the words and the prefix word, folded
+ * like the indexed text. The prefix word is quoted, so even a word the parser splits stays one operand.
+ * The expression is written into each WHERE (not taken from a CTE) so the planner can use the GIN indexes.
  */
-function tsquery(words: string, prefix: string): string {
-  return `plainto_tsquery('${TS_CONFIG}', bindery_words(${words}::text))
-    && coalesce(to_tsquery('${TS_CONFIG}', '''' || bindery_fold(${prefix}::text) || ''':*'), ''::tsquery)`;
+function tsquery(terms: SearchTerms, params: unknown[]): string {
+  const parts: string[] = [];
+  if (terms.words) {
+    params.push(terms.words);
+    parts.push(`plainto_tsquery('${TS_CONFIG}', bindery_words($${params.length}::text))`);
+  }
+  if (terms.prefix) {
+    params.push(terms.prefix);
+    parts.push(`to_tsquery('${TS_CONFIG}', '''' || bindery_fold($${params.length}::text) || ''':*')`);
+  }
+  return `(${parts.join(' && ')})`;
 }
 
 /** Kind order breaks rank ties as SQLite's rowid ranges do (documents, notes, projects, tasks), then newest. */
 const KIND_ORDER: Record<Kind, number> = { task: 1, project: 2, note: 3, document: 4 };
 
+const rankOf = (vector: string, q: string) => `ts_rank_cd('${WEIGHTS}', ${vector}, ${q}, ${NORMALIZATION})`;
+
 /**
- * The newest CANDIDATES_PER_KIND matches of a kind (the GIN index finds them, only they are ranked), with
- * the project filter ($3) applied. `doc` groups a document's chunks.
+ * The newest CANDIDATES_PER_KIND matches of a kind (found through the GIN index; only they are ranked),
+ * in the project `project` names when given. `doc` groups a document's chunks.
  */
-const CANDIDATES: Record<Kind, string> = {
-  task: `SELECT 'task' AS kind, t.seq, NULL::text AS doc, ts_rank_cd('${WEIGHTS}', t.search, q.query, ${NORMALIZATION}) AS rank
-    FROM (SELECT seq FROM tasks, q WHERE search @@ q.query AND ($3::text IS NULL OR project_id = $3)
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN tasks t USING (seq), q`,
-  project: `SELECT 'project' AS kind, p.seq, NULL::text AS doc, ts_rank_cd('${WEIGHTS}', p.search, q.query, ${NORMALIZATION}) AS rank
-    FROM (SELECT seq FROM projects, q WHERE search @@ q.query AND ($3::text IS NULL OR id = $3)
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN projects p USING (seq), q`,
-  note: `SELECT 'note' AS kind, n.seq, NULL::text AS doc, ts_rank_cd('${WEIGHTS}', n.search, q.query, ${NORMALIZATION}) AS rank
-    FROM (SELECT seq FROM notes, q WHERE search @@ q.query AND ($3::text IS NULL OR project_id = $3)
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN notes n USING (seq), q`,
-  document: `SELECT 'document' AS kind, c.seq, c.document_id AS doc, ts_rank_cd('${WEIGHTS}', c.search, q.query, ${NORMALIZATION}) AS rank
-    FROM (SELECT c.seq FROM document_chunks c, q WHERE c.search @@ q.query AND ($3::text IS NULL OR EXISTS (
-            SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id = $3))
-          ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN document_chunks c USING (seq), q`,
+const CANDIDATES: Record<Kind, (q: string, project: string | null) => string> = {
+  task: (q, project) => `SELECT 'task' AS kind, t.seq, NULL::text AS doc, ${rankOf('t.search', q)} AS rank
+    FROM (SELECT seq FROM tasks WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN tasks t USING (seq)`,
+  project: (
+    q,
+    project,
+  ) => `SELECT 'project' AS kind, p.seq, NULL::text AS doc, ${rankOf('p.search', q)} AS rank
+    FROM (SELECT seq FROM projects WHERE search @@ ${q} ${project ? `AND id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN projects p USING (seq)`,
+  note: (q, project) => `SELECT 'note' AS kind, n.seq, NULL::text AS doc, ${rankOf('n.search', q)} AS rank
+    FROM (SELECT seq FROM notes WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN notes n USING (seq)`,
+  document: (
+    q,
+    project,
+  ) => `SELECT 'document' AS kind, c.seq, c.document_id AS doc, ${rankOf('c.search', q)} AS rank
+    FROM (SELECT c.seq FROM document_chunks c WHERE c.search @@ ${q} ${
+      project
+        ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id = ${project})`
+        : ''
+    } ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN document_chunks c USING (seq)`,
 };
 
 /** id, title, tags, project_id and headlines of the body and of the rest (title, headings, tags). */
-const DETAILS: Record<Kind, string> = {
-  task: `SELECT t.seq, t.id, t.title, t.tags, t.project_id,
-      ts_headline('${TS_CONFIG}', t.description, q.query, $2) AS body,
-      ts_headline('${TS_CONFIG}', concat_ws(' ', t.title, array_to_string(t.tags, ' ')), q.query, $2) AS best
-    FROM tasks t, q WHERE t.seq = ANY($1::bigint[])`,
-  project: `SELECT p.seq, p.id, p.name AS title, p.tags, p.id AS project_id,
-      ts_headline('${TS_CONFIG}', p.description, q.query, $2) AS body,
-      ts_headline('${TS_CONFIG}', concat_ws(' ', p.name, array_to_string(p.tags, ' ')), q.query, $2) AS best
-    FROM projects p, q WHERE p.seq = ANY($1::bigint[])`,
-  note: `SELECT n.seq, n.id, n.title, n.tags, n.project_id,
-      ts_headline('${TS_CONFIG}', n.content, q.query, $2) AS body,
-      ts_headline('${TS_CONFIG}', concat_ws(' ', n.title, array_to_string(n.tags, ' ')), q.query, $2) AS best
-    FROM notes n, q WHERE n.seq = ANY($1::bigint[])`,
-  document: `SELECT c.seq, d.id, d.title, d.tags, d.project_id,
-      ts_headline('${TS_CONFIG}', c.text, q.query, $2) AS body,
+const DETAILS: Record<Kind, (q: string, seqs: string, options: string) => string> = {
+  task: (q, seqs, options) => `SELECT t.seq, t.id, t.title, t.tags, t.project_id,
+      ts_headline('${TS_CONFIG}', t.description, ${q}, ${options}) AS body,
+      ts_headline('${TS_CONFIG}', concat_ws(' ', t.title, array_to_string(t.tags, ' ')), ${q}, ${options}) AS best
+    FROM tasks t WHERE t.seq = ANY(${seqs}::bigint[])`,
+  project: (q, seqs, options) => `SELECT p.seq, p.id, p.name AS title, p.tags, p.id AS project_id,
+      ts_headline('${TS_CONFIG}', p.description, ${q}, ${options}) AS body,
+      ts_headline('${TS_CONFIG}', concat_ws(' ', p.name, array_to_string(p.tags, ' ')), ${q}, ${options}) AS best
+    FROM projects p WHERE p.seq = ANY(${seqs}::bigint[])`,
+  note: (q, seqs, options) => `SELECT n.seq, n.id, n.title, n.tags, n.project_id,
+      ts_headline('${TS_CONFIG}', n.content, ${q}, ${options}) AS body,
+      ts_headline('${TS_CONFIG}', concat_ws(' ', n.title, array_to_string(n.tags, ' ')), ${q}, ${options}) AS best
+    FROM notes n WHERE n.seq = ANY(${seqs}::bigint[])`,
+  document: (q, seqs, options) => `SELECT c.seq, d.id, d.title, d.tags, d.project_id,
+      ts_headline('${TS_CONFIG}', c.text, ${q}, ${options}) AS body,
       ts_headline('${TS_CONFIG}', concat_ws(' ', d.title, array_to_string(c.heading_path, ' › '),
-        array_to_string(d.tags, ' ')), q.query, $2) AS best
-    FROM document_chunks c JOIN documents d ON d.id = c.document_id, q WHERE c.seq = ANY($1::bigint[])`,
+        array_to_string(d.tags, ' ')), ${q}, ${options}) AS best
+    FROM document_chunks c JOIN documents d ON d.id = c.document_id WHERE c.seq = ANY(${seqs}::bigint[])`,
 };
 
 interface Ranked {
@@ -144,20 +163,27 @@ export async function search(s: PgSession, request: SearchRequest): Promise<Sear
  * CHUNKS_PER_DOCUMENT chunks; the best match scores 1 and the others their share of it.
  */
 function rank(s: PgSession, terms: SearchTerms, request: SearchRequest, offset: number, limit: number) {
-  const candidates = request.types.map((kind) => `(${CANDIDATES[kind]})`).join(' UNION ALL ');
+  const params: unknown[] = [];
+  const q = tsquery(terms, params);
+  let project: string | null = null;
+  if (request.project_id) {
+    params.push(request.project_id);
+    project = `$${params.length}`;
+  }
+  const candidates = request.types.map((kind) => `(${CANDIDATES[kind](q, project)})`).join(' UNION ALL ');
   const kindOrder = `CASE kind ${Object.entries(KIND_ORDER)
     .map(([kind, order]) => `WHEN '${kind}' THEN ${order}`)
     .join(' ')} END`;
+  params.push(offset, limit);
   return s.rows<Ranked>(
-    `WITH q AS (SELECT ${tsquery('$1', '$2')} AS query),
-     candidates AS (${candidates}),
+    `WITH candidates AS (${candidates}),
      kept AS (
        SELECT *, row_number() OVER (PARTITION BY doc ORDER BY rank DESC, seq DESC) AS nth FROM candidates)
      SELECT kind, seq, rank, count(*) OVER ()::int AS total, max(rank) OVER () AS best FROM kept
      WHERE doc IS NULL OR nth <= ${CHUNKS_PER_DOCUMENT}
      ORDER BY rank DESC, ${kindOrder} DESC, seq DESC
-     OFFSET $4 LIMIT $5`,
-    [terms.words, terms.prefix, request.project_id ?? null, offset, limit],
+     OFFSET $${params.length - 1} LIMIT $${params.length}`,
+    params,
   );
 }
 
@@ -169,13 +195,8 @@ async function detailsOf(
 ): Promise<Map<string, Detail>> {
   const details = new Map<string, Detail>();
   for (const kind of new Set(ranked.map((r) => r.kind))) {
-    const seqs = ranked.filter((r) => r.kind === kind).map((r) => r.seq);
-    const rows = await s.rows<Detail>(`WITH q AS (SELECT ${tsquery('$3', '$4')} AS query) ${DETAILS[kind]}`, [
-      seqs,
-      HEADLINE,
-      terms.words,
-      terms.prefix,
-    ]);
+    const params: unknown[] = [ranked.filter((r) => r.kind === kind).map((r) => r.seq), HEADLINE];
+    const rows = await s.rows<Detail>(DETAILS[kind](tsquery(terms, params), '$1', '$2'), params);
     for (const row of rows) details.set(`${kind}:${row.seq}`, row);
   }
   return details;

@@ -1,0 +1,137 @@
+/**
+ * `bindery mcp`: the stdio MCP server an AI client starts. stdout carries MCP messages only; every log line
+ * goes to stderr. Backend: BINDERY_URL; else the workspace's backend, found or launched by the backend
+ * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false, http://127.0.0.1:${BINDERY_PORT:-3000}.
+ */
+
+import { BinderyClient, optionsFromSettings } from '../client/index.js';
+import { BINDERY_VERSION } from '../contract/index.js';
+import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
+import type { HealthProbe } from '../mcp/health.js';
+import { SecurityCounters, securePolicyFromEnv } from '../mcp/security/index.js';
+import { createMcpServer } from '../mcp/server.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, LineTransport } from '../mcp/transport/stdio.js';
+import { createLogger } from '../server/logger.js';
+import { detectWorkspace } from '../store/workspace.js';
+import {
+  type ClientSettings,
+  ConfigError,
+  clientSettings,
+  LOG_LEVELS,
+  type McpSettings,
+  mcpSettings,
+  serverConfig,
+} from './config.js';
+
+type Env = Record<string, string | undefined>;
+
+export const MCP_USAGE = `Usage: bindery mcp
+
+Runs the Bindery MCP server on stdin/stdout, for an AI client (Claude Desktop, Claude Code, Cursor, ...).
+Backend: BINDERY_URL; else the workspace's backend, which it finds or launches and shares with every other
+"bindery mcp" of the workspace (MCP_AUTO_LAUNCH_BACKEND=false: http://127.0.0.1:$BINDERY_PORT, default 3000).
+Workspace: BINDERY_WORKSPACE, else the nearest directory up holding .vespera/ or .git/. See "bindery status".
+Settings: MCP_PRODUCTION, MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, MCP_MAX_MESSAGE_BYTES (default
+16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL. Logs go to stderr.`;
+
+export interface McpOptions extends McpSettings {
+  /** Largest MCP message accepted (a stdio line, an HTTP body). */
+  maxMessageBytes: number;
+}
+
+export function mcpOptions(env: Env): McpOptions {
+  const raw = env.MCP_MAX_MESSAGE_BYTES?.trim() ?? '';
+  const maxMessageBytes = raw === '' ? DEFAULT_MAX_MESSAGE_BYTES : Number(raw);
+  if (!/^\d+$/.test(raw || '0') || maxMessageBytes < 1024 || maxMessageBytes > 1024 ** 3) {
+    throw new ConfigError(
+      `MCP_MAX_MESSAGE_BYTES must be a whole number from 1024 to ${1024 ** 3}, got "${env.MCP_MAX_MESSAGE_BYTES}".`,
+    );
+  }
+  return { ...mcpSettings(env), maxMessageBytes };
+}
+
+function logLevel(env: Env): (typeof LOG_LEVELS)[number] {
+  const raw = env.BINDERY_LOG_LEVEL || 'info';
+  const level = LOG_LEVELS.find((l) => l === raw);
+  if (!level)
+    throw new ConfigError(`BINDERY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}".`);
+  return level;
+}
+
+/** Serves MCP on stdio until stdin closes or a signal arrives; resolves once everything is closed. */
+export async function runMcp(env: Env): Promise<void> {
+  const options = mcpOptions(env);
+  const settings = clientSettings(env);
+  const policy = securePolicyFromEnv(env);
+  const logger = createLogger(logLevel(env), 'bindery-mcp');
+  const client = await connectBackend(env, settings, options.autoLaunch, logger);
+  const probe: HealthProbe = {
+    transport: 'stdio',
+    get backendUrl() {
+      return client.url;
+    },
+    backendHealth: () => client.health(),
+    clientStats: () => client.stats(),
+  };
+  const server = createMcpServer(client.api, {
+    logger,
+    probe,
+    security: { policy, counters: new SecurityCounters() },
+    production: options.production,
+    includeMetrics: options.includeMetrics,
+    startedAt: Date.now(),
+  });
+  const transport = new LineTransport({
+    input: process.stdin,
+    output: process.stdout,
+    maxMessageBytes: options.maxMessageBytes,
+    logger,
+  });
+  const closed = new Promise<void>((resolve) => {
+    server.server.onclose = resolve;
+  });
+  transport.onerror = (error) => logger.warn({ err: error }, 'stdio transport error');
+  await server.connect(transport);
+  logger.info({ version: BINDERY_VERSION, backend: client.url, policy }, 'bindery mcp ready on stdio');
+  client.health().catch((error: unknown) => {
+    logger.warn({ backend: client.url, err: error }, 'backend not reachable; start it with "bindery serve"');
+  });
+
+  const stop = () => void server.close();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+  await closed;
+  await client.close();
+  logger.info('stdin closed; bindery mcp exits');
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+}
+
+/**
+ * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised
+ * and leased until `close()`); else SPEC §7's fixed address. A manager failure (port taken, backend
+ * that cannot start) stops start-up with its message.
+ */
+async function connectBackend(
+  env: Env,
+  settings: ClientSettings,
+  autoLaunch: boolean,
+  log: ManagerLog,
+): Promise<BackendConnection> {
+  const makeClient = (url: string) => new BinderyClient(optionsFromSettings(settings, url));
+  if (!settings.url && autoLaunch) {
+    const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
+    return followBackend(await ensureBackend({ workspace, env, log }), makeClient);
+  }
+  // SPEC §7's address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
+  const url = settings.url ?? `http://127.0.0.1:${serverConfig({ BINDERY_PORT: env.BINDERY_PORT }).port}`;
+  const client = makeClient(url);
+  return {
+    api: client,
+    url,
+    health: () => client.health(),
+    stats: () => client.stats(),
+    close: () => client.close(),
+  };
+}

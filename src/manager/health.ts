@@ -1,0 +1,69 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+
+/** What answers at a URL: this product's /health body, some other program, or nothing. */
+export type Probe =
+  | { kind: 'bindery'; healthy: boolean; body: HealthBody }
+  | { kind: 'other'; detail: string }
+  | { kind: 'down' };
+
+export interface HealthBody {
+  status: string;
+  service: 'bindery';
+  version: string;
+  workspace: string;
+  pid: number;
+  uptime_s?: number;
+  store?: { kind?: string; schema_version?: number | null };
+}
+
+/** GET /health with a deadline; a timeout means something holds the port but does not speak to us. */
+export function probeHealth(baseUrl: string, timeoutMs = 2_000): Promise<Probe> {
+  return new Promise((resolve) => {
+    const req = request(`${baseUrl}/health`, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', () => resolve({ kind: 'other', detail: 'broken response' }));
+      res.on('end', () => resolve(classify(res.statusCode ?? 0, Buffer.concat(chunks).toString())));
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ kind: 'other', detail: `no answer within ${timeoutMs} ms` });
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code === 'ECONNREFUSED' ? { kind: 'down' } : { kind: 'other', detail: error.message });
+    });
+    req.end();
+  });
+}
+
+function classify(status: number, text: string): Probe {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { kind: 'other', detail: `HTTP ${status}, not JSON` };
+  }
+  const health = body as Partial<HealthBody> | null;
+  if (
+    health?.service !== 'bindery' ||
+    typeof health.pid !== 'number' ||
+    typeof health.workspace !== 'string'
+  ) {
+    return { kind: 'other', detail: `HTTP ${status}, not a Bindery health answer` };
+  }
+  return { kind: 'bindery', healthy: status === 200, body: health as HealthBody };
+}
+
+/** True when nothing listens on host:port (checked by binding it for a moment). */
+export function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * True while `pid` is a running process. A zombie counts as gone: where PID 1 does not reap orphans
+ * (some containers), a dead backend would otherwise look alive forever.
+ */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs (macOS): kill(0) is all we have
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`; resolves once it is gone. */
+export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
+  if (!signal(pid, 'SIGTERM')) return;
+  if (await waitForExit(pid, graceMs)) return;
+  signal(pid, 'SIGKILL');
+  await waitForExit(pid, 2_000);
+}
+
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Tool arguments → validated input, in the order of SPEC §3/§5: JSON-string parameters parsed with a real
+ * JSON parser (into null-prototype objects), then the structure checks, dangerous keys and control
+ * characters, then the injection policy, then the tool's strict schema. What comes out of each step is
+ * what the next one sees, so stripped text is what gets stored and a refusal stops the call.
+ */
+import { BinderyError, parseInput } from '../contract/index.js';
+import { checkInputStructure, parseJsonObjectText, removeControlChars } from '../contract/input-safety.js';
+import type { Logger } from '../server/logger.js';
+import { applyInjectionPolicy, type InjectionPolicy, type SecurityCounters } from './security/index.js';
+import type { Tool } from './tools/define.js';
+
+export interface InputSecurity {
+  policy: InjectionPolicy;
+  counters: SecurityCounters;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A copy of the arguments in which every JSON-string parameter is the object it holds. */
+function decodeJsonParams(tool: Tool, args: Record<string, unknown>): Record<string, unknown> {
+  const decoded: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(args)) {
+    const value = args[key];
+    if (!tool.jsonParams.includes(key) || isPlainObject(value) || value === undefined) {
+      decoded[key] = value;
+    } else if (typeof value === 'string') {
+      // Control characters go first, as in any other string: JSON would refuse them raw inside a value.
+      decoded[key] = parseJsonObjectText(removeControlChars(value), tool.jsonTextLimit, { field: key });
+    } else {
+      throw BinderyError.validation([{ field: key, reason: 'must be an object or a JSON string of one' }]);
+    }
+  }
+  return decoded;
+}
+
+export function prepareArguments(
+  tool: Tool,
+  raw: unknown,
+  security: InputSecurity,
+  logger: Logger,
+): Record<string, unknown> {
+  const args = raw ?? {};
+  if (!isPlainObject(args)) {
+    throw BinderyError.validation([
+      { field: '(arguments)', reason: 'must be an object of named parameters' },
+    ]);
+  }
+  const checked = checkInputStructure(decodeJsonParams(tool, args), { stringLimits: tool.stringLimits });
+  let screened: ReturnType<typeof applyInjectionPolicy>;
+  try {
+    screened = applyInjectionPolicy(checked, security.policy, security.counters);
+  } catch (error) {
+    logger.warn({ tool: tool.name, policy: security.policy }, 'tool input refused by the injection policy');
+    throw error;
+  }
+  const { value, detections } = screened;
+  if (detections.length > 0) {
+    logger.warn(
+      { tool: tool.name, policy: security.policy, detections: detections.slice(0, 20) },
+      'injection pattern in tool input',
+    );
+  }
+  return parseInput(tool.input, value);
+}

@@ -1,0 +1,102 @@
+import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { type CallToolResult, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
+import type { Logger } from '../server/logger.js';
+import { type CallOptions, callTool } from './call.js';
+import { type HealthProbe, healthReport } from './health.js';
+import { toolListing } from './listing.js';
+import type { InputSecurity } from './params.js';
+import { TOOLS, type Tool } from './tools/index.js';
+
+export interface McpServerOptions {
+  logger: Logger;
+  probe: HealthProbe;
+  security: InputSecurity;
+  /** MCP_PRODUCTION: generic error messages. */
+  production: boolean;
+  /** MCP_INCLUDE_METRICS: timings in every result. */
+  includeMetrics: boolean;
+  /** When the process started, for uptime in health_check. */
+  startedAt: number;
+}
+
+const INSTRUCTIONS =
+  'Bindery keeps tasks (with nested subtasks), projects, notes and indexed documents. Start with ' +
+  'get_dashboard_stats or list_tasks, find things with search_entities, and carry a task out with ' +
+  'execute_task then complete_task. A failed call returns {success: false, error, error_code, operation, ' +
+  'context, suggestions}: context names the fields to fix, suggestions say how to recover.';
+
+/**
+ * tools/call with the arguments exactly as sent: the SDK's own request schema parses them as a record, which
+ * silently drops a top-level `__proto__` key before the security checks could refuse it.
+ */
+const RawCallToolRequest = z.object({
+  method: z.literal('tools/call'),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
+
+type RawToolHandler = (args: unknown, extra: unknown) => Promise<CallToolResult>;
+
+/**
+ * The Bindery MCP server over any BinderyApi (the HTTP client for stdio, the in-process service for the
+ * server's /mcp endpoint). Tools are registered with McpServer.registerTool; tools/list and tools/call are
+ * then answered by our handlers so that (1) schemas stay compact and admit error results, (2) arguments
+ * reach the security layer before any validation and every refusal is a structured tool result, and
+ * (3) an unknown tool is a JSON-RPC -32602 error naming it, not a tool result.
+ */
+export function createMcpServer(api: BinderyApi, options: McpServerOptions): McpServer {
+  const mcp = new McpServer(
+    { name: 'bindery', version: BINDERY_VERSION },
+    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+  );
+  const callOptions: CallOptions = {
+    api,
+    health: () =>
+      healthReport({
+        probe: options.probe,
+        policy: options.security.policy,
+        counters: options.security.counters,
+        production: options.production,
+        startedAt: options.startedAt,
+      }),
+    security: options.security,
+    logger: options.logger,
+    production: options.production,
+    includeMetrics: options.includeMetrics,
+  };
+
+  const registered = new Map<string, { tool: Tool; handle: RegisteredTool }>();
+  for (const tool of TOOLS) {
+    const handle = mcp.registerTool(
+      tool.name,
+      {
+        description: tool.description,
+        inputSchema: tool.advertisedInput,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+      },
+      (args: unknown) => callTool(tool, args, callOptions),
+    );
+    registered.set(tool.name, { tool, handle });
+  }
+
+  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: [...registered.values()]
+      .filter(({ handle }) => handle.enabled)
+      .map(({ tool }) => toolListing(tool)),
+  }));
+  mcp.server.setRequestHandler(RawCallToolRequest, (request, extra) => {
+    const { name } = request.params;
+    const entry = registered.get(name);
+    if (!entry?.handle.enabled) {
+      const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+      // A plain error with a code: the SDK answers it as is (McpError would prefix "MCP error -32602:").
+      throw Object.assign(new Error(`Unknown tool "${shown}"; tools/list shows the tools there are.`), {
+        code: ErrorCode.InvalidParams,
+      });
+    }
+    return (entry.handle.handler as RawToolHandler)(request.params.arguments, extra);
+  });
+  return mcp;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import {
+  CreateNoteInput,
+  DeleteResult,
+  Document,
+  DocumentPage,
+  Id,
+  IndexDocumentInput,
+  IndexDocumentResult,
+  ListDocumentsInput,
+  ListNotesInput,
+  MAX_DOCUMENT_BYTES,
+  MAX_NOTE_CONTENT,
+  Note,
+  NotePage,
+  SearchInput,
+  SearchResults,
+  UpdateNoteInput,
+} from '../../contract/index.js';
+import { MAX_DOCUMENT_JSON_TEXT_CHARS } from '../../contract/input-safety.js';
+import { CREATE, defineTool, OVERWRITE, READ, REMOVE } from './define.js';
+
+const noteLimits = { content: MAX_NOTE_CONTENT };
+
+export const knowledgeTools = [
+  defineTool({
+    name: 'create_note',
+    description: 'Save a note (title, markdown content up to 100,000 characters, tags, optional project).',
+    params: { note_input: CreateNoteInput },
+    jsonParams: { note_input: 'The note: title, content, tags, project_id' },
+    stringLimits: noteLimits,
+    output: Note,
+    annotations: CREATE,
+    run: ({ note_input }, { api }) => api.create_note(note_input),
+  }),
+  defineTool({
+    name: 'get_note',
+    description: 'Read one note with its full content.',
+    params: { note_id: Id },
+    output: Note,
+    annotations: READ,
+    run: (args, { api }) => api.get_note(args),
+  }),
+  defineTool({
+    name: 'list_notes',
+    description: 'List notes, filtered by project or tag; pass next_cursor back as cursor for more.',
+    params: ListNotesInput.shape,
+    output: NotePage,
+    annotations: READ,
+    run: (args, { api }) => api.list_notes(args),
+  }),
+  defineTool({
+    name: 'update_note',
+    description: 'Change fields of a note; send expected_version to refuse overwriting a newer change.',
+    params: {
+      note_id: Id,
+      note_update: UpdateNoteInput.omit({ note_id: true }),
+    },
+    jsonParams: { note_update: 'The fields to change' },
+    stringLimits: noteLimits,
+    output: Note,
+    annotations: OVERWRITE,
+    run: ({ note_id, note_update }, { api }) => api.update_note({ ...note_update, note_id }),
+  }),
+  defineTool({
+    name: 'delete_note',
+    description: 'Delete a note. This cannot be undone.',
+    params: { note_id: Id },
+    output: DeleteResult,
+    annotations: REMOVE,
+    run: (args, { api }) => api.delete_note(args),
+  }),
+  defineTool({
+    name: 'index_document',
+    description:
+      'Index a document (up to 5 MB) for search; it is split into chunks by type (markdown at headings, code ' +
+      'at definitions). Indexing the same content again returns the existing document.',
+    params: { document_input: IndexDocumentInput },
+    jsonParams: { document_input: 'The document: title, content, document_type, tags' },
+    jsonTextLimit: MAX_DOCUMENT_JSON_TEXT_CHARS,
+    stringLimits: { content: MAX_DOCUMENT_BYTES },
+    output: IndexDocumentResult.extend({ success: z.literal(true) }),
+    annotations: { ...CREATE, idempotentHint: true },
+    async run({ document_input }, { api }) {
+      return { success: true as const, ...(await api.index_document(document_input)) };
+    },
+  }),
+  defineTool({
+    name: 'get_document',
+    description: 'Read one indexed document with its content and chunk boundaries.',
+    params: { document_id: Id },
+    output: Document,
+    annotations: READ,
+    run: (args, { api }) => api.get_document(args),
+  }),
+  defineTool({
+    name: 'list_documents',
+    description: 'List indexed documents (without content), filtered by project or type.',
+    params: ListDocumentsInput.shape,
+    output: DocumentPage,
+    annotations: READ,
+    run: (args, { api }) => api.list_documents(args),
+  }),
+  defineTool({
+    name: 'search_entities',
+    description:
+      'Full-text search over tasks, projects, notes and documents, best match first. The query is plain ' +
+      'text; quotes and operators are taken literally.',
+    params: { search_input: SearchInput },
+    jsonParams: { search_input: 'The search: query, entity_types, project_id, limit' },
+    output: SearchResults,
+    annotations: READ,
+    run: ({ search_input }, { api }) => api.search(search_input),
+  }),
+];

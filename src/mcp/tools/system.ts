@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { Dashboard, Empty, RoleList } from '../../contract/index.js';
+import { HealthReport } from '../health.js';
+import { defineTool, READ } from './define.js';
+
+export const systemTools = [
+  defineTool({
+    name: 'get_dashboard_stats',
+    description:
+      'Overview of the workspace: task counts by status and priority, completion rate, overdue and upcoming ' +
+      'tasks, active projects and the newest tasks.',
+    params: Empty.shape,
+    output: Dashboard,
+    annotations: READ,
+    run: (_args, { api }) => api.get_task_dashboard({}),
+  }),
+  defineTool({
+    name: 'list_roles',
+    description:
+      'List the roles a task can be assigned or executed as, with their capabilities, file patterns and restrictions.',
+    params: Empty.shape,
+    output: RoleList.extend({ success: z.literal(true) }),
+    annotations: READ,
+    async run(_args, { api }) {
+      return { success: true as const, ...(await api.list_roles({})) };
+    },
+  }),
+  defineTool({
+    name: 'health_check',
+    description:
+      'Report whether Bindery works: the backend and its store, the client’s circuit breaker, cache and ' +
+      'retries, and security counters. Status is unhealthy when the backend does not answer.',
+    params: Empty.shape,
+    output: HealthReport,
+    annotations: READ,
+    run: (_args, { health }) => health(),
+  }),
+];

@@ -1,0 +1,62 @@
+/**
+ * Turning inbound bytes into JSON-RPC messages, for transports that answer every input (SPEC §3, issue
+ * item 7): text that is not JSON gets -32700, JSON that is not a JSON-RPC 2.0 message gets -32600, both with
+ * the request's id when it can be read and null otherwise.
+ */
+import {
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+
+export interface ErrorReply {
+  jsonrpc: '2.0';
+  id: RequestId | null;
+  error: { code: number; message: string; data?: unknown };
+}
+
+export type Inbound = { message: JSONRPCMessage } | { reply: ErrorReply };
+
+export function errorReply(id: RequestId | null, code: number, message: string, data?: unknown): ErrorReply {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
+}
+
+export function isRequestId(value: unknown): value is RequestId {
+  return typeof value === 'string' || Number.isSafeInteger(value);
+}
+
+function problemWith(value: unknown): string {
+  if (Array.isArray(value)) return 'batches are not supported; send one message at a time';
+  if (typeof value !== 'object' || value === null) return 'a message must be a JSON object';
+  const message = value as Record<string, unknown>;
+  if (message.jsonrpc !== '2.0') return 'jsonrpc must be "2.0"';
+  if ('id' in message && !isRequestId(message.id)) return 'id must be a string or an integer';
+  if ('method' in message && typeof message.method !== 'string') return 'method must be a string';
+  if ('params' in message && (typeof message.params !== 'object' || Array.isArray(message.params))) {
+    return 'params must be an object';
+  }
+  return 'not a JSON-RPC 2.0 request, notification or response';
+}
+
+/** A parsed JSON value → the message it is, or the error reply it deserves. */
+export function checkMessage(value: unknown): Inbound {
+  const parsed = JSONRPCMessageSchema.safeParse(value);
+  if (parsed.success) return { message: parsed.data };
+  const id = (value as { id?: unknown } | null)?.id;
+  return {
+    reply: errorReply(isRequestId(id) ? id : null, INVALID_REQUEST, `Invalid Request: ${problemWith(value)}`),
+  };
+}
+
+export function readMessage(text: string): Inbound {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { reply: errorReply(null, PARSE_ERROR, `Parse error: ${(error as Error).message.slice(0, 200)}`) };
+  }
+  return checkMessage(value);
+}
