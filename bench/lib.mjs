@@ -22,7 +22,10 @@ export function startProcess(args, { env = {}, ready, timeoutMs = 30_000 } = {})
   });
   let err = '';
   return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time: ${err.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`not ready in time: ${err.slice(-2000)}`));
+    }, timeoutMs);
     const onData = (chunk) => {
       err += chunk.toString();
       const match = ready.exec(err);

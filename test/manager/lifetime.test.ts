@@ -24,11 +24,11 @@ describe('manager: lifetime', () => {
     await new Promise((r) => setTimeout(r, GRACE_MS * 2));
     expect(isAlive(pid)).toBe(true);
 
+    const leaving = Date.now(); // before B's lease goes, so the backend cannot be gone sooner than the grace
     b.proc.stdin!.end();
     expect(await b.exited).toBe(0);
-    const left = Date.now();
     await waitFor(() => !isAlive(pid), GRACE_MS + 5_000, 'the backend to stop');
-    expect(Date.now() - left).toBeGreaterThanOrEqual(GRACE_MS - 100);
+    expect(Date.now() - leaving).toBeGreaterThanOrEqual(GRACE_MS);
     expect(existsSync(managerPaths(ws).serverFile)).toBe(false);
     expect(existsSync(managerPaths(ws).lockFile)).toBe(false);
   });
@@ -55,7 +55,7 @@ describe('manager: lifetime', () => {
     process.kill(first.pid, 'SIGKILL');
     const took = Date.now();
     await restarted;
-    expect(Date.now() - took).toBeLessThan(5_000);
+    expect(Date.now() - took).toBeLessThan(10_000);
     expect(backend.info.pid).not.toBe(first.pid);
     expect(backend.url).toBe(first.url);
     expect(readServerFile(ws)!.pid).toBe(backend.info.pid);

@@ -4,7 +4,7 @@ import { isAlive } from '../../src/manager/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
 /** Short lifetimes so lifetime tests finish in seconds; the launched server inherits them. */
-export const FAST = { BINDERY_IDLE_GRACE_S: '1', BINDERY_LEASE_REFRESH_S: '0.2', BINDERY_LOG_LEVEL: 'info' };
+export const FAST = { BINDERY_IDLE_GRACE_S: '1', BINDERY_LEASE_REFRESH_S: '0.5', BINDERY_LOG_LEVEL: 'info' };
 
 export const fastEnv = (extra: Record<string, string> = {}) => ({ ...process.env, ...FAST, ...extra });
 
