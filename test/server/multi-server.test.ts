@@ -162,6 +162,23 @@ describe('two servers on one PostgreSQL database', () => {
     expect(orphans).toBe(0);
   });
 
+  it('overlapping subtree deletes on both servers delete every task exactly once', async () => {
+    const root = await create(a, {
+      title: 'overlap',
+      subtasks: Array.from({ length: 8 }, (_, i) => ({
+        title: `child ${i}`,
+        subtasks: [{ title: 'g1' }, { title: 'g2' }],
+      })),
+    });
+    const deletes = await Promise.all([
+      a('DELETE', `/api/tasks/${root.id}`),
+      ...root.children.map((child: string, i: number) => both()[i % 2]!('DELETE', `/api/tasks/${child}`)),
+    ]);
+    for (const res of deletes) expect([200, 404]).toContain(res.status);
+    const deleted = deletes.filter((r) => r.status === 200).reduce((sum, r) => sum + r.body.deleted_count, 0);
+    expect(deleted).toBe(1 + 8 * 3);
+  });
+
   it('replays an Idempotency-Key on the other server', async () => {
     const headers = { 'idempotency-key': `multi-${schema.name}` };
     const first = await a('POST', '/api/tasks', { title: 'once' }, headers);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BinderyError } from '../../contract/index.js';
 import type { PoolMetrics } from '../types.js';
@@ -61,7 +62,10 @@ export class PgSession {
   private async query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
     const started = performance.now();
     try {
-      return await this.client.query(sql, params as unknown[]);
+      // Parameterised statements are prepared once per connection (PostgreSQL then caches their plans, as
+      // SQLite's statement cache does); statements without parameters (DDL, BEGIN) run as simple queries.
+      if (params.length === 0) return await this.client.query(sql);
+      return await this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
     } finally {
       this.db.countQuery(performance.now() - started);
     }
@@ -220,6 +224,18 @@ export class PgDatabase {
     if (retryable) this.deadlocks++;
     return retryable;
   }
+}
+
+const names = new Map<string, string>();
+
+/** A stable name per SQL text; the texts come from the store's own templates, so there are few. */
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (!name) {
+    name = `bindery_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    names.set(sql, name);
+  }
+  return name;
 }
 
 function unreachable(error: unknown): BinderyError {

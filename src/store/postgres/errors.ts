@@ -1,12 +1,13 @@
+import pg from 'pg';
 import { BinderyError } from '../../contract/index.js';
 
+/** The SQLSTATE of an error the server sent; undefined for socket and client errors. */
 export function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  return error instanceof pg.DatabaseError ? error.code : undefined;
 }
 
 function constraint(error: unknown): string | undefined {
-  return (error as { constraint?: string }).constraint;
+  return error instanceof pg.DatabaseError ? error.constraint : undefined;
 }
 
 /**

@@ -47,7 +47,8 @@ export function searchTerms(text: string): SearchTerms | null {
 /**
  * SQL for the tsquery of `terms`, its values appended to `params`: the words and the prefix word, folded
  * like the indexed text. The prefix word is quoted, so even a word the parser splits stays one operand.
- * The expression is written into each WHERE (not taken from a CTE) so the planner can use the GIN indexes.
+ * A scalar subquery: PostgreSQL evaluates it once per statement (an InitPlan, not once per ranked row, even
+ * in a cached generic plan) and can still use it as a GIN index condition, which a CTE column cannot be.
  */
 function tsquery(terms: SearchTerms, params: unknown[]): string {
   const parts: string[] = [];
@@ -59,7 +60,7 @@ function tsquery(terms: SearchTerms, params: unknown[]): string {
     params.push(terms.prefix);
     parts.push(`to_tsquery('${TS_CONFIG}', '''' || bindery_fold($${params.length}::text) || ''':*')`);
   }
-  return `(${parts.join(' && ')})`;
+  return `(SELECT ${parts.join(' && ')})`;
 }
 
 /** Kind order breaks rank ties as SQLite's rowid ranges do (documents, notes, projects, tasks), then newest. */
@@ -69,63 +70,64 @@ const rankOf = (vector: string, q: string) => `ts_rank_cd('${WEIGHTS}', ${vector
 
 /**
  * The newest CANDIDATES_PER_KIND matches of a kind (found through the GIN index; only they are ranked),
- * in the project `project` names when given. `doc` groups a document's chunks.
+ * in the project `project` names when given. The vector rides along with the match rather than being
+ * joined back, so no stale row estimate can turn that join into a scan. `doc` groups a document's chunks.
  */
 const CANDIDATES: Record<Kind, (q: string, project: string | null) => string> = {
-  task: (q, project) => `SELECT 'task' AS kind, t.seq, NULL::text AS doc, ${rankOf('t.search', q)} AS rank
-    FROM (SELECT seq FROM tasks WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN tasks t USING (seq)`,
+  task: (q, project) => `SELECT 'task' AS kind, m.seq, NULL::text AS doc, ${rankOf('m.search', q)} AS rank
+    FROM (SELECT seq, search FROM tasks WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m`,
   project: (
     q,
     project,
-  ) => `SELECT 'project' AS kind, p.seq, NULL::text AS doc, ${rankOf('p.search', q)} AS rank
-    FROM (SELECT seq FROM projects WHERE search @@ ${q} ${project ? `AND id = ${project}` : ''}
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN projects p USING (seq)`,
-  note: (q, project) => `SELECT 'note' AS kind, n.seq, NULL::text AS doc, ${rankOf('n.search', q)} AS rank
-    FROM (SELECT seq FROM notes WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
-          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN notes n USING (seq)`,
+  ) => `SELECT 'project' AS kind, m.seq, NULL::text AS doc, ${rankOf('m.search', q)} AS rank
+    FROM (SELECT seq, search FROM projects WHERE search @@ ${q} ${project ? `AND id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m`,
+  note: (q, project) => `SELECT 'note' AS kind, m.seq, NULL::text AS doc, ${rankOf('m.search', q)} AS rank
+    FROM (SELECT seq, search FROM notes WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+          ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}) m`,
   document: (
     q,
     project,
-  ) => `SELECT 'document' AS kind, c.seq, c.document_id AS doc, ${rankOf('c.search', q)} AS rank
-    FROM (SELECT c.seq FROM document_chunks c WHERE c.search @@ ${q} ${
+  ) => `SELECT 'document' AS kind, m.seq, m.document_id AS doc, ${rankOf('m.search', q)} AS rank
+    FROM (SELECT c.seq, c.document_id, c.search FROM document_chunks c WHERE c.search @@ ${q} ${
       project
         ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id = ${project})`
         : ''
-    } ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m JOIN document_chunks c USING (seq)`,
+    } ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m`,
 };
 
-/** id, title, tags, project_id and headlines of the body and of the rest (title, headings, tags). */
-const DETAILS: Record<Kind, (q: string, seqs: string, options: string) => string> = {
-  task: (q, seqs, options) => `SELECT t.seq, t.id, t.title, t.tags, t.project_id,
+/**
+ * id, title, tags, project_id and headlines (of the body, and of title, headings and tags) of the page row
+ * `page` when it is of this kind: a branch of the LATERAL join that completes the page.
+ */
+const DETAILS: Record<Kind, (q: string, options: string) => string> = {
+  task: (q, options) => `SELECT t.id, t.title, t.tags, t.project_id,
       ts_headline('${TS_CONFIG}', t.description, ${q}, ${options}) AS body,
       ts_headline('${TS_CONFIG}', concat_ws(' ', t.title, array_to_string(t.tags, ' ')), ${q}, ${options}) AS best
-    FROM tasks t WHERE t.seq = ANY(${seqs}::bigint[])`,
-  project: (q, seqs, options) => `SELECT p.seq, p.id, p.name AS title, p.tags, p.id AS project_id,
-      ts_headline('${TS_CONFIG}', p.description, ${q}, ${options}) AS body,
-      ts_headline('${TS_CONFIG}', concat_ws(' ', p.name, array_to_string(p.tags, ' ')), ${q}, ${options}) AS best
-    FROM projects p WHERE p.seq = ANY(${seqs}::bigint[])`,
-  note: (q, seqs, options) => `SELECT n.seq, n.id, n.title, n.tags, n.project_id,
-      ts_headline('${TS_CONFIG}', n.content, ${q}, ${options}) AS body,
-      ts_headline('${TS_CONFIG}', concat_ws(' ', n.title, array_to_string(n.tags, ' ')), ${q}, ${options}) AS best
-    FROM notes n WHERE n.seq = ANY(${seqs}::bigint[])`,
-  document: (q, seqs, options) => `SELECT c.seq, d.id, d.title, d.tags, d.project_id,
-      ts_headline('${TS_CONFIG}', c.text, ${q}, ${options}) AS body,
+    FROM tasks t WHERE page.kind = 'task' AND t.seq = page.seq`,
+  project: (q, options) => `SELECT p.id, p.name, p.tags, p.id,
+      ts_headline('${TS_CONFIG}', p.description, ${q}, ${options}),
+      ts_headline('${TS_CONFIG}', concat_ws(' ', p.name, array_to_string(p.tags, ' ')), ${q}, ${options})
+    FROM projects p WHERE page.kind = 'project' AND p.seq = page.seq`,
+  note: (q, options) => `SELECT n.id, n.title, n.tags, n.project_id,
+      ts_headline('${TS_CONFIG}', n.content, ${q}, ${options}),
+      ts_headline('${TS_CONFIG}', concat_ws(' ', n.title, array_to_string(n.tags, ' ')), ${q}, ${options})
+    FROM notes n WHERE page.kind = 'note' AND n.seq = page.seq`,
+  document: (q, options) => `SELECT d.id, d.title, d.tags, d.project_id,
+      ts_headline('${TS_CONFIG}', c.text, ${q}, ${options}),
       ts_headline('${TS_CONFIG}', concat_ws(' ', d.title, array_to_string(c.heading_path, ' › '),
-        array_to_string(d.tags, ' ')), ${q}, ${options}) AS best
-    FROM document_chunks c JOIN documents d ON d.id = c.document_id WHERE c.seq = ANY(${seqs}::bigint[])`,
+        array_to_string(d.tags, ' ')), ${q}, ${options})
+    FROM document_chunks c JOIN documents d ON d.id = c.document_id
+    WHERE page.kind = 'document' AND c.seq = page.seq`,
 };
 
-interface Ranked {
+interface Row {
   kind: Kind;
-  seq: number;
   rank: number;
   total: number;
-  best: number;
-}
-
-interface Detail {
-  seq: number;
+  /** The best rank of the query, over all results. */
+  top: number;
   id: string;
   title: string;
   tags: string[];
@@ -134,77 +136,69 @@ interface Detail {
   best: string;
 }
 
-/** Ranked full-text search over the tsvector columns of migration 2, with SQLite's result rules. */
+/**
+ * Ranked full-text search over the tsvector columns of migration 2, with SQLite's result rules, in one
+ * statement (so one snapshot without a transaction, and one round trip).
+ */
 export async function search(s: PgSession, request: SearchRequest): Promise<SearchPage> {
   const terms = searchTerms(request.text);
   if (!terms || request.types.length === 0) return { results: [], total: 0 };
-  const ranked = await rank(s, terms, request, request.offset, request.limit);
+  const rows = await page(s, terms, request, request.offset, request.limit);
   // Past the last result no row carries the total: ask for the first one to learn it.
   const total =
-    ranked[0]?.total ?? (request.offset > 0 ? ((await rank(s, terms, request, 0, 1))[0]?.total ?? 0) : 0);
-  const details = await detailsOf(s, terms, ranked);
-  const results = ranked.map((r): SearchResult => {
-    const detail = details.get(`${r.kind}:${r.seq}`)!;
-    return {
-      id: detail.id,
+    rows[0]?.total ?? (request.offset > 0 ? ((await page(s, terms, request, 0, 1))[0]?.total ?? 0) : 0);
+  const results = rows.map(
+    (r): SearchResult => ({
+      id: r.id,
       type: r.kind,
-      title: detail.title,
-      snippet: snippet(detail),
-      relevance_score: r.best > 0 ? Math.min(1, Math.round((r.rank / r.best) * 10_000) / 10_000) : 1,
-      tags: detail.tags,
-      project_id: detail.project_id,
-    };
-  });
+      title: r.title,
+      snippet: snippet(r),
+      relevance_score: r.top > 0 ? Math.min(1, Math.round((r.rank / r.top) * 10_000) / 10_000) : 1,
+      tags: r.tags,
+      project_id: r.project_id,
+    }),
+  );
   return { results, total };
 }
 
 /**
- * One page of ranked matches with the total and the best rank. A document keeps its best
- * CHUNKS_PER_DOCUMENT chunks; the best match scores 1 and the others their share of it.
+ * One page of ranked matches with their details, the total and the best rank. A document keeps its best
+ * CHUNKS_PER_DOCUMENT chunks; headlines are computed for the page's rows only.
  */
-function rank(s: PgSession, terms: SearchTerms, request: SearchRequest, offset: number, limit: number) {
+function page(s: PgSession, terms: SearchTerms, request: SearchRequest, offset: number, limit: number) {
   const params: unknown[] = [];
   const q = tsquery(terms, params);
-  let project: string | null = null;
-  if (request.project_id) {
-    params.push(request.project_id);
-    project = `$${params.length}`;
-  }
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const project = request.project_id ? param(request.project_id) : null;
+  const options = param(HEADLINE);
+  const window = `OFFSET ${param(offset)} LIMIT ${param(limit)}`;
   const candidates = request.types.map((kind) => `(${CANDIDATES[kind](q, project)})`).join(' UNION ALL ');
+  const details = request.types.map((kind) => `(${DETAILS[kind](q, options)})`).join(' UNION ALL ');
   const kindOrder = `CASE kind ${Object.entries(KIND_ORDER)
     .map(([kind, order]) => `WHEN '${kind}' THEN ${order}`)
     .join(' ')} END`;
-  params.push(offset, limit);
-  return s.rows<Ranked>(
+  return s.rows<Row>(
     `WITH candidates AS (${candidates}),
      kept AS (
-       SELECT *, row_number() OVER (PARTITION BY doc ORDER BY rank DESC, seq DESC) AS nth FROM candidates)
-     SELECT kind, seq, rank, count(*) OVER ()::int AS total, max(rank) OVER () AS best FROM kept
-     WHERE doc IS NULL OR nth <= ${CHUNKS_PER_DOCUMENT}
-     ORDER BY rank DESC, ${kindOrder} DESC, seq DESC
-     OFFSET $${params.length - 1} LIMIT $${params.length}`,
+       SELECT *, row_number() OVER (PARTITION BY doc ORDER BY rank DESC, seq DESC) AS nth FROM candidates),
+     page AS (
+       SELECT kind, seq, rank, ${kindOrder} AS kind_order, count(*) OVER ()::int AS total,
+         max(rank) OVER () AS top
+       FROM kept WHERE doc IS NULL OR nth <= ${CHUNKS_PER_DOCUMENT}
+       ORDER BY rank DESC, kind_order DESC, seq DESC ${window})
+     SELECT page.kind, page.rank, page.total, page.top, d.* FROM page
+     CROSS JOIN LATERAL (${details}) AS d (id, title, tags, project_id, body, best)
+     ORDER BY page.rank DESC, page.kind_order DESC, page.seq DESC`,
     params,
   );
 }
 
-/** Details and headlines of the page's rows, one query per kind. */
-async function detailsOf(
-  s: PgSession,
-  terms: SearchTerms,
-  ranked: readonly Ranked[],
-): Promise<Map<string, Detail>> {
-  const details = new Map<string, Detail>();
-  for (const kind of new Set(ranked.map((r) => r.kind))) {
-    const params: unknown[] = [ranked.filter((r) => r.kind === kind).map((r) => r.seq), HEADLINE];
-    const rows = await s.rows<Detail>(DETAILS[kind](tsquery(terms, params), '$1', '$2'), params);
-    for (const row of rows) details.set(`${kind}:${row.seq}`, row);
-  }
-  return details;
-}
-
 /** The body around the hits; the title, headings or tags when only they matched. One line, ≤ SNIPPET_CHARS. */
-function snippet(detail: Detail): string {
-  const text = detail.body.includes(OPEN) || !detail.best.includes(OPEN) ? detail.body : detail.best;
+function snippet(row: Pick<Row, 'body' | 'best'>): string {
+  const text = row.body.includes(OPEN) || !row.best.includes(OPEN) ? row.body : row.best;
   return clip(text.replace(/\s+/g, ' ').trim()).replaceAll(OPEN, MARK_OPEN).replaceAll(CLOSE, MARK_CLOSE);
 }
 

@@ -208,7 +208,7 @@ export class PostgresStore implements Store, TransferStore {
   }
 
   search(request: SearchRequest) {
-    return this.db.read((s) => search(s, request));
+    return this.db.session((s) => search(s, request));
   }
 
   countEntities() {

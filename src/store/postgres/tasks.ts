@@ -21,8 +21,13 @@ type TaskRow = Omit<Task, 'children' | 'depends_on'> & {
 };
 type SummaryRow = TaskSummary & { seq: number };
 
-/** Full task rows with their children (oldest first) and dependencies (in creation order) in one query. */
-const TASK_COLUMNS = `t.*,
+/**
+ * Full task rows with their children (oldest first) and dependencies (in creation order) in one query.
+ * Named columns, never t.*: the search vector stays in the database, and a prepared statement's result
+ * shape cannot change under it when a later migration adds a column.
+ */
+const TASK_COLUMNS = `t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id,
+  t.project_id, t.role, t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version,
   ARRAY(SELECT c.id FROM tasks c WHERE c.parent_id = t.id ORDER BY c.seq) AS children,
   ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
         WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on`;
@@ -199,12 +204,14 @@ export const pgTasks = {
   },
 
   async deleteTree(s: PgSession, id: string): Promise<number> {
+    // Locking the subtree first makes the count exact when another server deletes part of it meanwhile
+    // (locked rows that vanish are skipped), and makes concurrent inserts under it wait, then fail.
     const count =
       (await s.value<number>(
         `WITH RECURSIVE subtree(id) AS (
            SELECT id FROM tasks WHERE id = $1
            UNION ALL SELECT t.id FROM tasks t JOIN subtree s ON t.parent_id = s.id)
-         SELECT count(*)::int FROM subtree`,
+         SELECT count(*)::int FROM (SELECT t.id FROM tasks t JOIN subtree s ON s.id = t.id FOR UPDATE OF t) locked`,
         [id],
       )) ?? 0;
     // ON DELETE CASCADE removes the subtree, its dependencies and executions.
