@@ -1,3 +1,6 @@
+import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
+
 /**
  * SPEC §8 settings from the environment. A bad value stops start-up with a message naming the variable,
  * so a typo in an AI client's config shows up at once instead of as odd behaviour later.
@@ -73,6 +76,15 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+export function logLevel(env: Env): (typeof LOG_LEVELS)[number] {
+  return oneOf(env, 'BINDERY_LOG_LEVEL', LOG_LEVELS, 'info');
+}
+
+/** A typo here must stop start-up rather than silently weaken the policy. */
+function injectionPolicy(env: Env): InjectionPolicy {
+  return oneOf(env, 'BINDERY_INJECTION_POLICY', INJECTION_POLICIES, 'flag');
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -82,7 +94,7 @@ export interface ServerConfig {
   token?: string | undefined;
   allowedHosts: string[];
   allowedOrigins: string[];
-  injectionPolicy: 'flag' | 'strip' | 'reject';
+  injectionPolicy: InjectionPolicy;
 }
 
 export interface ServerFlags {
@@ -107,11 +119,11 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     port: integer(merged, 'BINDERY_PORT', 3000, 0, 65535),
     workspace: flags.workspace ?? (env.BINDERY_WORKSPACE || undefined),
     databaseUrl: url(env, 'BINDERY_DATABASE_URL', ['postgres:', 'postgresql:']),
-    logLevel: oneOf(env, 'BINDERY_LOG_LEVEL', LOG_LEVELS, 'info'),
+    logLevel: logLevel(env),
     token,
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
-    injectionPolicy: oneOf(env, 'BINDERY_INJECTION_POLICY', ['flag', 'strip', 'reject'] as const, 'flag'),
+    injectionPolicy: injectionPolicy(env),
   };
 }
 
@@ -143,6 +155,9 @@ export interface McpSettings {
   production: boolean;
   includeMetrics: boolean;
   autoLaunch: boolean;
+  injectionPolicy: InjectionPolicy;
+  /** Largest MCP message accepted (a stdio line, an HTTP body). */
+  maxMessageBytes: number;
 }
 
 export function mcpSettings(env: Env): McpSettings {
@@ -150,5 +165,7 @@ export function mcpSettings(env: Env): McpSettings {
     production: bool(env, 'MCP_PRODUCTION', false),
     includeMetrics: bool(env, 'MCP_INCLUDE_METRICS', false),
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
+    injectionPolicy: injectionPolicy(env),
+    maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
   };
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { serverConfig } from './config.js';
+import { mcpSettings, serverConfig } from './config.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
-import { MCP_USAGE, mcpOptions, runMcp } from './mcp.js';
+import { MCP_USAGE, runMcp } from './mcp.js';
 import { closeOnSignals, startServer } from './serve.js';
 import { status } from './status.js';
 
@@ -48,7 +48,7 @@ async function serve(args: string[]): Promise<void> {
   const config = serverConfig(process.env, values);
   const server = await startServer(config, process.cwd(), {
     managed: values.managed === true,
-    mcp: mcpOptions(process.env),
+    mcp: mcpSettings(process.env),
   });
   closeOnSignals(server);
 }

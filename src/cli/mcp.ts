@@ -8,16 +8,15 @@ import { BinderyClient, optionsFromSettings } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
-import { SecurityCounters, securePolicyFromEnv } from '../mcp/security/index.js';
+import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, LineTransport } from '../mcp/transport/stdio.js';
+import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../server/logger.js';
 import { detectWorkspace } from '../store/workspace.js';
 import {
   type ClientSettings,
-  ConfigError,
   clientSettings,
-  LOG_LEVELS,
+  logLevel,
   type McpSettings,
   mcpSettings,
   serverConfig,
@@ -34,35 +33,10 @@ Workspace: BINDERY_WORKSPACE, else the nearest directory up holding .vespera/ or
 Settings: MCP_PRODUCTION, MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, MCP_MAX_MESSAGE_BYTES (default
 16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL. Logs go to stderr.`;
 
-export interface McpOptions extends McpSettings {
-  /** Largest MCP message accepted (a stdio line, an HTTP body). */
-  maxMessageBytes: number;
-}
-
-export function mcpOptions(env: Env): McpOptions {
-  const raw = env.MCP_MAX_MESSAGE_BYTES?.trim() ?? '';
-  const maxMessageBytes = raw === '' ? DEFAULT_MAX_MESSAGE_BYTES : Number(raw);
-  if (!/^\d+$/.test(raw || '0') || maxMessageBytes < 1024 || maxMessageBytes > 1024 ** 3) {
-    throw new ConfigError(
-      `MCP_MAX_MESSAGE_BYTES must be a whole number from 1024 to ${1024 ** 3}, got "${env.MCP_MAX_MESSAGE_BYTES}".`,
-    );
-  }
-  return { ...mcpSettings(env), maxMessageBytes };
-}
-
-function logLevel(env: Env): (typeof LOG_LEVELS)[number] {
-  const raw = env.BINDERY_LOG_LEVEL || 'info';
-  const level = LOG_LEVELS.find((l) => l === raw);
-  if (!level)
-    throw new ConfigError(`BINDERY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}".`);
-  return level;
-}
-
 /** Serves MCP on stdio until stdin closes or a signal arrives; resolves once everything is closed. */
 export async function runMcp(env: Env): Promise<void> {
-  const options = mcpOptions(env);
+  const options = mcpSettings(env);
   const settings = clientSettings(env);
-  const policy = securePolicyFromEnv(env);
   const logger = createLogger(logLevel(env), 'bindery-mcp');
   const client = await connectBackend(env, settings, options.autoLaunch, logger);
   const probe: HealthProbe = {
@@ -76,7 +50,7 @@ export async function runMcp(env: Env): Promise<void> {
   const server = createMcpServer(client.api, {
     logger,
     probe,
-    security: { policy, counters: new SecurityCounters() },
+    security: { policy: options.injectionPolicy, counters: new SecurityCounters() },
     production: options.production,
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
@@ -92,7 +66,10 @@ export async function runMcp(env: Env): Promise<void> {
   });
   transport.onerror = (error) => logger.warn({ err: error }, 'stdio transport error');
   await server.connect(transport);
-  logger.info({ version: BINDERY_VERSION, backend: client.url, policy }, 'bindery mcp ready on stdio');
+  logger.info(
+    { version: BINDERY_VERSION, backend: client.url, policy: options.injectionPolicy },
+    'bindery mcp ready on stdio',
+  );
   client.health().catch((error: unknown) => {
     logger.warn({ backend: client.url, err: error }, 'backend not reachable; start it with "bindery serve"');
   });

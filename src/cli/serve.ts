@@ -8,8 +8,7 @@ import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { dataDir, detectWorkspace, openStore } from '../store/index.js';
-import type { ServerConfig } from './config.js';
-import { type McpOptions, mcpOptions } from './mcp.js';
+import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -22,7 +21,7 @@ export interface StartOptions {
   /** Launched by the backend manager: stop once no MCP process holds a lease (see src/manager). */
   managed?: boolean;
   /** Settings of the MCP endpoint at /mcp; defaults when not given. */
-  mcp?: McpOptions;
+  mcp?: McpSettings;
 }
 
 /**
@@ -41,7 +40,7 @@ export async function startServer(
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
   const api = createService({ store, roles, version: BINDERY_VERSION });
-  const mcp = options.mcp ?? mcpOptions({});
+  const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,

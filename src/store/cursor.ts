@@ -1,4 +1,5 @@
 import { BinderyError } from '../contract/index.js';
+import type { Page } from './types.js';
 
 /**
  * Opaque keyset cursors: the position after the last item of a page (a sequence number or an offset).
@@ -15,4 +16,20 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
   if (!match)
     throw BinderyError.validation([{ field: 'cursor', reason: 'is not a cursor returned by this list' }]);
   return Number(match[1]);
+}
+
+/**
+ * A page from rows read with `LIMIT limit + 1` in keyset order: the extra row only tells that another
+ * page follows, whose cursor is the last returned row's `seq`.
+ */
+export function keysetPage<R extends { seq: number }, T>(
+  rows: readonly R[],
+  limit: number,
+  total: number,
+  toItems: (pageRows: readonly R[]) => T[],
+): Page<T> {
+  const more = rows.length > limit;
+  const pageRows = more ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return { items: toItems(pageRows), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
 }

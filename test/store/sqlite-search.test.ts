@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENTITY_TYPES } from '../../src/contract/index.js';
+import { CANDIDATES_PER_KIND, MAX_TERMS } from '../../src/store/search-rules.js';
 import { SqliteDatabase } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { CANDIDATES_PER_KIND, ftsExpression, MAX_TERMS } from '../../src/store/sqlite/search.js';
+import { ftsExpression } from '../../src/store/sqlite/search.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { NewTask } from '../../src/store/types.js';
 import { sqlitePath } from '../../src/store/workspace.js';

@@ -1,5 +1,5 @@
 import { BinderyError, type Document } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
 import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
 import type { PgSession } from './database.js';
 import { toJson } from './json.js';
@@ -85,14 +85,7 @@ export const pgDocuments = {
       `SELECT ${SUMMARY_COLUMNS} FROM documents ${clause()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
       [...params, page.limit + 1],
     );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toSummary),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   },
 
   /** ON DELETE CASCADE removes the chunks and with them their search vectors. */

@@ -1,6 +1,6 @@
 import { BinderyError, type Note } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { checkVersion } from '../sqlite/tasks.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
 import type { PgSession } from './database.js';
 
@@ -56,10 +56,7 @@ export const pgNotes = {
       `SELECT ${COLUMNS} FROM notes ${clause()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
       [...params, page.limit + 1],
     );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return { items: pageRows.map(toNote), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toNote));
   },
 
   async update(s: PgSession, id: string, changes: NoteChanges, guard: WriteGuard = {}): Promise<Note> {

@@ -1,6 +1,6 @@
 import { BinderyError, type Project } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { checkVersion } from '../sqlite/tasks.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { PgSession } from './database.js';
 import { OPEN_STATUS_SQL } from './migrations.js';
@@ -43,14 +43,7 @@ export const pgProjects = {
       `SELECT ${PROJECT_COLUMNS} FROM projects p WHERE p.seq > $1 ORDER BY p.seq LIMIT $2`,
       [decodeCursor(page.cursor) ?? 0, page.limit + 1],
     );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toProject),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toProject));
   },
 
   async update(s: PgSession, id: string, changes: ProjectChanges, guard: WriteGuard = {}): Promise<Project> {

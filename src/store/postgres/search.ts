@@ -6,7 +6,7 @@ import {
   MARK_OPEN,
   MAX_TERMS,
   SNIPPET_CHARS,
-} from '../sqlite/search.js';
+} from '../search-rules.js';
 import type { SearchPage, SearchRequest } from '../types.js';
 import type { PgSession } from './database.js';
 import { TS_CONFIG } from './migrations.js';

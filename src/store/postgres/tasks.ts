@@ -1,6 +1,6 @@
 import { BinderyError, type Execution, type Task, type TaskSummary } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { checkVersion } from '../sqlite/tasks.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type {
   ExecutionClaim,
   NewTask,
@@ -135,11 +135,9 @@ export const pgTasks = {
       `SELECT ${columns} FROM tasks t ${pageWhere} ORDER BY t.seq DESC LIMIT $${params.length + 1}`,
       [...params, page.limit + 1],
     );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const items = detail === 'full' ? pageRows.map(toTask) : pageRows.map(toSummary);
-    const last = pageRows.at(-1);
-    return { items, total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return keysetPage<(typeof rows)[number], Task | TaskSummary>(rows, page.limit, total, (pageRows) =>
+      detail === 'full' ? pageRows.map(toTask) : pageRows.map(toSummary),
+    );
   },
 
   async children(s: PgSession, parentId: string, page: PageRequest): Promise<Page<TaskSummary>> {
@@ -149,14 +147,7 @@ export const pgTasks = {
       `SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.parent_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3`,
       [parentId, decodeCursor(page.cursor) ?? 0, page.limit + 1],
     );
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toSummary),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   },
 
   async update(

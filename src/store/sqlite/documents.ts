@@ -1,5 +1,5 @@
 import { BinderyError, type Document } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
 import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { SEARCH_ROWID_BASE } from './migrations.js';
@@ -114,14 +114,7 @@ export class SqliteDocuments {
       .stmt(`SELECT ${SUMMARY_COLUMNS} FROM documents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY seq DESC LIMIT ?`)
       .all(...params, page.limit + 1) as DocumentRow[];
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toSummary),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   }
 
   /** ON DELETE CASCADE removes the chunks, and their trigger removes them from search_index. */

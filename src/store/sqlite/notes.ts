@@ -1,8 +1,8 @@
 import { BinderyError, type Note } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-import { checkVersion } from './tasks.js';
 
 interface NoteRow extends Omit<Note, 'tags'> {
   seq: number;
@@ -57,10 +57,7 @@ export class SqliteNotes {
         `SELECT * FROM notes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
       )
       .all(...params, page.limit + 1) as NoteRow[];
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return { items: pageRows.map(toNote), total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toNote));
   }
 
   update(id: string, changes: NoteChanges, guard: WriteGuard = {}): Note {

@@ -1,8 +1,9 @@
 import { BinderyError, type Project } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-import { checkVersion, OPEN_STATUS_SQL } from './tasks.js';
+import { OPEN_STATUS_SQL } from './tasks.js';
 
 interface ProjectRow extends Omit<Project, 'tags'> {
   seq: number;
@@ -38,14 +39,7 @@ export class SqliteProjects {
     const rows = this.db
       .stmt(`SELECT ${PROJECT_COLUMNS} FROM projects p WHERE p.seq > ? ORDER BY p.seq LIMIT ?`)
       .all(after, page.limit + 1) as ProjectRow[];
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toProject),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toProject));
   }
 
   update(id: string, changes: ProjectChanges, guard: WriteGuard = {}): Project {

@@ -1,23 +1,18 @@
 import type { SearchResult } from '../../contract/index.js';
+import {
+  CANDIDATES_PER_KIND,
+  CHUNKS_PER_DOCUMENT,
+  MARK_CLOSE,
+  MARK_OPEN,
+  MAX_TERMS,
+  SNIPPET_CHARS,
+} from '../search-rules.js';
 import type { SearchPage, SearchRequest } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { SEARCH_KIND_SPAN, SEARCH_ROWID_BASE } from './migrations.js';
 
 type Kind = SearchResult['type'];
 
-/**
- * Matches of one kind that are ranked. FTS5's cost grows with the matches it ranks, so a term found in
- * 90,000 tasks ranks only the newest CANDIDATES_PER_KIND of them (docs/search.md).
- */
-export const CANDIDATES_PER_KIND = 1000;
-// The search rules below are shared with the PostgreSQL store, so both answer alike.
-/** A long document would otherwise fill a page with its own chunks. */
-export const CHUNKS_PER_DOCUMENT = 3;
-/** Words after this many are ignored: each word costs a scan of its doclist. */
-export const MAX_TERMS = 32;
-export const SNIPPET_CHARS = 200;
-export const MARK_OPEN = '«';
-export const MARK_CLOSE = '»';
 const SNIPPET_TOKENS = 20;
 // Private-use markers while choosing a snippet, so a « already in the text is not taken for a hit.
 const OPEN = '\uE000';

@@ -5,7 +5,8 @@ import {
   type Task,
   type TaskSummary,
 } from '../../contract/index.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, keysetPage } from '../cursor.js';
+import { checkVersion } from '../guards.js';
 import type {
   ExecutionClaim,
   NewTask,
@@ -116,11 +117,12 @@ export class SqliteTasks {
     const rows = this.db
       .stmt(`SELECT ${columns} FROM tasks t ${pageWhere} ORDER BY t.seq DESC LIMIT ?`)
       .all(...pageParams, page.limit + 1) as (TaskRow & { child_count: number })[];
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const items = detail === 'full' ? this.toTasks(pageRows) : pageRows.map(toSummary);
-    const last = pageRows.at(-1);
-    return { items, total, next_cursor: more && last ? encodeCursor(last.seq) : null };
+    return keysetPage<TaskRow & { child_count: number }, Task | TaskSummary>(
+      rows,
+      page.limit,
+      total,
+      (pageRows) => (detail === 'full' ? this.toTasks(pageRows) : pageRows.map(toSummary)),
+    );
   }
 
   children(parentId: string, page: PageRequest): Page<TaskSummary> {
@@ -134,14 +136,7 @@ export class SqliteTasks {
         `SELECT ${SUMMARY_COLUMNS} FROM tasks t WHERE t.parent_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?`,
       )
       .all(parentId, after, page.limit + 1) as (TaskSummary & { seq: number })[];
-    const more = rows.length > page.limit;
-    const pageRows = more ? rows.slice(0, page.limit) : rows;
-    const last = pageRows.at(-1);
-    return {
-      items: pageRows.map(toSummary),
-      total,
-      next_cursor: more && last ? encodeCursor(last.seq) : null,
-    };
+    return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   }
 
   update(id: string, changes: TaskChanges, options: TaskUpdateOptions = {}): Task {
@@ -325,21 +320,6 @@ function taskFromRow(row: TaskRow, children: string[], dependsOn: string[]): Tas
     completion_notes: row.completion_notes,
     version: row.version,
   };
-}
-
-/** Refuse a write whose expected version is stale. */
-export function checkVersion(
-  entity: 'task' | 'project' | 'note',
-  id: string,
-  stored: number,
-  guard: WriteGuard,
-): void {
-  if (guard.expectedVersion !== undefined && guard.expectedVersion !== stored) {
-    throw BinderyError.conflict(
-      `The ${entity} ${id} is at version ${stored}, not ${guard.expectedVersion}: someone changed it. Read it again and reapply your change.`,
-      { current_version: stored, expected_version: guard.expectedVersion },
-    );
-  }
 }
 
 function toSummary(row: TaskSummary & { seq?: number }): TaskSummary {

@@ -8,7 +8,6 @@ import {
   INJECTION_PATTERNS,
   type InjectionPatternName,
   SecurityCounters,
-  securePolicyFromEnv,
 } from '../../../src/mcp/security/index.js';
 
 /** One sample per pattern, and what strip leaves of it. */
@@ -222,23 +221,6 @@ describe('adversarial input', () => {
   it('covers every pattern', () => {
     expect(Object.keys(INJECTION_PATTERNS).sort()).toEqual(
       [...new Set(SAMPLES.map(([name]) => name))].sort(),
-    );
-  });
-});
-
-describe('securePolicyFromEnv', () => {
-  it('defaults to flag', () => {
-    expect(securePolicyFromEnv({})).toBe('flag');
-    expect(securePolicyFromEnv({ BINDERY_INJECTION_POLICY: '' })).toBe('flag');
-  });
-
-  it.each(['flag', 'strip', 'reject', ' Reject '])('reads %j', (value) => {
-    expect(securePolicyFromEnv({ BINDERY_INJECTION_POLICY: value })).toBe(value.trim().toLowerCase());
-  });
-
-  it('refuses an unknown value, naming the variable and the allowed values', () => {
-    expect(() => securePolicyFromEnv({ BINDERY_INJECTION_POLICY: 'block' })).toThrow(
-      /BINDERY_INJECTION_POLICY.*flag, strip, reject.*"block"/,
     );
   });
 });

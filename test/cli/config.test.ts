@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { clientSettings, mcpSettings, serverConfig } from '../../src/cli/config.js';
+
+describe('settings from the environment', () => {
+  it('has the SPEC §8 defaults', () => {
+    expect(serverConfig({})).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      logLevel: 'info',
+      injectionPolicy: 'flag',
+    });
+    expect(clientSettings({})).toMatchObject({
+      timeoutS: 30,
+      cacheTtlS: 300,
+      breakerResetS: 60,
+      connections: 10,
+    });
+    expect(mcpSettings({})).toEqual({
+      production: false,
+      includeMetrics: false,
+      autoLaunch: true,
+      injectionPolicy: 'flag',
+      maxMessageBytes: 16 * 1024 * 1024,
+    });
+  });
+
+  it.each(['flag', 'strip', 'reject'])(
+    'reads BINDERY_INJECTION_POLICY=%s for the server and MCP alike',
+    (policy) => {
+      expect(mcpSettings({ BINDERY_INJECTION_POLICY: policy }).injectionPolicy).toBe(policy);
+      expect(serverConfig({ BINDERY_INJECTION_POLICY: policy }).injectionPolicy).toBe(policy);
+    },
+  );
+
+  it.each([
+    ['BINDERY_INJECTION_POLICY', 'block', mcpSettings],
+    ['MCP_MAX_MESSAGE_BYTES', '12', mcpSettings],
+    ['MCP_MAX_MESSAGE_BYTES', 'lots', mcpSettings],
+    ['MCP_PRODUCTION', 'maybe', mcpSettings],
+    ['BINDERY_TIMEOUT', '-1', clientSettings],
+    ['BINDERY_CACHE_TTL', 'soon', clientSettings],
+    ['BINDERY_URL', 'ftp://x', clientSettings],
+    ['BINDERY_PORT', '65536', serverConfig],
+    ['BINDERY_LOG_LEVEL', 'loud', serverConfig],
+  ] as const)('refuses %s=%s naming the variable', (name, value, read) => {
+    expect(() => read({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+});
