@@ -1,3 +1,4 @@
+import type { ClientOptions } from '../client/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 
@@ -167,5 +168,22 @@ export function mcpSettings(env: Env): McpSettings {
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
     injectionPolicy: injectionPolicy(env),
     maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
+  };
+}
+
+/**
+ * Options from validated environment settings (`clientSettings(env)`); `url` is needed when BINDERY_URL is
+ * unset, which is the backend manager's case.
+ */
+export function clientOptions(settings: ClientSettings, url?: string): ClientOptions {
+  const target = settings.url ?? url;
+  if (!target) throw new TypeError('BinderyClient needs a URL: set BINDERY_URL or pass the backend address.');
+  return {
+    url: target,
+    token: settings.token,
+    connections: settings.connections,
+    timeoutMs: settings.timeoutS * 1000,
+    breaker: { resetMs: settings.breakerResetS * 1000 },
+    cache: { ttlMs: settings.cacheTtlS * 1000, listTtlMs: settings.cacheListTtlS * 1000 },
   };
 }

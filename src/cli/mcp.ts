@@ -4,7 +4,7 @@
  * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false, http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
-import { BinderyClient, optionsFromSettings } from '../client/index.js';
+import { BinderyClient } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
@@ -15,6 +15,7 @@ import { createLogger } from '../server/logger.js';
 import { detectWorkspace } from '../store/workspace.js';
 import {
   type ClientSettings,
+  clientOptions,
   clientSettings,
   logLevel,
   type McpSettings,
@@ -96,7 +97,7 @@ async function connectBackend(
   autoLaunch: boolean,
   log: ManagerLog,
 ): Promise<BackendConnection> {
-  const makeClient = (url: string) => new BinderyClient(optionsFromSettings(settings, url));
+  const makeClient = (url: string) => new BinderyClient(clientOptions(settings, url));
   if (!settings.url && autoLaunch) {
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);

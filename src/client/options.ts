@@ -1,5 +1,3 @@
-import type { ClientSettings } from '../cli/config.js';
-
 /** SPEC §6 knobs of a BinderyClient; everything but `url` has the spec's default. */
 export interface ClientOptions {
   /** Base URL of the Bindery server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
@@ -109,22 +107,5 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       maxEntries: check('cache.maxEntries', cache.maxEntries, 1_000, 1, true),
       maxBytes: check('cache.maxBytes', cache.maxBytes, 16 * MB, 1, true),
     },
-  };
-}
-
-/**
- * Options from validated environment settings (`clientSettings(env)`); `url` is needed when BINDERY_URL is
- * unset, which is the backend manager's case.
- */
-export function optionsFromSettings(settings: ClientSettings, url?: string): ClientOptions {
-  const target = settings.url ?? url;
-  if (!target) throw new TypeError('BinderyClient needs a URL: set BINDERY_URL or pass the backend address.');
-  return {
-    url: target,
-    token: settings.token,
-    connections: settings.connections,
-    timeoutMs: settings.timeoutS * 1000,
-    breaker: { resetMs: settings.breakerResetS * 1000 },
-    cache: { ttlMs: settings.cacheTtlS * 1000, listTtlMs: settings.cacheListTtlS * 1000 },
   };
 }

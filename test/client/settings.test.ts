@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, clientSettings } from '../../src/cli/config.js';
-import { BinderyClient, optionsFromSettings } from '../../src/client/index.js';
+import { ConfigError, clientOptions, clientSettings } from '../../src/cli/config.js';
+import { BinderyClient } from '../../src/client/index.js';
 import { affects, effectOf } from '../../src/client/invalidation.js';
 import { buildRequest, isIdempotent } from '../../src/client/routing.js';
 import { TaskGraph } from '../../src/client/task-graph.js';
@@ -45,7 +45,7 @@ describe('client settings from the environment', () => {
       BINDERY_CLIENT_CONNECTIONS: '4',
       BINDERY_TOKEN: 'secret',
     });
-    const options = optionsFromSettings(settings);
+    const options = clientOptions(settings);
     expect(options).toMatchObject({
       url: 'http://127.0.0.1:4000',
       token: 'secret',
@@ -57,10 +57,8 @@ describe('client settings from the environment', () => {
     const client = new BinderyClient(options);
     expect(client.stats().cache.enabled).toBe(false);
     await client.close();
-    expect(() => optionsFromSettings(clientSettings({}))).toThrow('BINDERY_URL');
-    expect(optionsFromSettings(clientSettings({}), 'http://127.0.0.1:3000').url).toBe(
-      'http://127.0.0.1:3000',
-    );
+    expect(() => clientOptions(clientSettings({}))).toThrow('BINDERY_URL');
+    expect(clientOptions(clientSettings({}), 'http://127.0.0.1:3000').url).toBe('http://127.0.0.1:3000');
   });
 
   it('refuses bad constructor options, naming them', () => {
