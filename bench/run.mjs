@@ -3,13 +3,20 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cacheSuite } from './cache.mjs';
 import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
 import { scalingSuite } from './scaling.mjs';
 
-const SUITES = { http: httpSuite, mcp: mcpSuite, scaling: scalingSuite, memory: memorySuite };
+const SUITES = {
+  http: httpSuite,
+  mcp: mcpSuite,
+  scaling: scalingSuite,
+  memory: memorySuite,
+  cache: cacheSuite,
+};
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, suite: { type: 'string' } },
