@@ -40,11 +40,11 @@ export function dashboardCounts(db: SqliteDatabase, tasks: SqliteTasks, now: Dat
     status_breakdown,
     priority_breakdown,
     overdue_tasks: count(
-      `SELECT count(*) FROM tasks WHERE due_at IS NOT NULL AND status IN ${OPEN_STATUS_SQL} AND due_at < ?`,
+      `SELECT count(*) FROM tasks INDEXED BY tasks_open_due WHERE due_at IS NOT NULL AND status IN ${OPEN_STATUS_SQL} AND due_at < ?`,
       iso,
     ),
     upcoming_tasks: count(
-      `SELECT count(*) FROM tasks WHERE due_at IS NOT NULL AND status IN ${OPEN_STATUS_SQL} AND due_at >= ? AND due_at < ?`,
+      `SELECT count(*) FROM tasks INDEXED BY tasks_open_due WHERE due_at IS NOT NULL AND status IN ${OPEN_STATUS_SQL} AND due_at >= ? AND due_at < ?`,
       iso,
       new Date(now.getTime() + 7 * DAY_MS).toISOString(),
     ),
