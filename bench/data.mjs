@@ -36,10 +36,13 @@ const WORDS = (
 const TAGS = ['backend', 'frontend', 'bug', 'feature', 'infra', 'docs', 'security', 'perf', 'ux', 'api'];
 const STATUSES = ['todo', 'todo', 'todo', 'doing', 'review', 'done', 'done', 'done', 'blocked', 'cancelled'];
 const PRIORITIES = ['low', 'normal', 'normal', 'normal', 'high', 'urgent'];
-/** One task in RARE_EVERY carries this word: a rare-term search. Every description has COMMON_TERM. */
+/**
+ * The first RARE_COUNT tasks carry this word, so a rare-term search has the same 10 matches at every size.
+ * Every description has COMMON_TERM, so that search matches every task.
+ */
 export const RARE_TERM = 'zephyrine';
 export const COMMON_TERM = 'service';
-const RARE_EVERY = 1000;
+const RARE_COUNT = 10;
 const DAY = 24 * 3600 * 1000;
 
 function pick(list, n) {
@@ -91,7 +94,7 @@ export async function loadTasks(store, { count, projectIds, offset = 0, batch = 
       const parent = rows.length > 0 && random() < 0.2 ? rows[Math.floor(random() * rows.length)] : null;
       const words = Array.from({ length: 18 }, () => pick(WORDS, Math.floor(random() * WORDS.length)));
       words.push(COMMON_TERM);
-      if (n % RARE_EVERY === 0) words.push(RARE_TERM);
+      if (n < RARE_COUNT) words.push(RARE_TERM);
       rows.push({
         id: randomUUID(),
         title: `${pick(VERBS, Math.floor(random() * 10))} ${pick(NOUNS, Math.floor(random() * 14))} #${n}`,

@@ -301,3 +301,45 @@ describe('delete, complete, roles and executions', () => {
     expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
   });
 });
+
+describe('list totals', () => {
+  it('stay exact through status, priority and project changes and a project deletion', async () => {
+    const s = await startTestServer();
+    try {
+      const a = (await s.http('POST', '/api/projects', { name: 'A' })).body.id;
+      const b = (await s.http('POST', '/api/projects', { name: 'B' })).body.id;
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const body = {
+          title: `t${i}`,
+          project_id: i % 2 ? a : b,
+          priority: i % 3 ? 'normal' : 'high',
+          tags: ['all'],
+        };
+        ids.push((await s.http('POST', '/api/tasks', body)).body.id);
+      }
+      await s.http('PATCH', `/api/tasks/${ids[0]}`, { status: 'done' });
+      await s.http('PATCH', `/api/tasks/${ids[1]}`, { project_id: b, priority: 'low' });
+      await s.http('PATCH', `/api/tasks/${ids[2]}`, { project_id: null });
+      await s.http('DELETE', `/api/tasks/${ids[3]}`);
+      await s.http('DELETE', `/api/projects/${a}`);
+      // Totals of project/status/priority filters come from kept counts; adding the tag filter forces a count.
+      for (const query of [
+        '',
+        'status=todo',
+        'priority=high',
+        `project_id=${b}`,
+        `project_id=${b}&status=todo&priority=normal`,
+      ]) {
+        const kept = (await s.http('GET', `/api/tasks?${query}`)).body.total;
+        const counted = (await s.http('GET', `/api/tasks?${query}&tag=all`)).body.total;
+        expect(kept, query).toBe(counted);
+      }
+      expect((await s.http('GET', `/api/tasks?project_id=${b}`)).body.total).toBe(6);
+      expect((await s.http('GET', '/api/dashboard/stats')).body.total_tasks).toBe(11);
+    } finally {
+      await s.stop();
+      s.remove();
+    }
+  });
+});

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteDatabase } from '../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { sqlitePath } from '../../src/store/workspace.js';
 import { tempWorkspace } from '../helpers/workspace.js';
@@ -51,5 +54,29 @@ describe('SQLite database', () => {
     expect(() => new SqliteStore(path)).toThrow(
       /schema version 999, newer than this Bindery knows.*upgrade Bindery/,
     );
+  });
+});
+
+describe('migration 3', () => {
+  it('backfills the kept task counts from tasks written before it', async () => {
+    const path = freshPath();
+    const v2 = new SqliteDatabase(path, MIGRATIONS.slice(0, 2));
+    const insert = v2.raw.prepare(`INSERT INTO tasks (id, title, description, status, priority, tags, labels,
+      created_at, updated_at, version) VALUES (?, 'old', '', ?, ?, '[]', '{}', '2026-01-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.000Z', 1)`);
+    for (const [status, priority] of [
+      ['todo', 'high'],
+      ['todo', 'high'],
+      ['done', 'low'],
+    ]) {
+      insert.run(randomUUID(), status, priority);
+    }
+    v2.close();
+    const store = new SqliteStore(path);
+    const counts = await store.dashboardCounts(new Date());
+    expect(counts.status_breakdown).toMatchObject({ todo: 2, done: 1 });
+    expect(counts.priority_breakdown).toMatchObject({ high: 2, low: 1 });
+    expect((await store.listTasks({ status: 'todo' }, { limit: 1 }, 'summary')).total).toBe(2);
+    await store.close();
   });
 });

@@ -5,12 +5,16 @@ import { OPEN_STATUS_SQL, type SqliteTasks } from './tasks.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Dashboard numbers from the trigger-kept `task_counts` table and index range counts. */
+/** Dashboard numbers from the trigger-kept `task_group_counts` table and index range counts. */
 export function dashboardCounts(db: SqliteDatabase, tasks: SqliteTasks, now: Date): DashboardCounts {
   const status_breakdown = zeroes(TASK_STATUSES);
   const priority_breakdown = zeroes(TASK_PRIORITIES);
   const pending_tasks_by_priority = zeroes(TASK_PRIORITIES);
-  const counts = db.stmt('SELECT status, priority, n FROM task_counts WHERE n > 0').all() as {
+  const counts = db
+    .stmt(
+      'SELECT status, priority, sum(n) AS n FROM task_group_counts GROUP BY status, priority HAVING n > 0',
+    )
+    .all() as {
     status: keyof typeof status_breakdown;
     priority: keyof typeof priority_breakdown;
     n: number;

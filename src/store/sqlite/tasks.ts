@@ -105,10 +105,7 @@ export class SqliteTasks {
     if (filter.role) add('t.role = ?', filter.role);
     if (filter.tag) add('t.seq IN (SELECT task_seq FROM task_tags WHERE tag = ?)', filter.tag);
     const filtered = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db
-      .stmt(`SELECT count(*) FROM tasks t ${filtered}`)
-      .pluck()
-      .get(...params) as number;
+    const total = this.total(filter, filtered, params);
 
     const after = decodeCursor(page.cursor);
     const pageWhere = after === undefined ? filtered : `${filtered ? `${filtered} AND` : 'WHERE'} t.seq < ?`;
@@ -123,6 +120,28 @@ export class SqliteTasks {
       total,
       (pageRows) => (detail === 'full' ? this.toTasks(pageRows) : pageRows.map(toSummary)),
     );
+  }
+
+  /**
+   * A list's total: from the trigger-kept counts when it is filtered by project, status and priority only
+   * (the common case, and the one that would otherwise count tens of thousands of rows), else by counting.
+   */
+  private total(filter: TaskFilter, filtered: string, params: unknown[]): number {
+    const countable = Object.entries(filter).every(
+      ([key, value]) => value === undefined || key === 'project_id' || key === 'status' || key === 'priority',
+    );
+    if (!countable)
+      return this.db
+        .stmt(`SELECT count(*) FROM tasks t ${filtered}`)
+        .pluck()
+        .get(...params) as number;
+    const where = [
+      filter.project_id ? 'project_id = @project_id' : '',
+      filter.status ? 'status = @status' : '',
+      filter.priority ? 'priority = @priority' : '',
+    ].filter(Boolean);
+    const sql = `SELECT coalesce(sum(n), 0) FROM task_group_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+    return this.db.stmt(sql).pluck().get(filter) as number;
   }
 
   children(parentId: string, page: PageRequest): Page<TaskSummary> {
