@@ -98,6 +98,10 @@ const CANDIDATE_SQL: Record<Kind, { all: string; project: string }> = {
   },
 };
 
+/** Matches of a kind, counted up to the cap: FTS5 stops reading the doclist there. */
+const COMMON_SQL = `SELECT count(*) FROM (SELECT 1 FROM search_index f
+  WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi LIMIT @cap)`;
+
 /** id, title, tags, project_id of result rows by seq (a project belongs to itself). */
 const DETAIL_SQL: Record<Kind, string> = {
   task: 'SELECT seq, id, title, tags, project_id FROM tasks WHERE seq IN (SELECT value FROM json_each(?))',
@@ -155,11 +159,19 @@ export class SqliteSearch {
    */
   private candidates(query: string, request: SearchRequest): Candidate[] {
     const exact = query.endsWith('*') ? query.slice(0, -1) : query;
-    const found = this.matches(exact, request);
-    const filled = request.types.some(
-      (kind) => found.filter((c) => c.kind === kind).length >= CANDIDATES_PER_KIND,
+    return this.matches(query === exact || this.isCommon(exact, request) ? exact : query, request);
+  }
+
+  /** Whether the exact words fill some kind's candidate set; counted lazily, without ranking. */
+  private isCommon(exact: string, request: SearchRequest): boolean {
+    return request.types.some(
+      (kind) =>
+        (this.db
+          .stmt(COMMON_SQL)
+          .pluck()
+          .get({ query: exact, ...rowidRange(kind), cap: CANDIDATES_PER_KIND }) as number) >=
+        CANDIDATES_PER_KIND,
     );
-    return query === exact || filled ? found : this.matches(query, request);
   }
 
   private matches(match: string, request: SearchRequest): Candidate[] {
