@@ -75,9 +75,16 @@ export class SqliteTasks {
     }
   }
 
+  /** One task with its children and dependencies in one statement: the hot path of get_task. */
   get(id: string): Task | null {
-    const row = this.db.stmt('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
-    return row ? this.toTask(row) : null;
+    const row = this.db
+      .stmt(`SELECT t.*,
+          (SELECT json_group_array(id) FROM (SELECT id FROM tasks WHERE parent_id = t.id ORDER BY seq)) AS child_ids,
+          (SELECT json_group_array(depends_on_id) FROM (SELECT d.depends_on_id FROM task_dependencies d
+             JOIN tasks dt ON dt.id = d.depends_on_id WHERE d.task_id = t.id ORDER BY dt.seq)) AS dependency_ids
+        FROM tasks t WHERE t.id = ?`)
+      .get(id) as (TaskRow & { child_ids: string; dependency_ids: string }) | undefined;
+    return row ? taskFromRow(row, JSON.parse(row.child_ids), JSON.parse(row.dependency_ids)) : null;
   }
 
   summaries(ids: readonly string[]): TaskSummary[] {
@@ -281,20 +288,6 @@ export class SqliteTasks {
       'INSERT OR IGNORE INTO task_dependencies (task_id, depends_on_id) VALUES (?, ?)',
     );
     for (const dep of dependsOn) insert.run(id, dep);
-  }
-
-  /** One task: its children and dependencies by indexed equality lookups (the hot path of get_task). */
-  private toTask(row: TaskRow): Task {
-    const children = this.db
-      .stmt('SELECT id FROM tasks WHERE parent_id = ? ORDER BY seq')
-      .pluck()
-      .all(row.id);
-    const deps = this.db
-      .stmt(`SELECT d.depends_on_id FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on_id
-             WHERE d.task_id = ? ORDER BY t.seq`)
-      .pluck()
-      .all(row.id);
-    return taskFromRow(row, children as string[], deps as string[]);
   }
 
   /** Rows → tasks, fetching children and dependencies of the whole page in two queries. */
