@@ -154,4 +154,23 @@ describe('search index on SQLite', () => {
     const oldest = new Set(tasks.slice(0, 50).map((t) => t.id));
     expect(found.results.some((r) => oldest.has(r.id))).toBe(false);
   });
+
+  it('ranks a word common enough to fill the candidate set by where and how often it occurs', async () => {
+    const store = openStore();
+    const filler = Array.from({ length: CANDIDATES_PER_KIND }, (_, i) =>
+      newTask(`task ${i}`, { description: `a long description that mentions the rollout once, item ${i}` }),
+    );
+    const twice = newTask('unrelated', { description: 'Rollout plan: the rollout happens in two waves' });
+    const titled = newTask('Rollout', { description: 'about the plan' });
+    const accented = newTask('Déploiement rollout', { description: 'à venir' });
+    await store.insertTasks([...filler, twice, titled, accented]);
+    const found = await searchAll(store, 'rollout', 5);
+    expect(found.results[0]).toMatchObject({ id: titled.id, relevance_score: 1 });
+    expect(found.results.slice(0, 3).map((r) => r.id)).toContain(accented.id);
+    expect(found.results.findIndex((r) => r.id === twice.id)).toBeLessThan(4);
+    expect(found.results[0]!.snippet).toContain('«');
+    const scores = found.results.map((r) => r.relevance_score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect((await searchAll(store, 'deploiement', 5)).results[0]?.id).toBe(accented.id);
+  });
 });

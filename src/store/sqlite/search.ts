@@ -34,9 +34,14 @@ export function ftsExpression(text: string): string | null {
 
 interface CandidateRow {
   rowid: number;
-  /** bm25 as FTS5 reports it: negative, lower is better. */
+  /** bm25 as FTS5 reports it, or the score given here: negative, lower is better. */
   rank: number;
   document_seq?: number;
+  /** The indexed text, when the candidates are scored here rather than by FTS5. */
+  title?: string;
+  heading?: string;
+  body?: string;
+  tags?: string;
 }
 
 interface Candidate extends CandidateRow {
@@ -68,35 +73,41 @@ const newestMatches = (joins = '', filter = '') => `FROM search_index f ${joins}
   ORDER BY f.rowid DESC LIMIT @cap`;
 
 /**
- * Candidate queries per kind, with and without a project filter. CROSS JOIN keeps search_index the
- * outer loop: driven the other way, every lookup would redo bm25's document-frequency scan.
+ * Candidate queries per kind, with and without a project filter, selecting `columns` (FTS5's bm25 rank,
+ * or the indexed text to score here). CROSS JOIN keeps search_index the outer loop: driven the other way,
+ * every lookup would redo bm25's document-frequency scan.
  */
-const CANDIDATE_SQL: Record<Kind, { all: string; project: string }> = {
-  task: {
-    all: `SELECT f.rowid, f.rank ${newestMatches()}`,
-    project: `SELECT f.rowid, f.rank
-      ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base', 'AND t.project_id = @project')}`,
-  },
-  project: {
-    all: `SELECT f.rowid, f.rank ${newestMatches()}`,
-    // Driven from projects: for an unknown id FTS5 is never asked (a NULL rowid bound would mean no bound).
-    project: `SELECT f.rowid, f.rank FROM projects p CROSS JOIN search_index f ON f.rowid = p.seq + @base
-      WHERE p.id = @project AND f.search_index MATCH @query`,
-  },
-  note: {
-    all: `SELECT f.rowid, f.rank ${newestMatches()}`,
-    project: `SELECT f.rowid, f.rank
-      ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base', 'AND n.project_id = @project')}`,
-  },
-  document: {
-    all: `SELECT f.rowid, f.rank, c.document_seq
-      ${newestMatches('CROSS JOIN document_chunks c ON c.seq = f.rowid - @base')}`,
-    project: `SELECT f.rowid, f.rank, c.document_seq ${newestMatches(
-      'CROSS JOIN document_chunks c ON c.seq = f.rowid - @base CROSS JOIN documents d ON d.seq = c.document_seq',
-      'AND d.project_id = @project',
-    )}`,
-  },
-};
+function candidateSql(columns: string): Record<Kind, { all: string; project: string }> {
+  return {
+    task: {
+      all: `SELECT f.rowid, ${columns} ${newestMatches()}`,
+      project: `SELECT f.rowid, ${columns}
+        ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base', 'AND t.project_id = @project')}`,
+    },
+    project: {
+      all: `SELECT f.rowid, ${columns} ${newestMatches()}`,
+      // Driven from projects: for an unknown id FTS5 is never asked (a NULL rowid bound would mean no bound).
+      project: `SELECT f.rowid, ${columns} FROM projects p CROSS JOIN search_index f ON f.rowid = p.seq + @base
+        WHERE p.id = @project AND f.search_index MATCH @query`,
+    },
+    note: {
+      all: `SELECT f.rowid, ${columns} ${newestMatches()}`,
+      project: `SELECT f.rowid, ${columns}
+        ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base', 'AND n.project_id = @project')}`,
+    },
+    document: {
+      all: `SELECT f.rowid, ${columns}, c.document_seq
+        ${newestMatches('CROSS JOIN document_chunks c ON c.seq = f.rowid - @base')}`,
+      project: `SELECT f.rowid, ${columns}, c.document_seq ${newestMatches(
+        'CROSS JOIN document_chunks c ON c.seq = f.rowid - @base CROSS JOIN documents d ON d.seq = c.document_seq',
+        'AND d.project_id = @project',
+      )}`,
+    },
+  };
+}
+
+const RANKED_SQL = candidateSql('f.rank');
+const TEXT_SQL = candidateSql('f.title, f.heading, f.body, f.tags');
 
 /** Matches of a kind, counted up to the cap: FTS5 stops reading the doclist there. */
 const COMMON_SQL = `SELECT count(*) FROM (SELECT 1 FROM search_index f
@@ -157,9 +168,15 @@ export class SqliteSearch {
    * for a word found in a million rows, whatever the rowid range), while an exact doclist is read lazily. A
    * word that common needs no completion; the cost is that rarer words it starts are not searched then.
    */
+  /**
+   * Words this common would make bm25 read each one's whole doclist to weigh it (16 ms for a word in a
+   * million rows, however few rows are ranked); the bounded candidate set is scored here instead.
+   */
   private candidates(query: string, request: SearchRequest): Candidate[] {
     const exact = query.endsWith('*') ? query.slice(0, -1) : query;
-    return this.matches(query === exact || this.isCommon(exact, request) ? exact : query, request);
+    if (this.isCommon(exact, request))
+      return scoreByTermFrequency(this.matches(exact, request, TEXT_SQL), exact);
+    return this.matches(query, request, RANKED_SQL);
   }
 
   /** Whether the exact words fill some kind's candidate set; counted lazily, without ranking. */
@@ -174,7 +191,7 @@ export class SqliteSearch {
     );
   }
 
-  private matches(match: string, request: SearchRequest): Candidate[] {
+  private matches(match: string, request: SearchRequest, sql: ReturnType<typeof candidateSql>): Candidate[] {
     const all: Candidate[] = [];
     for (const kind of request.types) {
       // better-sqlite3 reads only the named parameters a statement has; the rest are ignored.
@@ -184,8 +201,8 @@ export class SqliteSearch {
         cap: CANDIDATES_PER_KIND,
         project: request.project_id,
       };
-      const sql = request.project_id ? CANDIDATE_SQL[kind].project : CANDIDATE_SQL[kind].all;
-      for (const row of this.db.stmt(sql).all(params) as CandidateRow[]) all.push({ ...row, kind, match });
+      const statement = this.db.stmt(request.project_id ? sql[kind].project : sql[kind].all);
+      for (const row of statement.all(params) as CandidateRow[]) all.push({ ...row, kind, match });
     }
     return all;
   }
@@ -247,4 +264,57 @@ function clip(text: string): string {
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   if (cut.lastIndexOf(OPEN) > cut.lastIndexOf(CLOSE)) cut += CLOSE;
   return `${cut}…`;
+}
+
+/** Column weights and BM25 constants, as in the index's rank setting `bm25(10, 5, 1, 5)`. */
+const COLUMN_WEIGHTS = { title: 10, heading: 5, body: 1, tags: 5 } as const;
+const K1 = 1.2;
+const B = 0.75;
+
+/** Text as the index's unicode61 tokenizer with remove_diacritics compares it (ASCII takes a short cut). */
+function fold(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text)
+    ? text.toLowerCase()
+    : text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Occurrences of `term` in folded text as a whole word. */
+function occurrences(text: string, term: string): number {
+  let count = 0;
+  for (let at = text.indexOf(term); at !== -1; at = text.indexOf(term, at + term.length)) {
+    const before = text[at - 1];
+    const after = text[at + term.length];
+    if ((before === undefined || !WORD_CHAR.test(before)) && (after === undefined || !WORD_CHAR.test(after)))
+      count++;
+  }
+  return count;
+}
+
+/**
+ * BM25 without the inverse document frequency: every candidate contains every query word (the match is an
+ * AND), so what ranks them is how often and where each word occurs, against the column's mean length (in
+ * characters) in the candidate set. Scores are negative like FTS5's, lower is better.
+ */
+function scoreByTermFrequency(candidates: Candidate[], exact: string): Candidate[] {
+  const terms = [...exact.matchAll(/"([^"]*)"/g)].map((m) => fold(m[1]!));
+  const columns = Object.keys(COLUMN_WEIGHTS) as (keyof typeof COLUMN_WEIGHTS)[];
+  const texts = candidates.map((c) => columns.map((column) => fold(c[column] ?? '')));
+  const meanLength = columns.map(
+    (_, i) => texts.reduce((sum, cols) => sum + cols[i]!.length, 0) / Math.max(1, texts.length) || 1,
+  );
+  return candidates.map((candidate, n) => {
+    let score = 0;
+    columns.forEach((column, i) => {
+      const text = texts[n]![i]!;
+      const norm = K1 * (1 - B + (B * text.length) / meanLength[i]!);
+      for (const term of terms) {
+        const tf = occurrences(text, term);
+        if (tf > 0) score += (COLUMN_WEIGHTS[column] * tf * (K1 + 1)) / (tf + norm);
+      }
+    });
+    const { title: _t, heading: _h, body: _b, tags: _g, ...rest } = candidate;
+    return { ...rest, rank: -score };
+  });
 }
