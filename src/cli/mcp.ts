@@ -18,7 +18,6 @@ import {
   clientOptions,
   clientSettings,
   logLevel,
-  type McpSettings,
   mcpSettings,
   serverConfig,
 } from './config.js';

@@ -1,6 +1,7 @@
 import { BinderyError, type Execution, type Task, type TaskSummary } from '../../contract/index.js';
 import { decodeCursor, keysetPage } from '../cursor.js';
 import { checkVersion } from '../guards.js';
+import { toSummary } from '../rows.js';
 import type {
   ExecutionClaim,
   NewTask,
@@ -302,20 +303,5 @@ export function toTask(row: TaskRow): Task {
     completed_at: row.completed_at,
     completion_notes: row.completion_notes,
     version: row.version,
-  };
-}
-
-export function toSummary(row: SummaryRow): TaskSummary {
-  return {
-    id: row.id,
-    title: row.title,
-    status: row.status,
-    priority: row.priority,
-    project_id: row.project_id,
-    parent_id: row.parent_id,
-    role: row.role,
-    due_at: row.due_at,
-    updated_at: row.updated_at,
-    child_count: row.child_count,
   };
 }

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
-import type { PoolMetrics } from '../types.js';
+import { decodeCursor } from '../cursor.js';
+import type { PageRequest, PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
 
 /** SPEC §2.2 pragmas. */
@@ -145,4 +146,36 @@ function translate(error: unknown): unknown {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+/** Equality filters of a list: column → value, undefined values skipped. */
+export type ListFilter = Record<string, unknown>;
+
+/**
+ * One page of `table`, newest first, with the filtered total: the shape of the plain list operations.
+ * `conditions` are trusted SQL fragments with one `?` each, paired with their values.
+ */
+export function newestFirst<R extends { seq: number }>(
+  db: SqliteDatabase,
+  query: { table: string; columns: string; conditions: [string, unknown][]; page: PageRequest },
+): { rows: R[]; total: number } {
+  const active = query.conditions.filter(
+    ([, value]) => value !== undefined && value !== null && value !== '',
+  );
+  const where = active.map(([sql]) => sql);
+  const params = active.map(([, value]) => value);
+  const clause = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
+  const total = db
+    .stmt(`SELECT count(*) FROM ${query.table} ${clause(where)}`)
+    .pluck()
+    .get(...params) as number;
+  const after = decodeCursor(query.page.cursor);
+  if (after !== undefined) {
+    where.push('seq < ?');
+    params.push(after);
+  }
+  const rows = db
+    .stmt(`SELECT ${query.columns} FROM ${query.table} ${clause(where)} ORDER BY seq DESC LIMIT ?`)
+    .all(...params, query.page.limit + 1) as R[];
+  return { rows, total };
 }

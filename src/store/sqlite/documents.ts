@@ -1,7 +1,7 @@
 import { BinderyError, type Document } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
-import type { SqliteDatabase } from './database.js';
+import { newestFirst, type SqliteDatabase } from './database.js';
 import { SEARCH_ROWID_BASE } from './migrations.js';
 
 interface DocumentRow extends Omit<DocumentSummaryRecord, 'tags'> {
@@ -91,29 +91,15 @@ export class SqliteDocuments {
 
   /** Newest first. */
   list(filter: DocumentFilter, page: PageRequest): Page<DocumentSummaryRecord> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.project_id) {
-      where.push('project_id = ?');
-      params.push(filter.project_id);
-    }
-    if (filter.document_type) {
-      where.push('document_type = ?');
-      params.push(filter.document_type);
-    }
-    const total = this.db
-      .stmt(`SELECT count(*) FROM documents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
-      .pluck()
-      .get(...params) as number;
-    const after = decodeCursor(page.cursor);
-    if (after !== undefined) {
-      where.push('seq < ?');
-      params.push(after);
-    }
-    const rows = this.db
-      .stmt(`SELECT ${SUMMARY_COLUMNS} FROM documents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-             ORDER BY seq DESC LIMIT ?`)
-      .all(...params, page.limit + 1) as DocumentRow[];
+    const { rows, total } = newestFirst<DocumentRow>(this.db, {
+      table: 'documents',
+      columns: SUMMARY_COLUMNS,
+      conditions: [
+        ['project_id = ?', filter.project_id],
+        ['document_type = ?', filter.document_type],
+      ],
+      page,
+    });
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   }
 

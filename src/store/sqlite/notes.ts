@@ -1,8 +1,8 @@
 import { BinderyError, type Note } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import { checkVersion } from '../guards.js';
 import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
-import type { SqliteDatabase } from './database.js';
+import { newestFirst, type SqliteDatabase } from './database.js';
 
 interface NoteRow extends Omit<Note, 'tags'> {
   seq: number;
@@ -33,30 +33,15 @@ export class SqliteNotes {
 
   /** Newest first. */
   list(filter: NoteFilter, page: PageRequest): Page<Note> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.project_id) {
-      where.push('project_id = ?');
-      params.push(filter.project_id);
-    }
-    if (filter.tag) {
-      where.push('seq IN (SELECT note_seq FROM note_tags WHERE tag = ?)');
-      params.push(filter.tag);
-    }
-    const total = this.db
-      .stmt(`SELECT count(*) FROM notes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`)
-      .pluck()
-      .get(...params) as number;
-    const after = decodeCursor(page.cursor);
-    if (after !== undefined) {
-      where.push('seq < ?');
-      params.push(after);
-    }
-    const rows = this.db
-      .stmt(
-        `SELECT * FROM notes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(...params, page.limit + 1) as NoteRow[];
+    const { rows, total } = newestFirst<NoteRow>(this.db, {
+      table: 'notes',
+      columns: '*',
+      conditions: [
+        ['project_id = ?', filter.project_id],
+        ['seq IN (SELECT note_seq FROM note_tags WHERE tag = ?)', filter.tag],
+      ],
+      page,
+    });
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toNote));
   }
 

@@ -7,6 +7,7 @@ import {
 } from '../../contract/index.js';
 import { decodeCursor, keysetPage } from '../cursor.js';
 import { checkVersion } from '../guards.js';
+import { toSummary } from '../rows.js';
 import type {
   ExecutionClaim,
   NewTask,
@@ -331,21 +332,6 @@ function taskFromRow(row: TaskRow, children: string[], dependsOn: string[]): Tas
     completed_at: row.completed_at,
     completion_notes: row.completion_notes,
     version: row.version,
-  };
-}
-
-function toSummary(row: TaskSummary & { seq?: number }): TaskSummary {
-  return {
-    id: row.id,
-    title: row.title,
-    status: row.status,
-    priority: row.priority,
-    project_id: row.project_id,
-    parent_id: row.parent_id,
-    role: row.role,
-    due_at: row.due_at,
-    updated_at: row.updated_at,
-    child_count: row.child_count,
   };
 }
 
