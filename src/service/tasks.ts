@@ -118,8 +118,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       visit(input, '', 0, input.parent_id ?? null, input.project_id ?? null);
 
       await checkReferences(refs);
-      await store.insertTasks(rows);
-      return requireTask(rows[0]!.id);
+      return store.insertTasks(rows);
     },
 
     get_task: ({ task_id }) => requireTask(task_id),

@@ -138,7 +138,11 @@ export interface CoreStore {
   /** Which of these ids exist (reference checks with a precise error before a write). */
   existing(kind: 'task' | 'project', ids: readonly string[]): Promise<Set<string>>;
 
-  insertTasks(tasks: readonly NewTask[]): Promise<void>;
+  /**
+   * Writes a task tree in one transaction and returns its first task as written, read in that transaction:
+   * a concurrent delete of its parent may remove it right after, and the create still answers what it did.
+   */
+  insertTasks(tasks: readonly NewTask[]): Promise<Task>;
   getTask(id: string): Promise<Task | null>;
   getTaskSummaries(ids: readonly string[]): Promise<TaskSummary[]>;
   listTasks(

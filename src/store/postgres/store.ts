@@ -100,7 +100,10 @@ export class PostgresStore implements Store, TransferStore {
   }
 
   insertTasks(tasks: readonly NewTask[]) {
-    return this.db.write((s) => pgTasks.insert(s, tasks));
+    return this.db.write(async (s) => {
+      await pgTasks.insert(s, tasks);
+      return (await pgTasks.get(s, tasks[0]!.id))!;
+    });
   }
 
   getTask(id: string) {

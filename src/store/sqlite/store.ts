@@ -89,7 +89,10 @@ export class SqliteStore implements Store, TransferStore {
   }
 
   async insertTasks(tasks: readonly NewTask[]) {
-    this.db.run(() => this.tasks.insert(tasks), true);
+    return this.db.run(() => {
+      this.tasks.insert(tasks);
+      return this.tasks.get(tasks[0]!.id)!;
+    }, true);
   }
 
   async getTask(id: string) {
