@@ -1,7 +1,7 @@
 import { BinderyError, type Document } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
-import type { PgSession } from './database.js';
+import { newestFirst, type PgSession } from './database.js';
 import { toJson } from './json.js';
 
 type DocumentRow = DocumentSummaryRecord & { seq: number };
@@ -69,22 +69,15 @@ export const pgDocuments = {
 
   /** Newest first. */
   async list(s: PgSession, filter: DocumentFilter, page: PageRequest): Promise<Page<DocumentSummaryRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (filter.project_id) add((p) => `project_id = ${p}`, filter.project_id);
-    if (filter.document_type) add((p) => `document_type = ${p}`, filter.document_type);
-    const clause = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
-    const total = (await s.value<number>(`SELECT count(*)::int FROM documents ${clause()}`, params)) ?? 0;
-    const after = decodeCursor(page.cursor);
-    if (after !== undefined) add((p) => `seq < ${p}`, after);
-    const rows = await s.rows<DocumentRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM documents ${clause()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
-      [...params, page.limit + 1],
-    );
+    const { rows, total } = await newestFirst<DocumentRow>(s, {
+      table: 'documents',
+      columns: SUMMARY_COLUMNS,
+      conditions: [
+        [(p) => `project_id = ${p}`, filter.project_id],
+        [(p) => `document_type = ${p}`, filter.document_type],
+      ],
+      page,
+    });
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toSummary));
   },
 

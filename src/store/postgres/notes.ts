@@ -1,8 +1,8 @@
 import { BinderyError, type Note } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import { checkVersion } from '../guards.js';
 import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
-import type { PgSession } from './database.js';
+import { newestFirst, type PgSession } from './database.js';
 
 type NoteRow = Note & { seq: number };
 
@@ -40,22 +40,15 @@ export const pgNotes = {
 
   /** Newest first. */
   async list(s: PgSession, filter: NoteFilter, page: PageRequest): Promise<Page<Note>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (filter.project_id) add((p) => `project_id = ${p}`, filter.project_id);
-    if (filter.tag) add((p) => `tags @> ARRAY[${p}::text]`, filter.tag);
-    const clause = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
-    const total = (await s.value<number>(`SELECT count(*)::int FROM notes ${clause()}`, params)) ?? 0;
-    const after = decodeCursor(page.cursor);
-    if (after !== undefined) add((p) => `seq < ${p}`, after);
-    const rows = await s.rows<NoteRow>(
-      `SELECT ${COLUMNS} FROM notes ${clause()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
-      [...params, page.limit + 1],
-    );
+    const { rows, total } = await newestFirst<NoteRow>(s, {
+      table: 'notes',
+      columns: COLUMNS,
+      conditions: [
+        [(p) => `project_id = ${p}`, filter.project_id],
+        [(p) => `tags @> ARRAY[${p}::text]`, filter.tag],
+      ],
+      page,
+    });
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map(toNote));
   },
 
