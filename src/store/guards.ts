@@ -15,3 +15,10 @@ export function checkVersion(
     );
   }
 }
+
+/** Project names are unique: the refusal names the project that already has it. */
+export function duplicateProjectName(name: string, otherId: string): BinderyError {
+  return BinderyError.conflict(`A project named "${name}" already exists (${otherId}).`, [
+    { field: 'name', reason: 'must be unique' },
+  ]);
+}

@@ -1,6 +1,6 @@
 import { BinderyError, type Project } from '../../contract/index.js';
 import { decodeCursor, keysetPage } from '../cursor.js';
-import { checkVersion } from '../guards.js';
+import { checkVersion, duplicateProjectName } from '../guards.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { PgSession } from './database.js';
 import { OPEN_STATUS_SQL } from './migrations.js';
@@ -80,11 +80,7 @@ export const pgProjects = {
 
 async function refuseDuplicateName(s: PgSession, name: string, id: string): Promise<void> {
   const other = await s.value<string>('SELECT id FROM projects WHERE name = $1 AND id <> $2', [name, id]);
-  if (other) {
-    throw BinderyError.conflict(`A project named "${name}" already exists (${other}).`, [
-      { field: 'name', reason: 'must be unique' },
-    ]);
-  }
+  if (other) throw duplicateProjectName(name, other as string);
 }
 
 function toProject(row: ProjectRow): Project {

@@ -1,6 +1,6 @@
 import { BinderyError, type Project } from '../../contract/index.js';
 import { decodeCursor, keysetPage } from '../cursor.js';
-import { checkVersion } from '../guards.js';
+import { checkVersion, duplicateProjectName } from '../guards.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { OPEN_STATUS_SQL } from './tasks.js';
@@ -73,11 +73,7 @@ export class SqliteProjects {
 
   private refuseDuplicateName(name: string, id: string): void {
     const other = this.db.stmt('SELECT id FROM projects WHERE name = ? AND id <> ?').pluck().get(name, id);
-    if (other) {
-      throw BinderyError.conflict(`A project named "${name}" already exists (${other}).`, [
-        { field: 'name', reason: 'must be unique' },
-      ]);
-    }
+    if (other) throw duplicateProjectName(name, other as string);
   }
 }
 
