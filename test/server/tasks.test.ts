@@ -303,6 +303,24 @@ describe('delete, complete, roles and executions', () => {
 });
 
 describe('list totals', () => {
+  it('count a group whose first kept row fell to zero', async () => {
+    const s = await startTestServer();
+    try {
+      // The kept row of tasks without a project sorts first in its group; it falls back to zero.
+      const gone = (await s.http('POST', '/api/tasks', { title: 'no project' })).body.id;
+      await s.http('DELETE', `/api/tasks/${gone}`);
+      const project = (await s.http('POST', '/api/projects', { name: 'P' })).body.id;
+      await s.http('POST', '/api/tasks', { title: 'in P', project_id: project });
+      const dashboard = (await s.http('GET', '/api/dashboard/stats')).body;
+      expect(dashboard.total_tasks).toBe(1);
+      expect(dashboard.status_breakdown.todo).toBe(1);
+      expect((await s.http('GET', '/api/tasks?status=todo')).body.total).toBe(1);
+    } finally {
+      await s.stop();
+      s.remove();
+    }
+  });
+
   it('stay exact through status, priority and project changes and a project deletion', async () => {
     const s = await startTestServer();
     try {

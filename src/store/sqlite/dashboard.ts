@@ -12,14 +12,15 @@ export function dashboardCounts(db: SqliteDatabase, tasks: SqliteTasks, now: Dat
   const pending_tasks_by_priority = zeroes(TASK_PRIORITIES);
   const counts = db
     .stmt(
-      'SELECT status, priority, sum(n) AS n FROM task_group_counts GROUP BY status, priority HAVING n > 0',
+      // Not `AS n`: in HAVING a table column wins over an alias, so `n` would be one row's count, not the sum.
+      'SELECT status, priority, sum(n) AS total FROM task_group_counts GROUP BY status, priority HAVING total > 0',
     )
     .all() as {
     status: keyof typeof status_breakdown;
     priority: keyof typeof priority_breakdown;
-    n: number;
+    total: number;
   }[];
-  for (const { status, priority, n } of counts) {
+  for (const { status, priority, total: n } of counts) {
     status_breakdown[status] += n;
     priority_breakdown[priority] += n;
     if (status !== 'done' && status !== 'cancelled') pending_tasks_by_priority[priority] += n;
