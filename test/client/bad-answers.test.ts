@@ -1,32 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BinderyClient, type ClientOptions } from '../../src/client/index.js';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { proxiedClient, proxy, useProxiedServer } from './fixture.js';
 
-let t: TestServer;
-let proxy: FaultProxy;
-let clients: BinderyClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestServer();
-  proxy = await startFaultProxy(t.url);
-});
-afterAll(async () => {
-  await proxy.close();
-  await t.stop();
-  await t.remove();
-});
-beforeEach(() => proxy.reset());
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-});
-
-function makeClient(options: Partial<ClientOptions> = {}): BinderyClient {
-  const client = new BinderyClient({ url: proxy.url, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...options });
-  clients.push(client);
-  return client;
-}
+useProxiedServer();
 
 async function failure(promise: Promise<unknown>) {
   try {
@@ -41,7 +16,7 @@ const SIXTY_MB = 60 * 1024 * 1024;
 
 describe('answers the client cannot use', () => {
   it('turns a non-JSON answer into internal_error, without retrying', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'body', contentType: 'text/html', body: '<html>I am not Bindery</html>' });
     const error = await failure(client.version_info({}));
     expect(error).toMatchObject({ name: 'BinderyError', code: 'internal_error' });
@@ -51,13 +26,13 @@ describe('answers the client cannot use', () => {
   });
 
   it('turns truncated JSON in a complete answer into internal_error', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'body', body: '{"name":"bindery","vers' });
     expect((await failure(client.version_info({}))).code).toBe('internal_error');
   });
 
   it('refuses an answer outside the contract, naming the fields', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'body', body: JSON.stringify({ name: 'bindery', version: 1, store: 'sqlite' }) });
     const error = await failure(client.version_info({}));
     expect(error.code).toBe('internal_error');
@@ -70,14 +45,14 @@ describe('answers the client cannot use', () => {
   });
 
   it('retries an answer cut off mid-body (the connection broke) for a read', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'truncate' });
     expect((await client.version_info({})).name).toBe('bindery');
     expect(proxy.seen).toHaveLength(2);
   });
 
   it('reads an error answer that is not JSON as the status code', async () => {
-    const client = makeClient({ retry: { maxRetries: 0 } });
+    const client = proxiedClient({ retry: { maxRetries: 0 } });
     proxy.queue({ kind: 'body', status: 502, contentType: 'text/html', body: '<h1>Bad Gateway</h1>' });
     const error = await failure(client.version_info({}));
     expect(error).toMatchObject({
@@ -87,7 +62,7 @@ describe('answers the client cannot use', () => {
   });
 
   it('stops reading a 60 MB answer at the 50 MB limit with payload_too_large, and stays usable', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'flood', bytes: SIXTY_MB, declareLength: false });
     const error = await failure(client.list_tasks({}));
     expect(error.code).toBe('payload_too_large');
@@ -99,7 +74,7 @@ describe('answers the client cannot use', () => {
   });
 
   it('counts unusable answers against the backend, but not answers over the size limit', async () => {
-    const client = makeClient({ maxResponseBytes: 1024 });
+    const client = proxiedClient({ maxResponseBytes: 1024 });
     proxy.rule(() => ({ kind: 'flood', bytes: 4096, declareLength: false }));
     for (let i = 0; i < 6; i++)
       expect((await failure(client.list_tasks({ limit: i + 1 }))).code).toBe('payload_too_large');
@@ -110,14 +85,14 @@ describe('answers the client cannot use', () => {
   });
 
   it('checks the request size before sending anything', async () => {
-    const client = makeClient({ maxRequestBytes: 1000 });
+    const client = proxiedClient({ maxRequestBytes: 1000 });
     const error = await failure(client.create_task({ title: 'big', description: 'x'.repeat(2000) }));
     expect(error).toMatchObject({ code: 'payload_too_large', details: { limit_bytes: 1000 } });
     expect(proxy.seen).toHaveLength(0);
   });
 
   it('turns a health answer that is not a health report into internal_error', async () => {
-    const client = makeClient();
+    const client = proxiedClient();
     proxy.queue({ kind: 'body', body: '{"ok":true}' });
     expect((await failure(client.health())).code).toBe('internal_error');
   });

@@ -1,35 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BinderyClient, type ClientOptions } from '../../src/client/index.js';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import type { BinderyClient, ClientOptions } from '../../src/client/index.js';
+import { proxiedClient, proxy, server, useProxiedServer } from './fixture.js';
 
-let t: TestServer;
-let proxy: FaultProxy;
-let clients: BinderyClient[] = [];
-
-beforeAll(async () => {
-  t = await startTestServer();
-  proxy = await startFaultProxy(t.url);
-});
-afterAll(async () => {
-  await proxy.close();
-  await t.stop();
-  await t.remove();
-});
-beforeEach(() => proxy.reset());
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-});
+useProxiedServer();
 
 function makeClient(cache: ClientOptions['cache'] = {}): BinderyClient {
-  const client = new BinderyClient({
-    url: proxy.url,
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    cache: { listTtlMs: 60_000, ...cache },
-  });
-  clients.push(client);
-  return client;
+  return proxiedClient({ cache: { listTtlMs: 60_000, ...cache } });
 }
 
 const gets = (path: string) =>
@@ -218,7 +194,7 @@ describe('response cache', () => {
     const client = makeClient({ listTtlMs: 100 });
     const task = await client.create_task({ title: 'shared' });
     const listed = await client.list_tasks({ limit: 500 });
-    await t.http('PATCH', `/api/tasks/${task.id}`, { title: 'changed elsewhere' });
+    await server.http('PATCH', `/api/tasks/${task.id}`, { title: 'changed elsewhere' });
     const title = async () =>
       (await client.list_tasks({ limit: 500 })).items.find((i) => i.id === task.id)?.title;
     expect(listed.items.find((i) => i.id === task.id)?.title).toBe('shared');

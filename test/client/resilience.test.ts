@@ -1,40 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BinderyClient, type ClientOptions } from '../../src/client/index.js';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import type { BinderyClient, ClientOptions } from '../../src/client/index.js';
+import { proxiedClient, proxy, useProxiedServer } from './fixture.js';
 
-let t: TestServer;
-let proxy: FaultProxy;
-let clients: BinderyClient[] = [];
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-beforeAll(async () => {
-  t = await startTestServer();
-  proxy = await startFaultProxy(t.url);
-});
-afterAll(async () => {
-  await proxy.close();
-  await t.stop();
-  await t.remove();
-});
-beforeEach(() => proxy.reset());
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-});
+useProxiedServer();
 
 /** A client through the proxy with test-sized backoff and breaker reset, and no cache in the way. */
 function makeClient(options: Partial<ClientOptions> = {}): BinderyClient {
-  const client = new BinderyClient({
-    url: proxy.url,
-    timeoutMs: 2_000,
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    breaker: { resetMs: 150 },
-    cache: { ttlMs: 0 },
-    ...options,
-  });
-  clients.push(client);
-  return client;
+  return proxiedClient({ timeoutMs: 2_000, breaker: { resetMs: 150 }, cache: { ttlMs: 0 }, ...options });
 }
 
 async function failure(promise: Promise<unknown>) {
