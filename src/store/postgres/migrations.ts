@@ -19,18 +19,13 @@ const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join
 export const TS_CONFIG = 'simple';
 
 /**
- * Latin letters with diacritics and their base letters: every code point of U+00C0–U+024F and
- * U+1E00–U+1EFF whose canonical decomposition is one ASCII letter plus combining marks. Written out, not
- * computed, so migration 2 stays the same text whatever Unicode version Node ships.
+ * SQL folding diacritics out of `text`: canonical decomposition (NFD), the combining marks dropped,
+ * then recomposition (NFC, so Hangul syllables stay whole): "Crème" and "creme" index alike. Not
+ * translate() over a table of precomposed letters: that costs ~2.4 µs per character (12 s for a 5 MB
+ * document), this ~0.2 µs.
  */
-const FOLD_FROM =
-  'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ';
-const FOLD_TO =
-  'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzOoUuAaIiOoUuUuUuUuUuAaAaGgKkOoOojGgNnAaAaAaEeEeIiIiOoOoRrRrUuUuSsTtHhAaEeOoOoOoOoYyAaBbBbBbCcDdDdDdDdDdEeEeEeEeEeFfGgHhHhHhHhHhIiIiKkKkKkLlLlLlLlMmMmMmNnNnNnNnOoOoOoOoPpPpRrRrRrRrSsSsSsSsSsTtTtTtTtUuUuUuUuUuVvVvWwWwWwWwWwXxXxYyZzZzZzhtwyAaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEeEeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy';
-
-/** SQL folding diacritics out of `text`: decomposed marks dropped, precomposed letters translated. */
 const fold = (text: string) =>
-  `translate(regexp_replace(${text}, '[\\u0300-\\u036f]+', '', 'g'), '${FOLD_FROM}', '${FOLD_TO}')`;
+  `normalize(regexp_replace(normalize(${text}, NFD), '[\\u0300-\\u036f]+', '', 'g'), NFC)`;
 /** SQL turning `text` into its words, separated by single spaces. */
 const words = (text: string) => `regexp_replace(${fold(text)}, '[^[:alnum:]]+', ' ', 'g')`;
 

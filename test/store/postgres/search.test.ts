@@ -62,6 +62,8 @@ describe('PostgreSQL search', () => {
       task('Walrus handbook', 'all about sea mammals'),
       task('Sea notes', 'a walrus appears once in this text about src/store/index.ts'),
       task('Crème brûlée', 'dessert'),
+      // Decomposed marks (e + U+0300), Greek with tonos, and Hangul that must stay whole.
+      task('Cre\u0300pe party', 'Ωμέγα 한국어'),
     ]);
     return async () => {
       await store.close();
@@ -84,6 +86,10 @@ describe('PostgreSQL search', () => {
     expect((await store.search(request('walr handbook'))).total).toBe(0);
     expect((await store.search(request('creme brul'))).results[0]?.title).toBe('Crème brûlée');
     expect((await store.search(request('index'))).results[0]?.title).toBe('Sea notes');
+    expect((await store.search(request('crêpe'))).results[0]?.title).toBe('Cre\u0300pe party');
+    expect((await store.search(request('ωμεγα'))).results[0]?.title).toBe('Cre\u0300pe party');
+    const korean = (await store.search(request('한국'))).results[0];
+    expect(korean?.snippet).toContain('«한국어»');
   });
 
   it('answers tsquery operators and random text without an error', async () => {
