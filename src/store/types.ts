@@ -112,10 +112,17 @@ export interface PoolMetrics {
 export interface IdempotencyRecord {
   key: string;
   request_hash: string;
+  /** The HTTP status of the stored answer, or IDEMPOTENCY_PENDING while the claiming request runs. */
   status: number;
   body: string;
   created_at: string;
 }
+
+/** The `status` of a claimed key whose request has not answered yet. */
+export const IDEMPOTENCY_PENDING = 0;
+
+/** A request's claim on an Idempotency-Key; `created_at` tells this claim from a later one on the same key. */
+export type IdempotencyClaim = Pick<IdempotencyRecord, 'key' | 'request_hash' | 'created_at'>;
 
 export interface StoreInfo {
   kind: StoreKind;
@@ -168,9 +175,12 @@ export interface CoreStore {
 
   dashboardCounts(now: Date): Promise<DashboardCounts>;
 
-  getIdempotency(key: string): Promise<IdempotencyRecord | null>;
-  /** Stores the first response for a key; returns the record that is stored (an earlier one wins). */
-  putIdempotency(record: IdempotencyRecord): Promise<IdempotencyRecord>;
+  /** Claims a key for a request about to run: null when the claim is ours, else the record already there. */
+  claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyRecord | null>;
+  /** Stores the answer of a claimed key. */
+  completeIdempotency(claim: IdempotencyClaim, status: number, body: string): Promise<void>;
+  /** Drops a claim that has no answer (its request failed, or its server died), so the key can run again. */
+  releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>): Promise<void>;
   purgeIdempotency(olderThan: string): Promise<number>;
 }
 

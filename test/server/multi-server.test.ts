@@ -188,4 +188,19 @@ describe('two servers on one PostgreSQL database', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.id).toBe(first.body.id);
   });
+
+  it('runs racing requests with one Idempotency-Key on both servers once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const headers = { 'idempotency-key': `race-${schema.name}-${round}` };
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? a : b)('POST', '/api/tasks', { title: 'raced' }, headers),
+        ),
+      );
+      expect(answers.map((res) => res.status)).toEqual(Array(8).fill(201));
+      expect(new Set(answers.map((res) => res.body.id)).size).toBe(1);
+    }
+    const raced = await a('GET', '/api/tasks?limit=500');
+    expect(raced.body.items.filter((task: { title: string }) => task.title === 'raced')).toHaveLength(5);
+  });
 });

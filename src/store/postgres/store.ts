@@ -1,7 +1,7 @@
 import type { Document, Note } from '../../contract/index.js';
 import type {
   ExecutionClaim,
-  IdempotencyRecord,
+  IdempotencyClaim,
   NewChunk,
   NewProject,
   NewTask,
@@ -158,12 +158,16 @@ export class PostgresStore implements Store, TransferStore {
     return this.db.read((s) => dashboardCounts(s, now));
   }
 
-  getIdempotency(key: string) {
-    return this.db.session((s) => pgIdempotency.get(s, key));
+  claimIdempotency(claim: IdempotencyClaim) {
+    return this.db.session((s) => pgIdempotency.claim(s, claim));
   }
 
-  putIdempotency(record: IdempotencyRecord) {
-    return this.db.session((s) => pgIdempotency.put(s, record));
+  async completeIdempotency(claim: IdempotencyClaim, status: number, body: string) {
+    await this.db.session((s) => pgIdempotency.complete(s, claim, status, body));
+  }
+
+  async releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>) {
+    await this.db.session((s) => pgIdempotency.release(s, claim));
   }
 
   purgeIdempotency(olderThan: string) {

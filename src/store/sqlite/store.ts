@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Document, Note } from '../../contract/index.js';
 import type {
   ExecutionClaim,
-  IdempotencyRecord,
+  IdempotencyClaim,
   NewChunk,
   NewProject,
   NewTask,
@@ -147,12 +147,16 @@ export class SqliteStore implements Store, TransferStore {
     return this.db.run(() => dashboardCounts(this.db, this.tasks, now));
   }
 
-  async getIdempotency(key: string) {
-    return this.db.run(() => this.idempotency.get(key));
+  async claimIdempotency(claim: IdempotencyClaim) {
+    return this.db.run(() => this.idempotency.claim(claim), true);
   }
 
-  async putIdempotency(record: IdempotencyRecord) {
-    return this.db.run(() => this.idempotency.put(record), true);
+  async completeIdempotency(claim: IdempotencyClaim, status: number, body: string) {
+    return this.db.run(() => this.idempotency.complete(claim, status, body), true);
+  }
+
+  async releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>) {
+    return this.db.run(() => this.idempotency.release(claim), true);
   }
 
   async purgeIdempotency(olderThan: string) {
