@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
 import { dataDir } from '../store/workspace.js';
 import { discover, sameDir } from './discovery.js';
@@ -128,6 +129,11 @@ export class Backend {
           for (const waiter of this.#waiters.splice(0)) waiter.resolve();
         },
         onRestartError: (error) => ctx.log.warn({ err: error }, 'restarting the Bindery backend failed'),
+        onUnresponsive: (silent) =>
+          ctx.log.warn(
+            { url: silent.url, pid: silent.pid },
+            'the Bindery backend stopped answering /health; killing it to restart it',
+          ),
         onFailure: (error) => {
           ctx.log.error({ err: error }, error.message);
           for (const listener of this.#failureListeners) listener(error);
@@ -232,7 +238,7 @@ async function findOrLaunch(
 async function launchPort(ctx: Context, previousPort: number | undefined): Promise<number | ServerInfo> {
   const { port, host } = ctx.settings;
   if (port === undefined) {
-    return previousPort && (await isPortFree(host, previousPort)) ? previousPort : 0;
+    return previousPort && (await portFreesSoon(host, previousPort)) ? previousPort : 0;
   }
   const url = baseUrl(host, port);
   const probe = await probeHealth(url, 2_000);
@@ -250,6 +256,18 @@ async function launchPort(ctx: Context, previousPort: number | undefined): Promi
     };
   }
   throw new BinderyError('connection_error', portTakenMessage(port, probe));
+}
+
+/**
+ * A process that was just killed can look gone a few ms before the kernel has released its listening
+ * socket (measured: under 50 ms after SIGKILL of a stopped server), so the old port is given a moment.
+ */
+async function portFreesSoon(host: string, port: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (await isPortFree(host, port)) return true;
+    await sleep(50);
+  }
+  return false;
 }
 
 function portTakenMessage(port: number, probe: Exclude<Probe, { kind: 'down' }>): string {

@@ -37,7 +37,8 @@ export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
   await waitForExit(pid, 2_000);
 }
 
-function signal(pid: number, name: NodeJS.Signals): boolean {
+/** Sends `name` to `pid`; false when the process is already gone. */
+export function signal(pid: number, name: NodeJS.Signals): boolean {
   try {
     process.kill(pid, name);
     return true;

@@ -1,11 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
-import { isAlive } from './process.js';
+import { probeHealth } from './health.js';
+import { isAlive, signal } from './process.js';
 import type { ServerInfo } from './server-file.js';
 
 export interface RestartPolicy {
   /** How often the backend's pid is checked. */
   pollMs: number;
+  /**
+   * How often /health is asked, how long an answer may take, and after how many unanswered probes in a
+   * row a live but silent backend (hung, stopped, stuck in a loop) is killed so it can be restarted.
+   */
+  healthEveryMs: number;
+  healthTimeoutMs: number;
+  maxSilentProbes: number;
   /** More deaths than this within `windowMs` and the supervisor gives up. */
   maxCrashes: number;
   windowMs: number;
@@ -16,6 +24,10 @@ export interface RestartPolicy {
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   pollMs: 250,
+  // Silent for ~15–20 s: far beyond any request (statements time out after 15 s, SQLite busy after 5 s).
+  healthEveryMs: 5_000,
+  healthTimeoutMs: 3_000,
+  maxSilentProbes: 3,
   maxCrashes: 5,
   windowMs: 60_000,
   baseDelayMs: 250,
@@ -30,11 +42,14 @@ export interface SupervisorHooks {
   onRestart: (info: ServerInfo, previous: ServerInfo) => void;
   onFailure: (error: BinderyError) => void;
   onRestartError: (error: unknown) => void;
+  /** The backend's pid lives but it stopped answering /health; it is killed and restarted. */
+  onUnresponsive: (info: ServerInfo) => void;
 }
 
 /**
  * Watches the backend's pid (the backend is not necessarily this process's child: it may have been
- * launched by another MCP process) and brings a backend back when it dies — the first time at once,
+ * launched by another MCP process) and its /health, kills it when it lives but no longer answers, and
+ * brings a backend back when it dies — the first time at once,
  * then with growing delays, and not at all after `maxCrashes` deaths within the window.
  */
 export class Supervisor {
@@ -45,6 +60,9 @@ export class Supervisor {
   #crashes: number[] = [];
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #lastProbe = Date.now();
+  #probing = false;
+  #silentProbes = 0;
   readonly #policy: RestartPolicy;
   readonly #hooks: SupervisorHooks;
 
@@ -69,7 +87,8 @@ export class Supervisor {
   }
 
   async #check(): Promise<void> {
-    if (this.state !== 'running' || isAlive(this.#current.pid)) return;
+    if (this.state !== 'running') return;
+    if (isAlive(this.#current.pid)) return this.#watchHealth();
     this.state = 'restarting';
     let lastError: unknown;
     while (!this.#stopped) {
@@ -93,6 +112,24 @@ export class Supervisor {
         lastError = error;
         this.#hooks.onRestartError(error);
       }
+    }
+  }
+
+  /** Only a backend that does not answer at all counts: one answering 503 (its database down) is left be. */
+  async #watchHealth(): Promise<void> {
+    if (this.#probing || Date.now() - this.#lastProbe < this.#policy.healthEveryMs) return;
+    this.#probing = true;
+    const watched = this.#current;
+    try {
+      const probe = await probeHealth(watched.url, this.#policy.healthTimeoutMs);
+      this.#lastProbe = Date.now();
+      this.#silentProbes = probe.kind === 'bindery' ? 0 : this.#silentProbes + 1;
+      if (this.#silentProbes < this.#policy.maxSilentProbes || this.#current !== watched) return;
+      this.#silentProbes = 0;
+      this.#hooks.onUnresponsive(watched);
+      signal(watched.pid, 'SIGKILL'); // the next check finds it gone and restarts it
+    } finally {
+      this.#probing = false;
     }
   }
 

@@ -63,6 +63,31 @@ describe('manager: lifetime', () => {
     expect((await http('GET', `/api/tasks/${created.id}`)).body.title).toBe('before the crash');
   });
 
+  it('a backend that lives but stops answering (SIGSTOP) is killed and restarted, keeping its data', async () => {
+    const ws = workspace();
+    const backend = await ensureBackend({
+      workspace: ws,
+      env: fastEnv(),
+      restartPolicy: { pollMs: 50, healthEveryMs: 200, healthTimeoutMs: 500, maxSilentProbes: 3 },
+    });
+    onCleanup(() => backend.release());
+    const http = httpHelper(backend.url);
+    const created = (await http('POST', '/api/tasks', { title: 'before the hang' })).body;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(backend.status().restarts).toBe(0); // answering backends are probed, not killed
+
+    const restarted = new Promise((r) => backend.onRestart(r));
+    const hung = backend.info;
+    process.kill(hung.pid, 'SIGSTOP');
+    await restarted;
+    expect(isAlive(hung.pid)).toBe(false);
+    expect(backend.info.pid).not.toBe(hung.pid);
+    expect(backend.url).toBe(hung.url);
+    expect(backend.status()).toMatchObject({ state: 'running', restarts: 1 });
+    console.log('URLS', hung.url, backend.url, backend.status());
+    expect((await http('GET', `/api/tasks/${created.id}`)).body.title).toBe('before the hang');
+  });
+
   it('gives up with a connection_error after repeated crashes within the window', async () => {
     const ws = workspace();
     const backend = await ensureBackend({
