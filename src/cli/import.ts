@@ -103,6 +103,7 @@ async function replay(store: TransferStore, lines: AsyncIterable<string>): Promi
       );
     }
   }
+  await store.compactAfterImport();
   const stored = await store.countEntities();
   const wrong = (Object.keys(header) as (keyof TransferCounts)[]).filter((k) => stored[k] !== header[k]);
   if (wrong.length) {

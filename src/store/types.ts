@@ -251,4 +251,9 @@ export interface TransferStore {
    */
   importEntities(records: readonly TransferRecord[]): Promise<TaskLink[]>;
   importLinks(links: readonly TaskLink[]): Promise<void>;
+  /**
+   * After a bulk import: compacts what the batches left fragmented, so imported data searches as fast as
+   * data written over time (SQLite: the full-text index's segments merged; PostgreSQL: planner statistics).
+   */
+  compactAfterImport(): Promise<void>;
 }

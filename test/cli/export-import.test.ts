@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlitePath } from '../../src/store/workspace.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
 import { runCli } from '../helpers/process.js';
 import { type HttpHelper, startTestServer, type TestServer } from '../helpers/server.js';
@@ -146,6 +149,35 @@ describe('bindery export / import', () => {
       const result = await runCli(['import', '--workspace', empty.dir, '--input', file], SQLITE);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('line 2: project.version');
+    } finally {
+      empty.remove();
+    }
+  });
+
+  it('leaves SQLite one full-text segment after an import of several batches, and it searches', async () => {
+    const lines = readFileSync(exportFile('sqlite.jsonl'), 'utf8').trimEnd().split('\n');
+    const template = lines.map((line) => JSON.parse(line)).find((r) => r.data?.title === 'newer');
+    const tasks = Array.from({ length: 1_200 }, (_, i) =>
+      JSON.stringify({ kind: 'task', data: { ...template.data, id: randomUUID(), title: `bulk task ${i}` } }),
+    );
+    const header = JSON.parse(lines[0]!);
+    header.counts = { ...header.counts, project: 0, task: 1_200, dependency: 0, execution: 0, note: 0 };
+    header.counts = { ...header.counts, document: 0, chunk: 0 };
+    const file = exportFile('bulk.jsonl');
+    writeFileSync(file, `${[JSON.stringify(header), ...tasks].join('\n')}\n`);
+    const empty = tempWorkspace();
+    try {
+      await cli(['import', '--workspace', empty.dir, '--input', file], SQLITE);
+      const db = new Database(sqlitePath(empty.dir), { readonly: true });
+      try {
+        expect(db.prepare('SELECT count(DISTINCT segid) AS n FROM search_index_idx').get()).toEqual({ n: 1 });
+        const hits = db
+          .prepare("SELECT count(*) AS n FROM search_index WHERE search_index MATCH 'bulk'")
+          .get();
+        expect(hits).toEqual({ n: 1_200 });
+      } finally {
+        db.close();
+      }
     } finally {
       empty.remove();
     }

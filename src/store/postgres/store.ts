@@ -233,4 +233,11 @@ export class PostgresStore implements Store, TransferStore {
   importLinks(links: readonly TaskLink[]) {
     return this.db.write((s) => transfer.importLinks(s, links));
   }
+
+  /** Fresh statistics, so the planner does not treat just-filled tables as empty until autovacuum runs. */
+  async compactAfterImport() {
+    await this.db.session((s) =>
+      s.run('ANALYZE projects, tasks, task_dependencies, executions, notes, documents, document_chunks'),
+    );
+  }
 }
