@@ -49,8 +49,8 @@ export interface SupervisorHooks {
 /**
  * Watches the backend's pid (the backend is not necessarily this process's child: it may have been
  * launched by another MCP process) and its /health, kills it when it lives but no longer answers, and
- * brings a backend back when it dies — the first time at once,
- * then with growing delays, and not at all after `maxCrashes` deaths within the window.
+ * brings a backend back when it dies — the first time at once, then with growing delays, and not at all
+ * after `maxCrashes` deaths within the window.
  */
 export class Supervisor {
   state: SupervisorState = 'running';
