@@ -161,8 +161,8 @@ describe('bindery export / import', () => {
       JSON.stringify({ kind: 'task', data: { ...template.data, id: randomUUID(), title: `bulk task ${i}` } }),
     );
     const header = JSON.parse(lines[0]!);
-    header.counts = { ...header.counts, project: 0, task: 1_200, dependency: 0, execution: 0, note: 0 };
-    header.counts = { ...header.counts, document: 0, chunk: 0 };
+    const only = { project: 0, task: 1_200, dependency: 0, execution: 0, note: 0, document: 0, chunk: 0 };
+    header.counts = { ...header.counts, ...only };
     const file = exportFile('bulk.jsonl');
     writeFileSync(file, `${[JSON.stringify(header), ...tasks].join('\n')}\n`);
     const empty = tempWorkspace();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BinderyClient } from '../../src/client/index.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { countTasksTitled, startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
 let proxy: FaultProxy;
@@ -19,11 +19,6 @@ afterAll(async () => {
   await t.remove();
 });
 beforeEach(() => proxy.reset());
-
-async function tasksTitled(title: string): Promise<number> {
-  const page = await t.http('GET', '/api/tasks?limit=500');
-  return page.body.items.filter((task: { title: string }) => task.title === title).length;
-}
 
 describe('BinderyClient creates', () => {
   it('sends a fresh key per create and the same key on its retries', async () => {
@@ -43,7 +38,7 @@ describe('BinderyClient creates', () => {
     const task = await client.create_task({ title: 'cut after commit' });
     expect(proxy.forwarded()).toBe(2);
     expect(proxy.seen[0]?.headers['idempotency-key']).toBe(proxy.seen[1]?.headers['idempotency-key']);
-    expect(await tasksTitled('cut after commit')).toBe(1);
+    expect(await countTasksTitled(t.http, 'cut after commit')).toBe(1);
     expect((await client.get_task({ task_id: task.id })).title).toBe('cut after commit');
   });
 
@@ -58,7 +53,7 @@ describe('BinderyClient creates', () => {
       const task = await slow.create_task({ title: 'slow commit' });
       expect(task.title).toBe('slow commit');
       expect(proxy.forwarded()).toBe(2);
-      expect(await tasksTitled('slow commit')).toBe(1);
+      expect(await countTasksTitled(t.http, 'slow commit')).toBe(1);
     } finally {
       await slow.close();
     }

@@ -61,6 +61,12 @@ export type HttpHelper = <T = any>(
   headers?: Record<string, string>,
 ) => Promise<HttpResponse<T>>;
 
+/** How many tasks (of the newest 500) carry exactly this title: proves a write happened once, or not at all. */
+export async function countTasksTitled(http: HttpHelper, title: string): Promise<number> {
+  const page = await http('GET', '/api/tasks?limit=500');
+  return page.body.items.filter((task: { title: string }) => task.title === title).length;
+}
+
 /**
  * Real HTTP requests over a socket with node:http (fetch would refuse to send a forged Host header);
  * JSON bodies in and out.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_STALE_MS, requestHash } from '../../src/server/idempotency.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { countTasksTitled, startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
 /** A second connection to the server's database: what another server on it would do. */
@@ -17,11 +17,6 @@ afterAll(async () => {
   await t.stop();
   await t.remove();
 });
-
-async function tasksTitled(title: string): Promise<number> {
-  const page = await t.http('GET', '/api/tasks?limit=500');
-  return page.body.items.filter((task: { title: string }) => task.title === title).length;
-}
 
 /** Claims `key` for a create of `body` as another server would, `ageMs` ago. */
 async function claimElsewhere(key: string, body: unknown, ageMs = 0) {
@@ -44,7 +39,7 @@ describe('Idempotency-Key on the server', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     expect(second.body).toEqual(first.body);
-    expect(await tasksTitled('replay me')).toBe(1);
+    expect(await countTasksTitled(t.http, 'replay me')).toBe(1);
   });
 
   it('refuses the same key with a different body as a conflict', async () => {
@@ -53,7 +48,7 @@ describe('Idempotency-Key on the server', () => {
     const other = await t.http('POST', '/api/tasks', { title: 'another body' }, headers);
     expect(other.status).toBe(409);
     expect(other.body.code).toBe('conflict');
-    expect(await tasksTitled('another body')).toBe(0);
+    expect(await countTasksTitled(t.http, 'another body')).toBe(0);
   });
 
   it('runs concurrent requests with one key once', async () => {
@@ -63,7 +58,7 @@ describe('Idempotency-Key on the server', () => {
     );
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true')).toHaveLength(7);
-    expect(await tasksTitled('raced')).toBe(1);
+    expect(await countTasksTitled(t.http, 'raced')).toBe(1);
   });
 
   it('refuses an empty or oversized key', async () => {
@@ -84,7 +79,7 @@ describe('Idempotency-Key claims shared with other servers on the database', () 
     expect(res.status).toBe(201);
     expect(res.headers.get('idempotent-replayed')).toBe('true');
     expect(res.body).toEqual(answer);
-    expect(await tasksTitled('claimed elsewhere')).toBe(0);
+    expect(await countTasksTitled(t.http, 'claimed elsewhere')).toBe(0);
   });
 
   it('takes over a claim left without an answer by a server that died', async () => {
@@ -93,7 +88,7 @@ describe('Idempotency-Key claims shared with other servers on the database', () 
     const res = await t.http('POST', '/api/tasks', body, { 'idempotency-key': 'orphan-1' });
     expect(res.status).toBe(201);
     expect(res.headers.get('idempotent-replayed')).toBeNull();
-    expect(await tasksTitled('orphaned claim')).toBe(1);
+    expect(await countTasksTitled(t.http, 'orphaned claim')).toBe(1);
   });
 
   it('releases the claim of a request that failed, so the key can run again', async () => {
