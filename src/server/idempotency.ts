@@ -41,10 +41,7 @@ export function requestHash(method: string, route: string, params: unknown, body
 export class IdempotencyGate {
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  constructor(private readonly store: Store) {}
 
   async run(request: FastifyRequest, reply: FastifyReply, status: number, execute: () => Promise<unknown>) {
     const key = request.headers['idempotency-key'];
@@ -95,10 +92,10 @@ export class IdempotencyGate {
   private async claim(key: string, hash: string): Promise<IdempotencyClaim | IdempotencyRecord> {
     const deadline = Date.now() + CLAIM_WAIT_MS;
     for (;;) {
-      const claim = { key, request_hash: hash, created_at: this.now().toISOString() };
+      const claim = { key, request_hash: hash, created_at: new Date().toISOString() };
       const stored = await this.store.claimIdempotency(claim);
       if (!stored) return claim;
-      const age = this.now().getTime() - Date.parse(stored.created_at);
+      const age = Date.now() - Date.parse(stored.created_at);
       if (age >= IDEMPOTENCY_TTL_MS) {
         await this.purgeExpired();
         continue;
@@ -123,6 +120,6 @@ export class IdempotencyGate {
   }
 
   purgeExpired(): Promise<number> {
-    return this.store.purgeIdempotency(new Date(this.now().getTime() - IDEMPOTENCY_TTL_MS).toISOString());
+    return this.store.purgeIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS).toISOString());
   }
 }
