@@ -96,6 +96,8 @@ export interface ServerConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   injectionPolicy: InjectionPolicy;
+  /** How long and how many change-log rows are kept. */
+  changeRetention: { days: number; maxRows: number };
 }
 
 export interface ServerFlags {
@@ -125,6 +127,10 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
     injectionPolicy: injectionPolicy(env),
+    changeRetention: {
+      days: number(env, 'BINDERY_CHANGES_RETENTION_DAYS', 30, 0),
+      maxRows: integer(env, 'BINDERY_CHANGES_MAX_ROWS', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { managerSettings, publishUntilClosed, runManaged } from '../manager/inde
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
+import { ChangeHub, wakeAfterWrites } from '../server/change-hub.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
@@ -39,7 +40,10 @@ export async function startServer(
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const hub = new ChangeHub(store, {
+    onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
+  });
+  const api = wakeAfterWrites(createService({ store, roles, version: BINDERY_VERSION }), hub);
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
@@ -47,6 +51,8 @@ export async function startServer(
     logger,
     version: BINDERY_VERSION,
     workspace,
+    hub,
+    retention: config.changeRetention,
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,

@@ -280,6 +280,12 @@ const MATCHERS: Matchers = {
   search: (e, { entity_types }) => (entity_types ?? ENTITY_TYPES).some((type) => e.search.has(type)),
   get_task_dashboard: (e) => e.dashboard,
   version_info: () => false,
+  // The log only grows: any change can extend a page, so a cached page is dropped by every change.
+  list_changes: () => true,
+  get_history: (e, { entity, id }) =>
+    (entity === 'task' && (e.tasks.has(id) || e.deletedTask !== undefined)) ||
+    (entity === 'project' && (e.projects === 'all' || e.projects.has(id))) ||
+    (entity === 'note' && e.notes.has(id)),
 };
 
 export interface ReadEntry {

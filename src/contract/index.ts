@@ -1,3 +1,4 @@
+export * from './change.js';
 export * from './common.js';
 export * from './dashboard.js';
 export * from './document.js';

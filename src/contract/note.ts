@@ -13,6 +13,8 @@ export const Note = z.strictObject({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.number().int(),
+  /** Who made the last change (the actor of its change-log row). */
+  updated_by: z.string(),
 });
 export type Note = z.infer<typeof Note>;
 

@@ -4,6 +4,7 @@
  * the client derives its requests from it, so an operation cannot exist in one layer and not another.
  */
 import type { z } from 'zod';
+import { ChangePage, GetHistoryInput, HistoryPage, ListChangesInput } from './change.js';
 import { DeleteResult } from './common.js';
 import { Dashboard } from './dashboard.js';
 import {
@@ -60,6 +61,12 @@ export interface HttpRoute {
   status?: number;
   /** Request body limit in bytes when a route allows more than the 2 MB default. */
   bodyLimit?: number;
+  /**
+   * One path per value of an input field, when the resource names the kind of entity
+   * (`/api/tasks/:id/history`, `/api/notes/:id/history`): the field comes from the path chosen, not the
+   * request. `path` is then the first of them.
+   */
+  pathBy?: { field: string; paths: Record<string, string> };
 }
 
 export interface Operation<
@@ -79,6 +86,12 @@ const op = <K extends OperationKind, I extends z.ZodType, O extends z.ZodType>(
   output: O,
   http: HttpRoute,
 ): Operation<I, O, K> => ({ kind, input, output, http });
+
+const HISTORY_PATHS = {
+  task: '/api/tasks/:id/history',
+  project: '/api/projects/:id/history',
+  note: '/api/notes/:id/history',
+};
 
 /** JSON text of a 5 MB document can grow with escapes; leave room for the envelope. */
 const DOCUMENT_BODY_LIMIT = MAX_DOCUMENT_BYTES * 2 + 64 * 1024;
@@ -156,6 +169,13 @@ export const operations = {
   search: op('read', SearchInput, SearchResults, { method: 'POST', path: '/api/search' }),
   get_task_dashboard: op('read', Empty, Dashboard, { method: 'GET', path: '/api/dashboard/stats' }),
   version_info: op('read', Empty, VersionInfo, { method: 'GET', path: '/api/version' }),
+
+  list_changes: op('read', ListChangesInput, ChangePage, { method: 'GET', path: '/api/changes' }),
+  get_history: op('read', GetHistoryInput, HistoryPage, {
+    method: 'GET',
+    path: HISTORY_PATHS.task,
+    pathBy: { field: 'entity', paths: HISTORY_PATHS },
+  }),
 } as const;
 
 export type Operations = typeof operations;

@@ -13,6 +13,8 @@ export const Project = z.strictObject({
   created_at: Timestamp,
   updated_at: Timestamp,
   version: z.number().int(),
+  /** Who made the last change (the actor of its change-log row). */
+  updated_by: z.string(),
 });
 export type Project = z.infer<typeof Project>;
 

@@ -83,6 +83,8 @@ export const Task = z.strictObject({
   completed_at: Timestamp.nullable(),
   completion_notes: z.string().nullable(),
   version: z.number().int(),
+  /** Who made the last change (the actor of its change-log row). */
+  updated_by: z.string(),
 });
 export type Task = z.infer<typeof Task>;
 

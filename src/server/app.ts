@@ -1,7 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type BinderyApi, BinderyError } from '../contract/index.js';
 import type { Store } from '../store/types.js';
+import type { ChangeHub } from './change-hub.js';
+import { type ChangeRetentionOptions, pruneChangesInBackground } from './change-retention.js';
 import { errorBody, toBinderyError } from './errors.js';
+import { registerEventStream } from './events.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
 import type { Logger } from './logger.js';
@@ -19,6 +22,11 @@ export interface ServerOptions {
   version: string;
   workspace: string;
   safety: HttpSafetyOptions;
+  /** The server's one reader of the change log (its API wakes it after writes: `wakeAfterWrites`). */
+  hub: ChangeHub;
+  retention: ChangeRetentionOptions;
+  /** Event stream ping interval (tests shorten it). */
+  pingMs?: number;
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -73,10 +81,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   registerOperationRoutes(app, api, idempotency);
   registerRpc(app, api, logger);
+  const { hub } = options;
+  await hub.start();
+  registerEventStream(app, { hub, pingMs: options.pingMs });
+  const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
+    logger.error({ err: error }, 'pruning the change log failed'),
+  );
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   app.addHook('preClose', async () => {
     closing = true;
+    // Open event streams would keep the server from closing: end them first.
+    await hub.close();
+    await stopPruning();
   });
   app.addHook('onClose', async () => {
     await store.close();

@@ -6,6 +6,8 @@ import {
   type OperationName,
   operations,
 } from '../contract/index.js';
+import { runAsActor } from '../store/actor.js';
+import { requestActor } from './actor.js';
 import type { IdempotencyGate } from './idempotency.js';
 import { checkedInput } from './json-body.js';
 
@@ -47,6 +49,23 @@ function inputOf(request: FastifyRequest, acceptsVersion: boolean): Record<strin
   return input;
 }
 
+/**
+ * An entity's answer carries `ETag: "<version>"`; a GET whose `If-None-Match` names that version is answered
+ * 304 without a body, so a client revalidating what it cached moves no data.
+ */
+function withEntityTag(request: FastifyRequest, reply: FastifyReply, result: unknown): unknown {
+  const version = (result as { version?: unknown } | null)?.version;
+  if (typeof version !== 'number') return result;
+  const tag = `"${version}"`;
+  reply.header('etag', tag);
+  const asked = request.headers['if-none-match'];
+  if (asked?.split(',').some((value) => value.trim().replace(/^W\//, '') === tag)) {
+    reply.code(304);
+    return '';
+  }
+  return result;
+}
+
 /** One REST route per operation, derived from the operation table. */
 export function registerOperationRoutes(
   app: FastifyInstance,
@@ -57,21 +76,32 @@ export function registerOperationRoutes(
     const { http, input } = operations[name];
     const call = api[name] as Call;
     const acceptsVersion = 'shape' in input && 'expected_version' in (input.shape as object);
-    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const args = inputOf(request, acceptsVersion);
-      const status = http.status ?? 200;
-      if (request.method === 'GET') {
-        reply.code(status);
-        return call(args);
-      }
-      return idempotency.run(request, reply, status, () => call(args));
-    };
-    app.route({
-      method: [http.method, ...(http.alsoMethods ?? [])],
-      url: http.path,
-      handler,
-      ...(http.bodyLimit ? { bodyLimit: http.bodyLimit } : {}),
-      config: { operation: name satisfies OperationName },
-    });
+    const routeHandler =
+      (fixed: Record<string, string>) => async (request: FastifyRequest, reply: FastifyReply) => {
+        const args = { ...inputOf(request, acceptsVersion), ...fixed };
+        const status = http.status ?? 200;
+        const actor = requestActor(request);
+        if (request.method === 'GET') {
+          const result = await runAsActor(actor, () => call(args));
+          reply.code(status);
+          return withEntityTag(request, reply, result);
+        }
+        return idempotency.run(request, reply, status, () => runAsActor(actor, () => call(args)));
+      };
+    const paths = http.pathBy
+      ? Object.entries(http.pathBy.paths).map(([value, path]) => ({
+          path,
+          fixed: { [http.pathBy!.field]: value },
+        }))
+      : [{ path: http.path, fixed: {} }];
+    for (const { path, fixed } of paths) {
+      app.route({
+        method: [http.method, ...(http.alsoMethods ?? [])],
+        url: path,
+        handler: routeHandler(fixed),
+        ...(http.bodyLimit ? { bodyLimit: http.bodyLimit } : {}),
+        config: { operation: name satisfies OperationName },
+      });
+    }
   }
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type BinderyApi, type BinderyError, isOperationName, operations } from '../contract/index.js';
+import { runAsActor } from '../store/actor.js';
+import { requestActor } from './actor.js';
 import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
 import { checkedInput } from './json-body.js';
 import type { Logger } from './logger.js';
@@ -45,7 +47,7 @@ function isValidId(id: unknown): id is RpcId {
 
 /** SPEC §2.1: JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes. */
 export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger): void {
-  async function handleOne(message: unknown): Promise<RpcResponse | null> {
+  async function handleOne(message: unknown, actor: string): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return rpcFailure(null, {
         code: INVALID_REQUEST,
@@ -81,7 +83,8 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
     } else {
       try {
         const call = api[request.method] as (input: unknown) => Promise<unknown>;
-        response = { jsonrpc: '2.0', id, result: await call(checkedInput(params ?? {})) };
+        const input = checkedInput(params ?? {});
+        response = { jsonrpc: '2.0', id, result: await runAsActor(actor, () => call(input)) };
       } catch (thrown) {
         const error = toBinderyError(thrown);
         if (error.code === 'internal_error')
@@ -95,14 +98,17 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
   // index_document may carry a 5 MB document over JSON-RPC as over REST: the same body limit.
   app.post('/rpc', { bodyLimit: operations.index_document.http.bodyLimit }, async (request, reply) => {
     const body = request.body;
+    const actor = requestActor(request);
     if (Array.isArray(body)) {
       if (body.length === 0)
         return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
-      const answers = (await Promise.all(body.map(handleOne))).filter((a): a is RpcResponse => a !== null);
+      const answers = (await Promise.all(body.map((message) => handleOne(message, actor)))).filter(
+        (a): a is RpcResponse => a !== null,
+      );
       if (answers.length === 0) return reply.code(204).send();
       return answers;
     }
-    const answer = await handleOne(body);
+    const answer = await handleOne(body, actor);
     if (answer === null) return reply.code(204).send();
     return answer;
   });

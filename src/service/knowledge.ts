@@ -6,6 +6,7 @@ import {
   MAX_DOCUMENT_BYTES,
   type Note,
 } from '../contract/index.js';
+import { currentActor } from '../store/actor.js';
 import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import type { DocumentSummaryRecord, NoteChanges } from '../store/types.js';
 import { chunkDocument } from './chunking.js';
@@ -53,6 +54,7 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
         project_id: input.project_id ?? null,
         created_at: at,
         updated_at: at,
+        updated_by: currentActor(),
         version: 1,
       };
       return store.insertNote(note);
@@ -74,7 +76,7 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
         ]);
       }
       await checkProject(changes.project_id);
-      const update: NoteChanges = { ...changes, updated_at: now().toISOString() };
+      const update: NoteChanges = { ...changes, updated_at: now().toISOString(), updated_by: currentActor() };
       return store.updateNote(note_id, update, { expectedVersion: expected_version });
     },
 

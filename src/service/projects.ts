@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BinderyError } from '../contract/index.js';
+import { currentActor } from '../store/actor.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
 
 type ProjectOps = 'create_project' | 'get_project' | 'list_projects' | 'update_project' | 'delete_project';
@@ -15,6 +16,7 @@ export function projectHandlers({ store, now }: ServiceContext): Handlers<Projec
         tags: input.tags ?? [],
         created_at: at,
         updated_at: at,
+        updated_by: currentActor(),
         version: 1,
       });
     },
@@ -35,7 +37,7 @@ export function projectHandlers({ store, now }: ServiceContext): Handlers<Projec
       }
       return store.updateProject(
         project_id,
-        { ...changes, updated_at: now().toISOString() },
+        { ...changes, updated_at: now().toISOString(), updated_by: currentActor() },
         { expectedVersion: expected_version },
       );
     },

@@ -6,6 +6,7 @@ import {
   parseInput,
 } from '../contract/index.js';
 import type { Store } from '../store/types.js';
+import { changeHandlers } from './changes.js';
 import type { Handlers, ServiceContext } from './context.js';
 import { knowledgeHandlers } from './knowledge.js';
 import { projectHandlers } from './projects.js';
@@ -31,6 +32,7 @@ export function createService(options: ServiceOptions): BinderyApi {
     ...projectHandlers(ctx),
     ...knowledgeHandlers(ctx),
     ...systemHandlers(ctx),
+    ...changeHandlers(ctx),
   };
   const api = {} as Record<OperationName, (input: unknown) => Promise<unknown>>;
   for (const name of OPERATION_NAMES) {

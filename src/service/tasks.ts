@@ -10,6 +10,7 @@ import {
   type Task,
   type TaskStatus,
 } from '../contract/index.js';
+import { currentActor } from '../store/actor.js';
 import type { NewTask, TaskChanges } from '../store/types.js';
 import { type Handlers, pageRequest, type ServiceContext, toUtc } from './context.js';
 
@@ -107,6 +108,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
           due_at: toUtc(node.due_at) ?? null,
           created_at: now,
           updated_at: now,
+          updated_by: currentActor(),
           completed_at: status === 'done' ? now : null,
           completion_notes: node.completion_notes ?? null,
           version: 1,
@@ -158,7 +160,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
 
       const now = ctx.now().toISOString();
       const { status: statusInput, priority, due_at, depends_on, ...plain } = update;
-      const changes: TaskChanges = { ...plain, updated_at: now };
+      const changes: TaskChanges = { ...plain, updated_at: now, updated_by: currentActor() };
       if (priority) changes.priority = canonicalPriority(priority);
       if (due_at !== undefined) changes.due_at = toUtc(due_at) ?? null;
       if (depends_on) changes.depends_on = [...new Set(depends_on)];
@@ -179,7 +181,11 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     async complete_task({ task_id, completion_notes, expected_version }) {
       const current = await requireTask(task_id);
       const now = ctx.now().toISOString();
-      const changes: TaskChanges = { ...statusChange(current.status, 'done', now), updated_at: now };
+      const changes: TaskChanges = {
+        ...statusChange(current.status, 'done', now),
+        updated_at: now,
+        updated_by: currentActor(),
+      };
       if (completion_notes !== undefined) changes.completion_notes = completion_notes;
       return store.updateTask(task_id, changes, {
         expectedVersion: expected_version,
@@ -203,7 +209,13 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
           notes: null,
         },
         force: input.force ?? false,
-        taskChanges: { role: role.name, status: 'doing', completed_at: null, updated_at: now },
+        taskChanges: {
+          role: role.name,
+          status: 'doing',
+          completed_at: null,
+          updated_at: now,
+          updated_by: currentActor(),
+        },
       });
       const [subtasks, dependencies] = await Promise.all([
         store.getTaskSummaries(task.children),
@@ -232,7 +244,11 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     async assign_role_to_task({ task_id, role }) {
       const known = roles.require(role);
       await requireTask(task_id);
-      return store.updateTask(task_id, { role: known.name, updated_at: ctx.now().toISOString() });
+      return store.updateTask(task_id, {
+        role: known.name,
+        updated_at: ctx.now().toISOString(),
+        updated_by: currentActor(),
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ import type {
   TaskStatus,
   TaskSummary,
 } from '../contract/index.js';
+import type { ChangeStore } from './change-log.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -64,8 +65,12 @@ export interface ExecutionClaim {
 }
 
 export type NewProject = Omit<Project, 'task_count' | 'open_task_count'>;
-export type ProjectChanges = Partial<Pick<Project, 'name' | 'description' | 'tags' | 'updated_at'>>;
-export type NoteChanges = Partial<Pick<Note, 'title' | 'content' | 'tags' | 'project_id' | 'updated_at'>>;
+export type ProjectChanges = Partial<
+  Pick<Project, 'name' | 'description' | 'tags' | 'updated_at' | 'updated_by'>
+>;
+export type NoteChanges = Partial<
+  Pick<Note, 'title' | 'content' | 'tags' | 'project_id' | 'updated_at' | 'updated_by'>
+>;
 
 export interface NewChunk {
   index: number;
@@ -207,7 +212,7 @@ export interface KnowledgeStore {
   search(request: SearchRequest): Promise<SearchPage>;
 }
 
-export interface Store extends CoreStore, KnowledgeStore {}
+export interface Store extends CoreStore, KnowledgeStore, ChangeStore {}
 
 /** Kinds of entity lines in an export, in the order they are written and replayed. */
 export type TransferRecord =

@@ -109,6 +109,7 @@ describe('invalidation when the client knows little', () => {
   const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
   const task = (id: string, fields: Partial<Task> = {}): Task => ({
     id,
+    updated_by: 'anonymous',
     title: 't',
     description: '',
     status: 'todo',

@@ -31,6 +31,7 @@ const at = '2026-01-01T00:00:00.000Z';
 function newTask(title: string, fields: Partial<NewTask> = {}): NewTask {
   return {
     id: randomUUID(),
+    updated_by: 'anonymous',
     title,
     description: '',
     status: 'todo',
@@ -112,6 +113,7 @@ describe('search index on SQLite', () => {
     await store.updateTask(root.id, { title: 'gamma root', description: 'alpha below' });
     await store.insertNote({
       id: randomUUID(),
+      updated_by: 'anonymous',
       title: 'alpha note',
       content: 'x',
       tags: [],

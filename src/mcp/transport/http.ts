@@ -9,7 +9,9 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BinderyApi } from '../../contract/index.js';
+import { requestActor } from '../../server/actor.js';
 import { rpcErrorCode, toBinderyError } from '../../server/errors.js';
+import { runAsActor } from '../../store/actor.js';
 import type { HealthProbe } from '../health.js';
 import { createMcpServer, type McpServerOptions } from '../server.js';
 import { errorReply, readMessage } from './jsonrpc.js';
@@ -53,7 +55,10 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
       });
       try {
         await server.connect(transport);
-        await transport.handleRequest(request.raw, reply.raw, inbound.message);
+        // The MCP client's writes are recorded under the actor its request declares.
+        await runAsActor(requestActor(request), () =>
+          transport.handleRequest(request.raw, reply.raw, inbound.message),
+        );
       } catch (error) {
         logger.error({ err: error }, 'mcp request failed');
         if (!reply.raw.headersSent) {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BinderyError } from '../../contract/index.js';
+import { currentActor } from '../actor.js';
 import { decodeCursor } from '../cursor.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
+import { setActor } from './change-log.js';
 import { sqlState, translate } from './errors.js';
 
 /** Issue 9 pool settings: 8 connections at most, 2 kept warm, 3 s to get one, bounded statements. */
@@ -153,7 +155,11 @@ export class PgDatabase {
 
   /** A READ COMMITTED write transaction; row locks inside `fn` provide the isolation it needs. */
   write<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN', fn);
+    const actor = currentActor();
+    return this.transaction('BEGIN', async (s) => {
+      await setActor(s, actor);
+      return fn(s);
+    });
   }
 
   countQuery(ms: number): void {

@@ -1,4 +1,5 @@
 import { OPEN_STATUSES, TASK_PRIORITIES, TASK_STATUSES } from '../../contract/index.js';
+import { changeLogMigrationSql } from './change-log.js';
 
 /**
  * Versioned PostgreSQL schema, applied in order at start-up. A migration is never edited once released:
@@ -203,5 +204,10 @@ export const PG_MIGRATIONS: PgMigration[] = [
       CREATE TRIGGER document_chunks_search BEFORE INSERT ON document_chunks
         FOR EACH ROW EXECUTE FUNCTION document_chunks_search();
     `,
+  },
+  {
+    version: 3,
+    name: 'change log, updated_by',
+    sql: changeLogMigrationSql(),
   },
 ];

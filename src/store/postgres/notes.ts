@@ -6,7 +6,7 @@ import { newestFirst, type PgSession } from './database.js';
 
 type NoteRow = Note & { seq: number };
 
-const COLUMNS = 'seq, id, title, content, tags, project_id, created_at, updated_at, version';
+const COLUMNS = 'seq, id, title, content, tags, project_id, created_at, updated_at, version, updated_by';
 
 export interface NoteFilter {
   project_id?: string | undefined;
@@ -17,8 +17,8 @@ export interface NoteFilter {
 export const pgNotes = {
   async insert(s: PgSession, note: Note): Promise<Note> {
     await s.run(
-      `INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version)
-       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8)`,
+      `INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version, updated_by)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8, $9)`,
       [
         note.id,
         note.title,
@@ -28,6 +28,7 @@ export const pgNotes = {
         note.created_at,
         note.updated_at,
         note.version,
+        note.updated_by,
       ],
     );
     return (await pgNotes.get(s, note.id))!;
@@ -86,5 +87,6 @@ function toNote(row: NoteRow): Note {
     created_at: row.created_at,
     updated_at: row.updated_at,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }

@@ -7,7 +7,7 @@ import { OPEN_STATUS_SQL } from './migrations.js';
 
 type ProjectRow = Project & { seq: number };
 
-const PROJECT_COLUMNS = `p.seq, p.id, p.name, p.description, p.tags, p.created_at, p.updated_at, p.version,
+const PROJECT_COLUMNS = `p.seq, p.id, p.name, p.description, p.tags, p.created_at, p.updated_at, p.version, p.updated_by,
   (SELECT count(*) FROM tasks t WHERE t.project_id = p.id)::int AS task_count,
   (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status IN ${OPEN_STATUS_SQL})::int
     AS open_task_count`;
@@ -17,8 +17,8 @@ export const pgProjects = {
     await refuseDuplicateName(s, project.name, project.id);
     // A racing insert of the same name on another server fails on projects_name_key: also a conflict.
     await s.rows(
-      `INSERT INTO projects (id, name, description, tags, created_at, updated_at, version)
-       VALUES ($1, $2, $3, $4::text[], $5, $6, $7)`,
+      `INSERT INTO projects (id, name, description, tags, created_at, updated_at, version, updated_by)
+       VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8)`,
       [
         project.id,
         project.name,
@@ -27,6 +27,7 @@ export const pgProjects = {
         project.created_at,
         project.updated_at,
         project.version,
+        project.updated_by,
       ],
     );
     return (await pgProjects.get(s, project.id))!;
@@ -94,5 +95,6 @@ function toProject(row: ProjectRow): Project {
     created_at: row.created_at,
     updated_at: row.updated_at,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }

@@ -1,4 +1,5 @@
-import type { Document, Note } from '../../contract/index.js';
+import type { ChangeEntity, Document, Note } from '../../contract/index.js';
+import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {
   ExecutionClaim,
   IdempotencyClaim,
@@ -19,6 +20,8 @@ import type {
   TransferStore,
   WriteGuard,
 } from '../types.js';
+import { PgChangeListener } from './change-listener.js';
+import * as changeLog from './change-log.js';
 import { dashboardCounts } from './dashboard.js';
 import { PG_POOL, PgDatabase } from './database.js';
 import { type DocumentFilter, pgDocuments } from './documents.js';
@@ -216,6 +219,24 @@ export class PostgresStore implements Store, TransferStore {
 
   search(request: SearchRequest) {
     return this.db.session((s) => search(s, request));
+  }
+
+  changesAfter(since: number, filter: ChangeFilter, limit: number) {
+    return this.db.read((s) => changeLog.changesAfter(s, since, filter, limit));
+  }
+
+  history(entity: ChangeEntity, id: string, page: { limit: number; before?: number | undefined }) {
+    return this.db.read((s) => changeLog.history(s, entity, id, page));
+  }
+
+  pruneChanges(retention: ChangeRetention, batch: number) {
+    return this.db.write((s) => changeLog.pruneChanges(s, retention, batch));
+  }
+
+  async watchChanges(onChange: () => void) {
+    const listener = new PgChangeListener(this.db.url, onChange);
+    await listener.start();
+    return listener;
   }
 
   countEntities() {

@@ -29,7 +29,7 @@ type SummaryRow = TaskSummary & { seq: number };
  */
 const TASK_COLUMNS = `t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id,
   t.project_id, t.role, t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version,
-  ARRAY(SELECT c.id FROM tasks c WHERE c.parent_id = t.id ORDER BY c.seq) AS children,
+  t.updated_by, ARRAY(SELECT c.id FROM tasks c WHERE c.parent_id = t.id ORDER BY c.seq) AS children,
   ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
         WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on`;
 
@@ -73,14 +73,14 @@ export const pgTasks = {
     const json = toJson(tasks);
     await s.rows(
       `INSERT INTO tasks (id, title, description, status, priority, tags, labels, parent_id, project_id, role,
-         due_at, created_at, updated_at, completed_at, completion_notes, version)
+         due_at, created_at, updated_at, completed_at, completion_notes, version, updated_by)
        SELECT r.id, r.title, r.description, r.status, r.priority, r.tags, r.labels, r.parent_id, r.project_id,
-         r.role, r.due_at, r.created_at, r.updated_at, r.completed_at, r.completion_notes, r.version
+         r.role, r.due_at, r.created_at, r.updated_at, r.completed_at, r.completion_notes, r.version, r.updated_by
        FROM json_array_elements($1::json) WITH ORDINALITY AS e(value, n),
          json_to_record(e.value) AS r(id text, title text, description text, status text, priority text,
            tags text[], labels json, parent_id text, project_id text, role text, due_at timestamptz,
            created_at timestamptz, updated_at timestamptz, completed_at timestamptz, completion_notes text,
-           version int)
+           version int, updated_by text)
        ORDER BY e.n`,
       [json],
     );
@@ -303,5 +303,6 @@ export function toTask(row: TaskRow): Task {
     completed_at: row.completed_at,
     completion_notes: row.completion_notes,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }

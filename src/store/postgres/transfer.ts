@@ -28,7 +28,7 @@ export async function* exportEntities(
   yield { kind: 'counts', counts: await countEntities(s) };
   for await (const data of pages<NewProject>(
     s,
-    `SELECT seq, id, name, description, tags, created_at, updated_at, version FROM projects
+    `SELECT seq, id, name, description, tags, created_at, updated_at, version, updated_by FROM projects
      WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
   )) {
     yield { kind: 'project', data };
@@ -38,7 +38,7 @@ export async function* exportEntities(
     `SELECT t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id, t.project_id,
        t.role, ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
                      WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on,
-       t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version
+       t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version, t.updated_by
      FROM tasks t WHERE t.seq > $1 ORDER BY t.seq LIMIT ${PAGE}`,
   )) {
     yield { kind: 'task', data: row };
@@ -57,7 +57,7 @@ export async function* exportEntities(
   }
   for await (const data of pages<Note>(
     s,
-    `SELECT seq, id, title, content, tags, project_id, created_at, updated_at, version FROM notes
+    `SELECT seq, id, title, content, tags, project_id, created_at, updated_at, version, updated_by FROM notes
      WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`,
   )) {
     yield { kind: 'note', data };
@@ -96,11 +96,11 @@ export async function importEntities(s: PgSession, records: readonly TransferRec
   } = byKind(records);
   if (projects.length) {
     await s.run(
-      `INSERT INTO projects (id, name, description, tags, created_at, updated_at, version)
-       SELECT r.id, r.name, r.description, r.tags, r.created_at, r.updated_at, r.version
+      `INSERT INTO projects (id, name, description, tags, created_at, updated_at, version, updated_by)
+       SELECT r.id, r.name, r.description, r.tags, r.created_at, r.updated_at, r.version, r.updated_by
        FROM json_array_elements($1::json) WITH ORDINALITY AS e(value, n),
          json_to_record(e.value) AS r(id text, name text, description text, tags text[],
-           created_at timestamptz, updated_at timestamptz, version int)
+           created_at timestamptz, updated_at timestamptz, version int, updated_by text)
        ORDER BY e.n`,
       [toJson(projects)],
     );
@@ -123,11 +123,11 @@ export async function importEntities(s: PgSession, records: readonly TransferRec
   }
   if (notes.length) {
     await s.run(
-      `INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version)
-       SELECT r.id, r.title, r.content, r.tags, r.project_id, r.created_at, r.updated_at, r.version
+      `INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version, updated_by)
+       SELECT r.id, r.title, r.content, r.tags, r.project_id, r.created_at, r.updated_at, r.version, r.updated_by
        FROM json_array_elements($1::json) WITH ORDINALITY AS e(value, n),
          json_to_record(e.value) AS r(id text, title text, content text, tags text[], project_id text,
-           created_at timestamptz, updated_at timestamptz, version int)
+           created_at timestamptz, updated_at timestamptz, version int, updated_by text)
        ORDER BY e.n`,
       [toJson(notes)],
     );

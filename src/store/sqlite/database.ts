@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
+import { currentActor } from '../actor.js';
 import { decodeCursor } from '../cursor.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
@@ -62,7 +63,7 @@ export class SqliteDatabase {
     this.operations++;
     this.active++;
     try {
-      return write ? this.raw.transaction(fn).immediate() : fn();
+      return write ? this.raw.transaction(() => this.write(fn)).immediate() : fn();
     } catch (error) {
       if (isBusy(error)) this.busy++;
       if (!(error instanceof BinderyError)) this.failures++;
@@ -73,6 +74,12 @@ export class SqliteDatabase {
       this.totalMs += elapsed;
       if (elapsed > SLOW_MS) this.slow++;
     }
+  }
+
+  /** The first statement of every write transaction hands its actor to the change log's triggers. */
+  private write<T>(fn: () => T): T {
+    this.stmt('UPDATE change_actor SET actor = ? WHERE id = 1').run(currentActor());
+    return fn();
   }
 
   schemaVersion(): number {

@@ -1,3 +1,5 @@
+import { changeLogMigrationSql } from './change-log.js';
+
 /**
  * Versioned schema migrations, applied in order at start-up. A migration is never edited once released:
  * a change to the schema is a new entry at the end.
@@ -289,5 +291,10 @@ export const MIGRATIONS: Migration[] = [
           ON CONFLICT (project_id, status, priority) DO UPDATE SET n = n + 1;
       END;
     `,
+  },
+  {
+    version: 4,
+    name: 'change log, updated_by',
+    sql: changeLogMigrationSql(),
   },
 ];

@@ -20,8 +20,8 @@ export class SqliteNotes {
 
   insert(note: Note): Note {
     this.db
-      .stmt(`INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version)
-             VALUES (@id, @title, @content, @tags, @project_id, @created_at, @updated_at, @version)`)
+      .stmt(`INSERT INTO notes (id, title, content, tags, project_id, created_at, updated_at, version, updated_by)
+             VALUES (@id, @title, @content, @tags, @project_id, @created_at, @updated_at, @version, @updated_by)`)
       .run({ ...note, tags: JSON.stringify(note.tags) });
     return this.get(note.id)!;
   }
@@ -76,5 +76,6 @@ function toNote(row: NoteRow): Note {
     created_at: row.created_at,
     updated_at: row.updated_at,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }

@@ -20,8 +20,8 @@ export class SqliteProjects {
   insert(project: NewProject): Project {
     this.refuseDuplicateName(project.name, project.id);
     this.db
-      .stmt(`INSERT INTO projects (id, name, description, tags, created_at, updated_at, version)
-             VALUES (@id, @name, @description, @tags, @created_at, @updated_at, @version)`)
+      .stmt(`INSERT INTO projects (id, name, description, tags, created_at, updated_at, version, updated_by)
+             VALUES (@id, @name, @description, @tags, @created_at, @updated_at, @version, @updated_by)`)
       .run({ ...project, tags: JSON.stringify(project.tags) });
     return this.get(project.id)!;
   }
@@ -88,5 +88,6 @@ function toProject(row: ProjectRow): Project {
     created_at: row.created_at,
     updated_at: row.updated_at,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import type { Document, Note } from '../../contract/index.js';
+import type { ChangeEntity, Document, Note } from '../../contract/index.js';
+import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {
   ExecutionClaim,
   IdempotencyClaim,
@@ -20,6 +21,7 @@ import type {
   TransferStore,
   WriteGuard,
 } from '../types.js';
+import { SqliteChangeLog } from './change-log.js';
 import { dashboardCounts } from './dashboard.js';
 import { SQLITE_PRAGMAS, SqliteDatabase } from './database.js';
 import { type DocumentFilter, SqliteDocuments } from './documents.js';
@@ -45,6 +47,7 @@ export class SqliteStore implements Store, TransferStore {
   private readonly documents: SqliteDocuments;
   private readonly searcher: SqliteSearch;
   private readonly transfer: SqliteTransfer;
+  private readonly changes: SqliteChangeLog;
 
   constructor(path: string) {
     this.db = new SqliteDatabase(path, MIGRATIONS);
@@ -55,6 +58,7 @@ export class SqliteStore implements Store, TransferStore {
     this.documents = new SqliteDocuments(this.db);
     this.searcher = new SqliteSearch(this.db);
     this.transfer = new SqliteTransfer(this.db);
+    this.changes = new SqliteChangeLog(this.db);
   }
 
   async info(): Promise<StoreInfo> {
@@ -205,6 +209,23 @@ export class SqliteStore implements Store, TransferStore {
 
   async search(request: SearchRequest) {
     return this.db.run(() => this.searcher.search(request));
+  }
+
+  async changesAfter(since: number, filter: ChangeFilter, limit: number) {
+    return this.db.run(() => this.changes.after(since, filter, limit));
+  }
+
+  async history(entity: ChangeEntity, id: string, page: { limit: number; before?: number | undefined }) {
+    return this.db.run(() => this.changes.history(entity, id, page));
+  }
+
+  async pruneChanges(retention: ChangeRetention, batch: number) {
+    return this.db.run(() => this.changes.prune(retention, batch), true);
+  }
+
+  /** One process writes the file; its own writes wake its feed. */
+  async watchChanges() {
+    return null;
   }
 
   async countEntities() {

@@ -38,6 +38,7 @@ interface TaskRow {
   completed_at: string | null;
   completion_notes: string | null;
   version: number;
+  updated_by: string;
 }
 
 const SUMMARY_COLUMNS = `t.seq, t.id, t.title, t.status, t.priority, t.project_id, t.parent_id, t.role, t.due_at,
@@ -62,9 +63,9 @@ export class SqliteTasks {
   insert(tasks: readonly NewTask[]): void {
     const insertTask =
       this.db.stmt(`INSERT INTO tasks (id, title, description, status, priority, tags, labels,
-      parent_id, project_id, role, due_at, created_at, updated_at, completed_at, completion_notes, version)
+      parent_id, project_id, role, due_at, created_at, updated_at, completed_at, completion_notes, version, updated_by)
       VALUES (@id, @title, @description, @status, @priority, @tags, @labels, @parent_id, @project_id, @role,
-      @due_at, @created_at, @updated_at, @completed_at, @completion_notes, @version)`);
+      @due_at, @created_at, @updated_at, @completed_at, @completion_notes, @version, @updated_by)`);
     for (const task of tasks) {
       const { lastInsertRowid } = insertTask.run({
         ...task,
@@ -332,6 +333,7 @@ function taskFromRow(row: TaskRow, children: string[], dependsOn: string[]): Tas
     completed_at: row.completed_at,
     completion_notes: row.completion_notes,
     version: row.version,
+    updated_by: row.updated_by,
   };
 }
 

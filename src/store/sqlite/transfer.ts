@@ -47,7 +47,7 @@ export class SqliteTransfer {
   *entities(): Generator<{ kind: 'counts'; counts: TransferCounts } | TransferRecord> {
     yield { kind: 'counts', counts: this.counts() };
     for (const row of this.pages<Omit<NewProject, 'tags'> & { tags: string }>(
-      `SELECT seq, id, name, description, tags, created_at, updated_at, version FROM projects
+      `SELECT seq, id, name, description, tags, created_at, updated_at, version, updated_by FROM projects
        WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
     )) {
       yield { kind: 'project', data: { ...row, tags: JSON.parse(row.tags) as string[] } };
@@ -65,7 +65,7 @@ export class SqliteTransfer {
       after = [last.started_at, last.id];
     }
     for (const row of this.pages<Omit<Note, 'tags'> & { tags: string }>(
-      `SELECT seq, id, title, content, tags, project_id, created_at, updated_at, version FROM notes
+      `SELECT seq, id, title, content, tags, project_id, created_at, updated_at, version, updated_by FROM notes
        WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`,
     )) {
       yield { kind: 'note', data: { ...row, tags: JSON.parse(row.tags) as string[] } };
@@ -123,7 +123,7 @@ export class SqliteTransfer {
     for (;;) {
       const rows = this.db
         .stmt(`SELECT seq, id, title, description, status, priority, tags, labels, parent_id, project_id, role,
-                 due_at, created_at, updated_at, completed_at, completion_notes, version
+                 due_at, created_at, updated_at, completed_at, completion_notes, version, updated_by
                FROM tasks WHERE seq > ? ORDER BY seq LIMIT ${PAGE}`)
         .all(after) as TaskRow[];
       const last = rows.at(-1);

@@ -28,6 +28,7 @@ describe('PostgreSQL at 50,000 tasks', () => {
         const at = new Date(now - i * 60_000).toISOString();
         return {
           id: randomUUID(),
+          updated_by: 'anonymous',
           title: `task ${i} ${i % 97 === 0 ? 'needle' : 'hay'}`,
           description: 'scale test',
           status: TASK_STATUSES[i % TASK_STATUSES.length]!,

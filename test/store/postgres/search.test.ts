@@ -12,6 +12,7 @@ function task(title: string, description = ''): NewTask {
   const now = new Date().toISOString();
   return {
     id: randomUUID(),
+    updated_by: 'anonymous',
     title,
     description,
     status: 'todo',

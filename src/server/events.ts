@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
+import type { ChangeHub, FeedEvent } from './change-hub.js';
+
+export interface EventStreamOptions {
+  hub: ChangeHub;
+  /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
+  pingMs?: number;
+  /** A subscriber whose unsent data passes this many bytes reads too slowly: it is cut, and resumes by id. */
+  maxBufferedBytes?: number;
+}
+
+const PING_MS = 15_000;
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** `Last-Event-ID` (sent by a reconnecting EventSource) wins over `?since=`, which only sets the start. */
+function startOf(request: FastifyRequest, since: number | undefined): number | undefined {
+  const header = request.headers['last-event-id'];
+  if (header === undefined || header === '') return since;
+  const parsed = ChangeSeq.safeParse(header);
+  if (!parsed.success) {
+    throw BinderyError.validation([{ field: 'Last-Event-ID', reason: 'must be a non-negative integer' }]);
+  }
+  return parsed.data;
+}
+
+function frame(event: FeedEvent): string {
+  if (event.type === 'change') {
+    return `id: ${event.change.seq}\nevent: change\ndata: ${JSON.stringify(event.change)}\n\n`;
+  }
+  // The reset and ready frames carry an id too, so a reconnect after them resumes from there.
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ seq: event.seq })}\n\n`;
+}
+
+/**
+ * `GET /api/events`: the change log as Server-Sent Events, behind the same Host, Origin and token checks as
+ * every route (they run in onRequest, before this handler). Bad `since`, `entity` or `Last-Event-ID` are a
+ * 400 before the stream starts.
+ */
+export function registerEventStream(app: FastifyInstance, options: EventStreamOptions): void {
+  const pingMs = options.pingMs ?? PING_MS;
+  const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+
+  app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = parseInput(ChangeStreamQuery, { ...(request.query as object) });
+    const since = startOf(request, query.since);
+    const subscription = await options.hub.subscribe({
+      since,
+      filter: { entity: query.entity, project_id: query.project_id },
+    });
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write('retry: 1000\n\n');
+    const ping = setInterval(() => response.write(': ping\n\n'), pingMs);
+    const end = () => subscription.close();
+    request.raw.on('close', end);
+    response.on('close', end);
+    try {
+      for await (const event of subscription) {
+        if (response.destroyed) break;
+        response.write(frame(event));
+        if (response.writableLength > maxBuffered) {
+          request.log.warn({ buffered: response.writableLength }, 'event stream reader too slow; cut');
+          response.destroy();
+          break;
+        }
+      }
+    } finally {
+      clearInterval(ping);
+      if (!response.destroyed) response.end();
+    }
+  });
+}

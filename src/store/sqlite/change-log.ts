@@ -1,0 +1,130 @@
+import type { Change, ChangeEntity } from '../../contract/index.js';
+import {
+  ACTOR_COLUMN_TABLES,
+  CHANGE_COLUMNS,
+  type ChangeFilter,
+  type ChangeRead,
+  type ChangeRetention,
+  type ChangeRow,
+  changeFromRow,
+  filterConditions,
+  TRACKED_TABLES,
+  type TrackedTable,
+} from '../change-log.js';
+import type { SqliteDatabase } from './database.js';
+
+const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+/** The actor of the running write, set by `setActor` at the start of its transaction. */
+const ACTOR = `coalesce((SELECT actor FROM change_actor WHERE id = 1), 'anonymous')`;
+
+function fieldsChanged(table: TrackedTable): string {
+  const parts = table.fields.map((field) => `SELECT '${field}' AS f WHERE old.${field} IS NOT new.${field}`);
+  return `(SELECT json_group_array(f) FROM (${parts.join(' UNION ALL ')}))`;
+}
+
+function trigger(table: TrackedTable, op: 'created' | 'updated' | 'deleted'): string {
+  const event = { created: 'INSERT', updated: 'UPDATE', deleted: 'DELETE' }[op];
+  const r = op === 'deleted' ? 'old' : 'new';
+  const isTask = table.entity === 'task';
+  const status = (side: 'old' | 'new') =>
+    isTask && op === 'updated' ? `CASE WHEN old.status IS NOT new.status THEN ${side}.status END` : 'NULL';
+  const when =
+    op === 'updated'
+      ? `WHEN ${[...(table.hasVersion ? ['old.version IS NOT new.version'] : []), ...table.fields.map((f) => `old.${f} IS NOT new.${f}`)].join(' OR ')}`
+      : '';
+  return `CREATE TRIGGER ${table.table}_change_${op} AFTER ${event} ON ${table.table} ${when} BEGIN
+    INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, fields, from_status, to_status)
+    VALUES (${NOW}, '${table.entity}', ${r}.id, '${op}', ${table.hasVersion ? `${r}.version` : 'NULL'},
+      ${table.project(r)}, ${isTask ? `${r}.parent_id` : 'NULL'}, ${ACTOR},
+      ${op === 'updated' ? fieldsChanged(table) : `'[]'`}, ${status('old')}, ${status('new')});
+  END;`;
+}
+
+/** The migration that adds the change log, `updated_by` and the triggers that fill the log. */
+export function changeLogMigrationSql(): string {
+  const triggers = TRACKED_TABLES.flatMap((table) => [
+    trigger(table, 'created'),
+    trigger(table, 'updated'),
+    ...(table.logDelete ? [trigger(table, 'deleted')] : []),
+  ]);
+  return `
+    -- AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned.
+    CREATE TABLE changes (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      at TEXT NOT NULL,
+      entity TEXT NOT NULL,
+      id TEXT NOT NULL,
+      op TEXT NOT NULL,
+      version INTEGER,
+      project_id TEXT,
+      parent_id TEXT,
+      actor TEXT NOT NULL,
+      fields TEXT NOT NULL,
+      from_status TEXT,
+      to_status TEXT
+    );
+    CREATE INDEX changes_entity ON changes (entity, id, seq);
+    CREATE INDEX changes_at ON changes (at);
+    -- One row: the actor of the write transaction running now (SQLite has one writer at a time).
+    CREATE TABLE change_actor (id INTEGER PRIMARY KEY CHECK (id = 1), actor TEXT NOT NULL);
+    INSERT INTO change_actor (id, actor) VALUES (1, 'anonymous');
+    -- Rows at or below pruned_through are gone: a reader behind it must start over.
+    CREATE TABLE change_horizon (id INTEGER PRIMARY KEY CHECK (id = 1), pruned_through INTEGER NOT NULL);
+    INSERT INTO change_horizon (id, pruned_through) VALUES (1, 0);
+    ${ACTOR_COLUMN_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN updated_by TEXT NOT NULL DEFAULT 'anonymous';`).join('\n')}
+    ${triggers.join('\n')}
+  `;
+}
+
+/** Reads and prunes the log; every method runs inside `db.run`. */
+export class SqliteChangeLog {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  after(since: number, filter: ChangeFilter, limit: number): ChangeRead {
+    const conditions = filterConditions(filter);
+    const where = ['seq > ?', ...conditions.map(([column]) => `${column} = ?`)].join(' AND ');
+    const rows = this.db
+      .stmt(`SELECT ${CHANGE_COLUMNS} FROM changes WHERE ${where} ORDER BY seq LIMIT ?`)
+      .all(since, ...conditions.map(([, value]) => value), limit) as ChangeRow[];
+    return { items: rows.map(changeFromRow), ...this.bounds() };
+  }
+
+  history(entity: ChangeEntity, id: string, page: { limit: number; before?: number | undefined }) {
+    const total = this.db
+      .stmt('SELECT count(*) FROM changes WHERE entity = ? AND id = ?')
+      .pluck()
+      .get(entity, id) as number;
+    const rows = this.db
+      .stmt(
+        `SELECT ${CHANGE_COLUMNS} FROM changes WHERE entity = ? AND id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(entity, id, page.before ?? Number.MAX_SAFE_INTEGER, page.limit) as ChangeRow[];
+    return { items: rows.map(changeFromRow) as Change[], total };
+  }
+
+  prune(retention: ChangeRetention, batch: number): number {
+    const { newest } = this.bounds();
+    const byCount = newest - retention.maxRows;
+    const byAge =
+      (this.db.stmt('SELECT max(seq) FROM changes WHERE at < ?').pluck().get(retention.before) as
+        | number
+        | null) ?? 0;
+    const cut = Math.max(byCount, byAge);
+    const first = this.db.stmt('SELECT min(seq) FROM changes').pluck().get() as number | null;
+    if (first === null || cut < first) return 0;
+    const upTo = Math.min(cut, first + batch - 1);
+    const deleted = this.db.stmt('DELETE FROM changes WHERE seq <= ?').run(upTo).changes;
+    this.db.stmt('UPDATE change_horizon SET pruned_through = max(pruned_through, ?) WHERE id = 1').run(upTo);
+    return deleted;
+  }
+
+  private bounds(): { newest: number; pruned_through: number } {
+    const row = this.db
+      .stmt(`SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS newest,
+               (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS used,
+               (SELECT pruned_through FROM change_horizon WHERE id = 1) AS pruned_through`)
+      .get() as { newest: number; used: number | null; pruned_through: number };
+    // After pruning every row, max(seq) is gone but AUTOINCREMENT remembers the last one handed out.
+    return { newest: Math.max(row.newest, row.used ?? 0), pruned_through: row.pruned_through };
+  }
+}
