@@ -1,4 +1,5 @@
 import type { ClientOptions } from '../client/index.js';
+import { Actor } from '../contract/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 
@@ -144,6 +145,8 @@ export interface ClientSettings {
   cacheListTtlS: number;
   breakerResetS: number;
   connections: number;
+  /** BINDERY_ACTOR: who this process's writes are recorded for, instead of its MCP client's name. */
+  actor?: string | undefined;
 }
 
 export function clientSettings(env: Env): ClientSettings {
@@ -155,7 +158,18 @@ export function clientSettings(env: Env): ClientSettings {
     cacheListTtlS: number(env, 'BINDERY_CACHE_LIST_TTL', 5, 0),
     breakerResetS: number(env, 'BINDERY_BREAKER_RESET_S', 60, 0.001),
     connections: integer(env, 'BINDERY_CLIENT_CONNECTIONS', 10, 1, 256),
+    actor: actorSetting(env),
   };
+}
+
+function actorSetting(env: Env): string | undefined {
+  const raw = env.BINDERY_ACTOR;
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = Actor.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`BINDERY_ACTOR ${parsed.error.issues[0]?.message ?? 'is invalid'}.`);
+  }
+  return parsed.data;
 }
 
 export interface McpSettings {
@@ -187,6 +201,7 @@ export function clientOptions(settings: ClientSettings, url?: string): ClientOpt
   return {
     url: target,
     token: settings.token,
+    actor: settings.actor,
     connections: settings.connections,
     timeoutMs: settings.timeoutS * 1000,
     breaker: { resetMs: settings.breakerResetS * 1000 },

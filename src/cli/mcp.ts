@@ -5,7 +5,7 @@
  */
 
 import { BinderyClient } from '../client/index.js';
-import { BINDERY_VERSION } from '../contract/index.js';
+import { BINDERY_VERSION, MAX_ACTOR } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
@@ -38,7 +38,8 @@ export async function runMcp(env: Env): Promise<void> {
   const options = mcpSettings(env);
   const settings = clientSettings(env);
   const logger = createLogger(logLevel(env), 'bindery-mcp');
-  const client = await connectBackend(env, settings, options.autoLaunch, logger);
+  const actor = new ActorName(settings.actor);
+  const client = await connectBackend(env, settings, options.autoLaunch, logger, actor);
   const probe: HealthProbe = {
     transport: 'stdio',
     get backendUrl() {
@@ -65,6 +66,7 @@ export async function runMcp(env: Env): Promise<void> {
     server.server.onclose = resolve;
   });
   transport.onerror = (error) => logger.warn({ err: error }, 'stdio transport error');
+  server.server.oninitialized = () => actor.fromClient(server.server.getClientVersion()?.name);
   await server.connect(transport);
   logger.info(
     { version: BINDERY_VERSION, backend: client.url, policy: options.injectionPolicy },
@@ -86,6 +88,36 @@ export async function runMcp(env: Env): Promise<void> {
 }
 
 /**
+ * Who this process's writes are recorded for: BINDERY_ACTOR when set, else the name the MCP client gives in
+ * `initialize` (control characters dropped, cut to 100 characters), sent by every client this process makes.
+ */
+class ActorName {
+  private client: BinderyClient | undefined;
+  private name: string | undefined;
+
+  constructor(private readonly configured: string | undefined) {
+    this.name = configured;
+  }
+
+  follow(client: BinderyClient): BinderyClient {
+    this.client = client;
+    if (this.name) client.setActor(this.name);
+    return client;
+  }
+
+  fromClient(clientName: string | undefined): void {
+    if (this.configured || !clientName) return;
+    const name = clientName
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .slice(0, MAX_ACTOR)
+      .trim();
+    if (!name) return;
+    this.name = name;
+    this.client?.setActor(name);
+  }
+}
+
+/**
  * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised
  * and leased until `close()`); else SPEC §7's fixed address. A manager failure (port taken, backend
  * that cannot start) stops start-up with its message.
@@ -95,8 +127,9 @@ async function connectBackend(
   settings: ClientSettings,
   autoLaunch: boolean,
   log: ManagerLog,
+  actor: ActorName,
 ): Promise<BackendConnection> {
-  const makeClient = (url: string) => new BinderyClient(clientOptions(settings, url));
+  const makeClient = (url: string) => actor.follow(new BinderyClient(clientOptions(settings, url)));
   if (!settings.url && autoLaunch) {
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);

@@ -14,6 +14,9 @@ export interface CacheStats {
   evictions: number;
   /** Entries and reads in flight dropped because a mutation could have changed them. */
   invalidations: number;
+  /** Cached entities asked again with If-None-Match (the feed was not live), and how many were unchanged. */
+  revalidations: number;
+  not_modified: number;
   /** hits / (hits + misses), coalesced reads counted as hits. */
   hit_rate: number;
 }
@@ -26,6 +29,17 @@ export interface Loaded<T> {
 
 interface Stored extends ReadEntry {
   value: unknown;
+  /** When the server last vouched for this answer (stored, or confirmed by a 304). */
+  confirmedAt: number;
+}
+
+/** `load`'s answer when the server confirmed the cached entity (304 Not Modified). */
+export const NOT_MODIFIED = null;
+
+/** A cached entity's version as an entity tag, for If-None-Match. */
+function entityTag(value: unknown): string | undefined {
+  const version = (value as { version?: unknown } | null)?.version;
+  return typeof version === 'number' ? `"${version}"` : undefined;
 }
 
 interface InFlight extends ReadEntry {
@@ -78,12 +92,22 @@ export function cacheKey(op: ReadName, args: Record<string, unknown>): string {
 export class ResponseCache {
   private readonly lru: LRUCache<string, Stored> | null;
   private readonly inFlight = new Map<string, InFlight>();
-  private counts = { hits: 0, misses: 0, coalesced: 0, evictions: 0, invalidations: 0 };
+  private counts = {
+    hits: 0,
+    misses: 0,
+    coalesced: 0,
+    evictions: 0,
+    invalidations: 0,
+    revalidations: 0,
+    not_modified: 0,
+  };
 
   constructor(
     private readonly options: ResolvedOptions['cache'],
     /** Sees every answer that is current enough to cache. */
     private readonly onFresh: (value: unknown) => void,
+    /** Whether an entry confirmed at `confirmedAt` must be checked with the server before it is answered. */
+    private readonly mustRevalidate: (op: ReadName, confirmedAt: number) => boolean = () => false,
   ) {
     this.lru =
       options.ttlMs > 0
@@ -98,10 +122,19 @@ export class ResponseCache {
         : null;
   }
 
-  async read<T>(op: ReadName, args: Record<string, unknown>, load: () => Promise<Loaded<T>>): Promise<T> {
+  /**
+   * The cached answer, or `load`'s. An entry that must be revalidated is loaded with its entity tag: `load`
+   * answers NOT_MODIFIED when the server confirms it, and the entry is answered (and trusted anew).
+   */
+  async read<T>(
+    op: ReadName,
+    args: Record<string, unknown>,
+    load: (ifNoneMatch?: string) => Promise<Loaded<T> | typeof NOT_MODIFIED>,
+  ): Promise<T> {
     const key = cacheKey(op, args);
     const hit = this.lru?.get(key);
-    if (hit) {
+    const revalidate = hit !== undefined && this.mustRevalidate(op, hit.confirmedAt);
+    if (hit && !revalidate) {
       this.counts.hits++;
       return structuredClone(hit.value as T);
     }
@@ -110,14 +143,23 @@ export class ResponseCache {
       this.counts.coalesced++;
       return structuredClone((await shared.promise) as T);
     }
-    this.counts.misses++;
+    if (hit) this.counts.revalidations++;
+    else this.counts.misses++;
     const entry: InFlight = { op, args, stale: false, promise: Promise.resolve() };
-    entry.promise = load()
-      .then(({ value, bytes }) => {
+    const started = Date.now();
+    entry.promise = load(hit ? entityTag(hit.value) : undefined)
+      .then((loaded) => {
+        if (loaded === NOT_MODIFIED) {
+          this.counts.not_modified++;
+          if (!entry.stale) hit!.confirmedAt = started;
+          return hit!.value;
+        }
+        const { value, bytes } = loaded;
         if (!entry.stale) {
           this.onFresh(value);
           const ttl = AGGREGATES.has(op) ? this.options.listTtlMs : this.options.ttlMs;
-          if (ttl > 0) this.lru?.set(key, { op, args, value }, { ttl, size: Math.max(1, bytes) });
+          if (ttl > 0)
+            this.lru?.set(key, { op, args, value, confirmedAt: started }, { ttl, size: Math.max(1, bytes) });
         }
         return value;
       })

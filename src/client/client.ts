@@ -9,9 +9,10 @@ import {
   operations,
   parseInput,
 } from '../contract/index.js';
-import { type CacheStats, type Loaded, ResponseCache } from './cache.js';
+import { type CacheStats, type Loaded, NOT_MODIFIED, ResponseCache } from './cache.js';
 import { decode } from './decode.js';
-import { affects, effectOf, type MutationName, type ReadName } from './invalidation.js';
+import { ChangeFeed, type FeedState } from './feed.js';
+import { affects, effectOf, effectOfChange, type MutationName, type ReadName } from './invalidation.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type BreakerStats, Resilience } from './resilience.js';
 import { buildRequest, isIdempotent } from './routing.js';
@@ -35,7 +36,13 @@ export interface ClientStats {
   in_flight: number;
   /** The undici pool: connections open and free, requests pending, queued and running. */
   pool: PoolStats;
+  /** The change feed that keeps the cache coherent; null when disabled. */
+  feed: FeedState | null;
 }
+
+/** Reads of one entity: answered from cache only while the feed vouches for it, or for 1 s after the server did. */
+const ENTITY_READS: ReadonlySet<ReadName> = new Set(['get_task', 'get_project', 'get_note', 'get_document']);
+const UNVERIFIED_ENTITY_MS = 1_000;
 
 type Call = (input: unknown) => Promise<unknown>;
 
@@ -53,6 +60,7 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
   private readonly resilience: Resilience;
   private readonly graph = new TaskGraph();
   private readonly cache: ResponseCache;
+  private readonly feed: ChangeFeed | null;
   private readonly failures: Partial<Record<ErrorCode, number>> = {};
   private calls = 0;
   private inFlight = 0;
@@ -63,7 +71,21 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     this.options = resolveOptions(options);
     this.transport = new Transport(this.options);
     this.resilience = new Resilience(this.options);
-    this.cache = new ResponseCache(this.options.cache, (value) => this.graph.learn(value));
+    this.cache = new ResponseCache(
+      this.options.cache,
+      (value) => this.graph.learn(value),
+      (op, confirmedAt) =>
+        ENTITY_READS.has(op) && !this.feed?.live && Date.now() - confirmedAt > UNVERIFIED_ENTITY_MS,
+    );
+    this.feed = this.options.feed
+      ? new ChangeFeed(this.options.url, this.options.token, {
+          change: (change) => {
+            const effect = effectOfChange(change);
+            this.cache.invalidate((entry) => affects(effect, entry, this.graph));
+          },
+          reset: () => this.cache.clear(),
+        })
+      : null;
     const members = this as unknown as Record<OperationName, Call>;
     for (const name of OPERATION_NAMES) members[name] = (input) => this.call(name, input);
   }
@@ -87,14 +109,16 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
   }
 
   private read(name: ReadName, args: Record<string, unknown>): Promise<unknown> {
-    return this.cache.read(name, args, () => this.fetch(name, args));
+    // The feed starts with the first read: a client that only writes needs no stream.
+    this.feed?.start();
+    return this.cache.read(name, args, (ifNoneMatch) => this.fetch(name, args, ifNoneMatch));
   }
 
   /** Invalidation runs whether or not the call succeeded: a failed call may still have been committed. */
   private async mutate(name: MutationName, args: Record<string, unknown>): Promise<unknown> {
     let result: unknown;
     try {
-      result = (await this.fetch(name, args)).value;
+      result = ((await this.fetch(name, args)) as Loaded<unknown>).value;
     } finally {
       // Computed before learning the result, while the graph still knows the state the mutation changed.
       const effect = effectOf(name, args as never, result as never, this.graph);
@@ -104,13 +128,19 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     return result;
   }
 
-  private async fetch(name: OperationName, args: Record<string, unknown>): Promise<Loaded<unknown>> {
+  private async fetch(
+    name: OperationName,
+    args: Record<string, unknown>,
+    ifNoneMatch?: string,
+  ): Promise<Loaded<unknown> | typeof NOT_MODIFIED> {
     const request = buildRequest(name, args, this.options.maxRequestBytes);
+    if (ifNoneMatch) request.ifNoneMatch = ifNoneMatch;
     this.inFlight++;
     try {
       return await this.resilience.run(
         async () => {
           const answer = await this.transport.send(request);
+          if (answer.status === 304) return NOT_MODIFIED;
           return { value: decode(operations[name].output, answer.text, name), bytes: answer.bytes };
         },
         isIdempotent(name, request),
@@ -138,12 +168,27 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
       failures: { ...this.failures },
       in_flight: this.inFlight,
       pool: this.transport.stats(),
+      feed: this.feed?.stats() ?? null,
     };
+  }
+
+  /** Resolves once the change feed is connected and caught up (starting it if no read has yet). */
+  feedLive(): Promise<void> {
+    if (!this.feed) return Promise.reject(new Error('This client was made with feed: false.'));
+    this.feed.start();
+    return this.feed.whenLive();
+  }
+
+  /** Later writes are recorded under this actor (sent as X-Bindery-Actor). */
+  setActor(actor: string): void {
+    this.transport.setActor(actor);
   }
 
   /** Lets requests in flight finish, then closes the connections; later calls fail with connection_error. */
   close(): Promise<void> {
-    this.closing ??= this.transport.close().finally(() => this.cache.clear());
+    this.closing ??= Promise.all([this.transport.close(), this.feed?.close()])
+      .then(() => {})
+      .finally(() => this.cache.clear());
     return this.closing;
   }
 }

@@ -1,4 +1,5 @@
 import {
+  type Change,
   ENTITY_TYPES,
   type OpArgs,
   type OperationName,
@@ -217,6 +218,64 @@ const RULES: Rules = {
     return effect;
   },
 };
+
+/** Task fields that the search index holds. */
+const SEARCHED_TASK_FIELDS = new Set(['title', 'description', 'tags', 'project_id']);
+
+/**
+ * What one change of the log (made by any process) can have changed: the same effect a mutation of this
+ * client would have, built from what the change row says instead of from the call's arguments.
+ */
+export function effectOfChange(change: Change): Effect {
+  const reshaped = change.op !== 'updated';
+  const touched = (names: ReadonlySet<string>) => reshaped || change.fields.some((f) => names.has(f));
+  switch (change.entity) {
+    case 'task': {
+      const effect = taskEffect();
+      effect.tasks.add(change.id);
+      if (change.parent_id && (reshaped || change.fields.includes('parent_id')))
+        effect.parents.add(change.parent_id);
+      if (change.op === 'deleted') {
+        effect.deletedTask = change.id;
+        effect.detached.add(change.id);
+      }
+      if (change.fields.includes('parent_id')) {
+        // The row names the new parent; the old one is not known here.
+        effect.detached.add(change.id);
+        effect.unknownParent = true;
+      }
+      if (touched(new Set(['status', 'project_id'])))
+        addProject(effect, change.fields.includes('project_id') ? undefined : change.project_id);
+      if (touched(SEARCHED_TASK_FIELDS)) effect.search.add('task');
+      return effect;
+    }
+    case 'project': {
+      const effect = emptyEffect();
+      addProject(effect, change.id);
+      effect.lists.add('projects');
+      effect.search.add('project');
+      effect.dashboard = reshaped;
+      if (change.op === 'deleted') {
+        effect.deletedProject = change.id;
+        for (const list of ['tasks', 'notes', 'documents'] as const) effect.lists.add(list);
+        for (const type of ENTITY_TYPES) effect.search.add(type);
+      }
+      return effect;
+    }
+    case 'note':
+    case 'document': {
+      const effect = emptyEffect();
+      (change.entity === 'note' ? effect.notes : effect.documents).add(change.id);
+      effect.lists.add(change.entity === 'note' ? 'notes' : 'documents');
+      effect.search.add(change.entity);
+      effect.dashboard = reshaped;
+      return effect;
+    }
+    case 'execution':
+      // An execution shows only through its task, whose own change follows in the same transaction.
+      return emptyEffect();
+  }
+}
 
 export function effectOf<N extends MutationName>(
   name: N,

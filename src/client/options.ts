@@ -1,9 +1,18 @@
+import { Actor } from '../contract/index.js';
+
 /** SPEC §6 knobs of a BinderyClient; everything but `url` has the spec's default. */
 export interface ClientOptions {
   /** Base URL of the Bindery server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
   url: string;
   /** Bearer token for a backend bound beyond loopback. */
   token?: string | undefined;
+  /** Who the writes are made for, sent as `X-Bindery-Actor` (≤ 100 characters, no control characters). */
+  actor?: string | undefined;
+  /**
+   * Follow the server's change feed (one event stream per client) to drop exactly the cached answers other
+   * processes' writes change. Default true; without it, cached entities older than 1 s are revalidated.
+   */
+  feed?: boolean;
   /** Keep-alive connections in the pool. Default 10. */
   connections?: number;
   /** Deadline of one HTTP attempt, connect to last body byte. Default 30 s. */
@@ -41,6 +50,8 @@ export interface ClientOptions {
 export interface ResolvedOptions {
   url: URL;
   token: string | undefined;
+  actor: string | undefined;
+  feed: boolean;
   connections: number;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -81,12 +92,23 @@ function baseUrl(raw: string): URL {
   return url;
 }
 
+function actorOption(actor: string | undefined): string | undefined {
+  if (actor === undefined) return undefined;
+  const parsed = Actor.safeParse(actor);
+  if (!parsed.success) {
+    throw new TypeError(`BinderyClient option actor ${parsed.error.issues[0]?.message ?? 'is invalid'}.`);
+  }
+  return parsed.data;
+}
+
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const { retry = {}, breaker = {}, cache = {} } = options;
   const ttlMs = check('cache.ttlMs', cache.ttlMs, 300_000, 0);
   return {
     url: baseUrl(options.url),
     token: options.token || undefined,
+    actor: actorOption(options.actor),
+    feed: options.feed ?? true,
     connections: check('connections', options.connections, 10, 1, true),
     timeoutMs: check('timeoutMs', options.timeoutMs, 30_000, 1),
     maxResponseBytes: check('maxResponseBytes', options.maxResponseBytes, 50 * MB, 1, true),

@@ -8,6 +8,8 @@ export interface HttpRequest {
   body?: string;
   /** Set on every mutation; reused by every retry of the same logical call. */
   idempotencyKey?: string;
+  /** Revalidating a cached entity: the server answers 304 when its version is still this tag. */
+  ifNoneMatch?: string;
 }
 
 const BODY_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH']);

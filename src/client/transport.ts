@@ -109,6 +109,12 @@ export class Transport {
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.headers = { accept: 'application/json', 'user-agent': `bindery-client/${BINDERY_VERSION}` };
     if (options.token) this.headers.authorization = `Bearer ${options.token}`;
+    if (options.actor) this.headers['x-bindery-actor'] = options.actor;
+  }
+
+  /** Later requests declare this actor (an MCP process learns its client's name after it started). */
+  setActor(actor: string): void {
+    this.headers['x-bindery-actor'] = actor;
   }
 
   /** The answer of a 2xx (or an `accept`ed status); any other status, or no answer, throws a TransportError. */
@@ -116,6 +122,7 @@ export class Transport {
     const headers = { ...this.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
+    if (request.ifNoneMatch) headers['if-none-match'] = request.ifNoneMatch;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     try {
@@ -128,7 +135,8 @@ export class Transport {
       });
       const { text, bytes } = await this.read(response);
       const status = response.statusCode;
-      if ((status < 200 || status > 299) && !accept(status))
+      const notModified = status === 304 && request.ifNoneMatch !== undefined;
+      if ((status < 200 || status > 299) && !notModified && !accept(status))
         throw statusError(status, response.headers, text);
       return { status, text, bytes };
     } catch (error) {

@@ -55,6 +55,17 @@ export const HealthReport = z.strictObject({
       failures: z.record(z.string(), z.number()),
       in_flight: z.number(),
       pool: AnyObject,
+      feed: z
+        .strictObject({
+          connected: z.boolean(),
+          caught_up: z.boolean(),
+          last_seq: z.number().nullable(),
+          lag_ms: z.number().nullable(),
+          reconnects: z.number(),
+          resets: z.number(),
+        })
+        .nullable()
+        .describe('The change feed that keeps the cache coherent with other processes’ writes.'),
     })
     .nullable()
     .describe('The HTTP client to the backend; null when the backend runs in this process.'),
@@ -139,6 +150,7 @@ export async function healthReport(inputs: HealthInputs): Promise<HealthReport> 
       failures: stats.failures,
       in_flight: stats.in_flight,
       pool: { ...stats.pool },
+      feed: stats.feed,
     },
   };
 }

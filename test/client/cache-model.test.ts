@@ -59,8 +59,13 @@ let runs = 0;
 let cacheHits = 0;
 
 async function run(commands: Command[]): Promise<void> {
-  // Long TTLs everywhere, lists included, so any missed invalidation shows up as a stale read.
-  const client = new BinderyClient({ url: t.url, cache: { ttlMs: 600_000, listTtlMs: 600_000 } });
+  // Long TTLs everywhere, lists included, so any missed invalidation shows up as a stale read. Without the
+  // change feed, which would hide a rule that misses what this client's own mutation changed.
+  const client = new BinderyClient({
+    url: t.url,
+    feed: false,
+    cache: { ttlMs: 600_000, listTtlMs: 600_000 },
+  });
   const project = await client.create_project({ name: `model run ${runs++}` });
   const model = new Map<string, ModelTask>();
   const everCreated: string[] = [];

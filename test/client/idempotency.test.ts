@@ -10,7 +10,7 @@ let client: BinderyClient;
 beforeAll(async () => {
   t = await startTestServer();
   proxy = await startFaultProxy(t.url);
-  client = new BinderyClient({ url: proxy.url, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  client = new BinderyClient({ url: proxy.url, feed: false, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 });
 afterAll(async () => {
   await client.close();
@@ -45,6 +45,7 @@ describe('BinderyClient creates', () => {
   it('retries a create that timed out while the server committed it, still one task', async () => {
     const slow = new BinderyClient({
       url: proxy.url,
+      feed: false,
       timeoutMs: 150,
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
     });

@@ -31,6 +31,8 @@ describe('client settings from the environment', () => {
     ['BINDERY_BREAKER_RESET_S', 'x'],
     ['BINDERY_CLIENT_CONNECTIONS', '0'],
     ['BINDERY_CLIENT_CONNECTIONS', '2.5'],
+    ['BINDERY_ACTOR', 'a'.repeat(101)],
+    ['BINDERY_ACTOR', 'bad\u0007actor'],
   ])('refuses %s=%s with an error naming the variable', (name, value) => {
     expect(() => clientSettings({ [name]: value })).toThrow(ConfigError);
     expect(() => clientSettings({ [name]: value })).toThrow(name);

@@ -1,3 +1,4 @@
+import { changeTools } from './changes.js';
 import type { Tool } from './define.js';
 import { knowledgeTools } from './knowledge.js';
 import { projectTools } from './projects.js';
@@ -7,4 +8,10 @@ import { taskTools } from './tasks.js';
 export type { Tool, ToolContext } from './define.js';
 
 /** Every tool, in the order tools/list shows them. */
-export const TOOLS: readonly Tool[] = [...taskTools, ...projectTools, ...knowledgeTools, ...systemTools];
+export const TOOLS: readonly Tool[] = [
+  ...taskTools,
+  ...projectTools,
+  ...knowledgeTools,
+  ...changeTools,
+  ...systemTools,
+];
