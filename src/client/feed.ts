@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Client } from 'undici';
 import { BINDERY_VERSION, Change } from '../contract/index.js';
@@ -100,7 +101,9 @@ export class ChangeFeed {
       // A stream that lived a while was healthy: reconnect fast. Repeated failures back off.
       backoff =
         Date.now() - openedAt > MAX_BACKOFF_MS ? MIN_BACKOFF_MS : Math.min(backoff * 2, MAX_BACKOFF_MS);
-      await new Promise((resolve) => setTimeout(resolve, backoff * Math.random() + MIN_BACKOFF_MS).unref());
+      await sleep(backoff * Math.random() + MIN_BACKOFF_MS, undefined, { signal: this.abort.signal }).catch(
+        () => {},
+      );
     }
   }
 

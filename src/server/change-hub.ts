@@ -60,9 +60,12 @@ export class ChangeHub {
     this.readBatch = options.readBatch ?? 1_000;
   }
 
+  private async newestInStore(): Promise<number> {
+    return (await this.store.changesAfter(Number.MAX_SAFE_INTEGER, {}, 1)).newest;
+  }
+
   async start(): Promise<void> {
-    const { newest } = await this.store.changesAfter(Number.MAX_SAFE_INTEGER, {}, 1);
-    this.floor = this.head = newest;
+    this.floor = this.head = await this.newestInStore();
     this.watcher = await this.store.watchChanges(() => this.wake());
     this.poll = setInterval(() => {
       if (this.listening > 0) this.wake();
@@ -123,7 +126,8 @@ export class ChangeHub {
    * delivered; a pruned one yields a `reset` first.
    */
   async subscribe(request: { since?: number | undefined; filter: ChangeFilter }): Promise<Subscription> {
-    let position = request.since ?? this.head;
+    // "From now" is the store's newest change, which this hub may not have read yet.
+    let position = request.since ?? (await this.newestInStore());
     let backlog: FeedEvent[] = [];
     if (request.since !== undefined && (request.since < this.floor || request.since > this.head)) {
       const page = await readChanges(this.store, request.since, request.filter, this.readBatch);

@@ -68,6 +68,7 @@ export const pgNotes = {
     if (changes.tags !== undefined) set('tags', changes.tags, '::text[]');
     if (changes.project_id !== undefined) set('project_id', changes.project_id);
     if (changes.updated_at !== undefined) set('updated_at', changes.updated_at, '::timestamptz');
+    if (changes.updated_by !== undefined) set('updated_by', changes.updated_by);
     await s.run(`UPDATE notes SET ${assignments.join(', ')} WHERE id = $1`, params);
     return (await pgNotes.get(s, id))!;
   },

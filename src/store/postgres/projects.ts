@@ -64,6 +64,7 @@ export const pgProjects = {
     if (changes.description !== undefined) set('description', changes.description);
     if (changes.tags !== undefined) set('tags', changes.tags, '::text[]');
     if (changes.updated_at !== undefined) set('updated_at', changes.updated_at, '::timestamptz');
+    if (changes.updated_by !== undefined) set('updated_by', changes.updated_by);
     await s.rows(`UPDATE projects SET ${assignments.join(', ')} WHERE id = $1`, params);
     return (await pgProjects.get(s, id))!;
   },

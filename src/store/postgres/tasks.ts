@@ -51,6 +51,7 @@ const UPDATABLE: Record<string, string> = {
   updated_at: '::timestamptz',
   completed_at: '::timestamptz',
   completion_notes: '',
+  updated_by: '',
 };
 
 /**
