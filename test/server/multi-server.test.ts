@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changesOf, openEvents } from '../helpers/events.js';
 import { withAdmin } from '../helpers/pg-admin.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
@@ -201,5 +202,14 @@ describe('two servers on one PostgreSQL database', () => {
       expect(new Set(answers.map((res) => res.body.id)).size).toBe(1);
     }
     expect(await countTasksTitled(a, 'raced')).toBe(5);
+  });
+
+  it('a write on one server reaches an event stream of the other (LISTEN/NOTIFY wakes it)', async () => {
+    const stream = await openEvents(servers[1]!.url);
+    await stream.until((events) => events.some((e) => e.event === 'ready'));
+    const task = await create(a, { title: 'seen across servers' });
+    const events = await stream.until((e) => changesOf(e).some((c) => c.id === task.id));
+    stream.close();
+    expect(changesOf(events).find((c) => c.id === task.id)).toMatchObject({ entity: 'task', op: 'created' });
   });
 });
