@@ -33,6 +33,7 @@ export async function httpClient(baseUrl: string): Promise<Client> {
 /** Spawns the built `bindery mcp` with the given environment (BINDERY_URL among it). */
 export async function stdioClient(
   env: Record<string, string>,
+  name = 'bindery-test',
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -44,7 +45,7 @@ export async function stdioClient(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const client = new Client({ name: 'bindery-test', version: '1.0.0' });
+  const client = new Client({ name, version: '1.0.0' });
   await client.connect(transport);
   return { client: await ready(client), stderr: () => stderr };
 }
