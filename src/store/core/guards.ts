@@ -1,5 +1,5 @@
-import { BinderyError } from '../contract/index.js';
-import type { WriteGuard } from './types.js';
+import { BinderyError } from '../../contract/index.js';
+import type { WriteGuard } from '../types.js';
 
 /** Refuse a write whose expected version is stale. */
 export function checkVersion(
