@@ -43,7 +43,7 @@ export interface Dialect {
   /** Row-lock suffixes for a SELECT that precedes an update (nothing on SQLite: one writer at a time). */
   readonly forUpdate: string;
   readonly forNoKeyUpdate: string;
-  /** Full task columns, with `children` and `depends_on` as list columns (decoded by `decodeList`). */
+  /** Full task columns in the contract's order, `children` and `depends_on` as list columns (`decodeList`). */
   readonly taskColumns: string;
   /** Counts the subtree rooted at $1 (and locks it where rows can be locked). */
   readonly countSubtree: string;

@@ -7,9 +7,10 @@ import { type ProjectRow, RowMapper } from './rows.js';
 import { OPEN_STATUS_SQL } from './sql.js';
 import { assignments } from './update.js';
 
-const PROJECT_COLUMNS = `p.seq, p.id, p.name, p.description, p.tags, p.created_at, p.updated_at, p.version,
+const PROJECT_COLUMNS = `p.seq, p.id, p.name, p.description, p.tags,
   (SELECT count(*) FROM tasks t WHERE t.project_id = p.id) AS task_count,
-  (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status IN ${OPEN_STATUS_SQL}) AS open_task_count`;
+  (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status IN ${OPEN_STATUS_SQL}) AS open_task_count,
+  p.created_at, p.updated_at, p.version`;
 
 /** Project reads and writes; names are unique. */
 export class ProjectCore {

@@ -11,87 +11,36 @@ export type ProjectRow = Encoded<Project, 'tags'> & { seq: number };
 export type NoteRow = Encoded<Note, 'tags'> & { seq: number };
 export type DocumentRow = Encoded<DocumentSummaryRecord, 'tags'> & { seq: number };
 
-/** Rows → entities, exactly the contract's fields (a row also carries store columns such as `seq`). */
+/**
+ * Rows → entities: the row without the store's `seq`, its list and object columns decoded in place. The
+ * core's SELECTs name the contract's columns in the contract's order, so an entity's keys keep that order.
+ */
 export class RowMapper {
   constructor(private readonly dialect: Dialect) {}
 
-  task(row: TaskRow): Task {
+  task({ seq: _seq, ...row }: TaskRow): Task {
     return {
-      id: row.id,
-      title: row.title,
-      description: row.description,
-      status: row.status,
-      priority: row.priority,
+      ...row,
       tags: this.dialect.decodeList(row.tags),
       labels: this.dialect.decodeObject(row.labels),
-      parent_id: row.parent_id,
-      project_id: row.project_id,
-      role: row.role,
       children: this.dialect.decodeList(row.children),
       depends_on: this.dialect.decodeList(row.depends_on),
-      due_at: row.due_at,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      completed_at: row.completed_at,
-      completion_notes: row.completion_notes,
-      version: row.version,
     };
   }
 
-  summary(row: SummaryRow): TaskSummary {
-    return {
-      id: row.id,
-      title: row.title,
-      status: row.status,
-      priority: row.priority,
-      project_id: row.project_id,
-      parent_id: row.parent_id,
-      role: row.role,
-      due_at: row.due_at,
-      updated_at: row.updated_at,
-      child_count: row.child_count,
-    };
+  summary({ seq: _seq, ...row }: SummaryRow): TaskSummary {
+    return row;
   }
 
-  project(row: ProjectRow): Project {
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      tags: this.dialect.decodeList(row.tags),
-      task_count: row.task_count,
-      open_task_count: row.open_task_count,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      version: row.version,
-    };
+  project({ seq: _seq, ...row }: ProjectRow): Project {
+    return { ...row, tags: this.dialect.decodeList(row.tags) };
   }
 
-  note(row: NoteRow): Note {
-    return {
-      id: row.id,
-      title: row.title,
-      content: row.content,
-      tags: this.dialect.decodeList(row.tags),
-      project_id: row.project_id,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      version: row.version,
-    };
+  note({ seq: _seq, ...row }: NoteRow): Note {
+    return { ...row, tags: this.dialect.decodeList(row.tags) };
   }
 
-  document(row: DocumentRow): DocumentSummaryRecord {
-    return {
-      id: row.id,
-      title: row.title,
-      document_type: row.document_type,
-      source_path: row.source_path,
-      tags: this.dialect.decodeList(row.tags),
-      project_id: row.project_id,
-      content_hash: row.content_hash,
-      chunk_count: row.chunk_count,
-      size_bytes: row.size_bytes,
-      created_at: row.created_at,
-    };
+  document({ seq: _seq, ...row }: DocumentRow): DocumentSummaryRecord {
+    return { ...row, tags: this.dialect.decodeList(row.tags) };
   }
 }

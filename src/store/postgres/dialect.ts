@@ -23,10 +23,11 @@ export class PostgresDialect implements Dialect {
    */
   readonly taskColumns =
     `t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id,
-    t.project_id, t.role, t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version,
+    t.project_id, t.role,
     ARRAY(SELECT c.id FROM tasks c WHERE c.parent_id = t.id ORDER BY c.seq) AS children,
     ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
-          WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on`;
+          WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on,
+    t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version`;
 
   /**
    * Locking the subtree first makes the count exact when another server deletes part of it meanwhile

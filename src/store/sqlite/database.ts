@@ -60,22 +60,15 @@ export class SqliteDatabase {
     return statement;
   }
 
-  /** Runs one store operation (a transaction when `write`), measuring it for the pool metrics. */
+  /** Runs one synchronous store operation (a transaction when `write`), measured for the pool metrics. */
   run<T>(fn: () => T, write = false): T {
-    const started = performance.now();
-    this.operations++;
-    this.active++;
+    const started = this.begin();
     try {
       return write ? this.raw.transaction(fn).immediate() : fn();
     } catch (error) {
-      if (isBusy(error)) this.busy++;
-      if (!(error instanceof BinderyError)) this.failures++;
-      throw translate(error);
+      throw this.failed(error);
     } finally {
-      this.active--;
-      const elapsed = performance.now() - started;
-      this.totalMs += elapsed;
-      if (elapsed > SLOW_MS) this.slow++;
+      this.end(started);
     }
   }
 
@@ -87,9 +80,7 @@ export class SqliteDatabase {
    */
   async operation<T>(fn: (x: Executor) => Promise<T>, write = false): Promise<T> {
     await this.acquire();
-    const started = performance.now();
-    this.operations++;
-    this.active++;
+    const started = this.begin();
     // An export holds a read transaction across its pages: a write inside it nests as a savepoint.
     const nested = write && this.raw.inTransaction;
     try {
@@ -101,14 +92,9 @@ export class SqliteDatabase {
       if (write && this.raw.inTransaction) {
         this.raw.exec(nested ? 'ROLLBACK TO bindery_operation; RELEASE bindery_operation' : 'ROLLBACK');
       }
-      if (isBusy(error)) this.busy++;
-      if (!(error instanceof BinderyError)) this.failures++;
-      throw translate(error);
+      throw this.failed(error);
     } finally {
-      this.active--;
-      const elapsed = performance.now() - started;
-      this.totalMs += elapsed;
-      if (elapsed > SLOW_MS) this.slow++;
+      this.end(started);
       this.release();
     }
   }
@@ -131,6 +117,25 @@ export class SqliteDatabase {
       return undefined;
     }
     return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private begin(): number {
+    this.operations++;
+    this.active++;
+    return performance.now();
+  }
+
+  private failed(error: unknown): unknown {
+    if (isBusy(error)) this.busy++;
+    if (!(error instanceof BinderyError)) this.failures++;
+    return translate(error);
+  }
+
+  private end(started: number): void {
+    this.active--;
+    const elapsed = performance.now() - started;
+    this.totalMs += elapsed;
+    if (elapsed > SLOW_MS) this.slow++;
   }
 
   private release(): void {

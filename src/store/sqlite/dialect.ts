@@ -15,10 +15,11 @@ export class SqliteDialect implements Dialect {
 
   readonly taskColumns =
     `t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id,
-    t.project_id, t.role, t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version,
+    t.project_id, t.role,
     (SELECT json_group_array(id) FROM (SELECT id FROM tasks WHERE parent_id = t.id ORDER BY seq)) AS children,
     (SELECT json_group_array(depends_on_id) FROM (SELECT d.depends_on_id FROM task_dependencies d
-       JOIN tasks dt ON dt.id = d.depends_on_id WHERE d.task_id = t.id ORDER BY dt.seq)) AS depends_on`;
+       JOIN tasks dt ON dt.id = d.depends_on_id WHERE d.task_id = t.id ORDER BY dt.seq)) AS depends_on,
+    t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version`;
 
   readonly countSubtree = `WITH RECURSIVE subtree(id) AS (
       SELECT id FROM tasks WHERE id = $1
