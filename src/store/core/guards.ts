@@ -1,5 +1,6 @@
 import { BinderyError } from '../../contract/index.js';
 import type { WriteGuard } from '../types.js';
+import type { Dialect, Executor } from './dialect.js';
 
 /** Refuse a write whose expected version is stale. */
 export function checkVersion(
@@ -21,4 +22,25 @@ export function duplicateProjectName(name: string, otherId: string): BinderyErro
   return BinderyError.conflict(`A project named "${name}" already exists (${otherId}).`, [
     { field: 'name', reason: 'must be unique' },
   ]);
+}
+
+/**
+ * Locks the row of an entity about to change and checks its version: not_found when it is missing,
+ * conflict when `guard` expects another version. Returns the stored version.
+ */
+export async function lockVersion(
+  x: Executor,
+  dialect: Dialect,
+  entity: 'task' | 'project' | 'note',
+  id: string,
+  guard: WriteGuard,
+): Promise<number> {
+  // NO KEY UPDATE: the id never changes, so inserts that merely reference this row are not blocked.
+  const version = await x.value<number>(
+    `SELECT version FROM ${entity}s WHERE id = $1${dialect.forNoKeyUpdate}`,
+    [id],
+  );
+  if (version === undefined) throw BinderyError.notFound(entity, id);
+  checkVersion(entity, id, version, guard);
+  return version;
 }

@@ -1,8 +1,8 @@
-import { BinderyError, type Note } from '../../contract/index.js';
+import type { Note } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
 import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
-import { checkVersion } from './guards.js';
+import { lockVersion } from './guards.js';
 import { type NoteRow, RowMapper } from './rows.js';
 import { newestFirst } from './sql.js';
 import { assignments } from './update.js';
@@ -60,12 +60,7 @@ export class NoteCore {
   }
 
   async update(x: Executor, id: string, changes: NoteChanges, guard: WriteGuard = {}): Promise<Note> {
-    const version = await x.value<number>(
-      `SELECT version FROM notes WHERE id = $1${this.dialect.forNoKeyUpdate}`,
-      [id],
-    );
-    if (version === undefined) throw BinderyError.notFound('note', id);
-    checkVersion('note', id, version, guard);
+    await lockVersion(x, this.dialect, 'note', id, guard);
     const { sql, params } = assignments(this.dialect, id, changes, [
       'title',
       'content',

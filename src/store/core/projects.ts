@@ -1,8 +1,8 @@
-import { BinderyError, type Project } from '../../contract/index.js';
+import type { Project } from '../../contract/index.js';
 import { decodeCursor, keysetPage } from '../cursor.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
-import { checkVersion, duplicateProjectName } from './guards.js';
+import { duplicateProjectName, lockVersion } from './guards.js';
 import { type ProjectRow, RowMapper } from './rows.js';
 import { OPEN_STATUS_SQL } from './sql.js';
 import { assignments } from './update.js';
@@ -55,12 +55,7 @@ export class ProjectCore {
   }
 
   async update(x: Executor, id: string, changes: ProjectChanges, guard: WriteGuard = {}): Promise<Project> {
-    const version = await x.value<number>(
-      `SELECT version FROM projects WHERE id = $1${this.dialect.forNoKeyUpdate}`,
-      [id],
-    );
-    if (version === undefined) throw BinderyError.notFound('project', id);
-    checkVersion('project', id, version, guard);
+    await lockVersion(x, this.dialect, 'project', id, guard);
     if (changes.name !== undefined) await this.refuseDuplicateName(x, changes.name, id);
     const { sql, params } = assignments(this.dialect, id, changes, [
       'name',

@@ -12,7 +12,7 @@ import type {
   WriteGuard,
 } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
-import { checkVersion } from './guards.js';
+import { lockVersion } from './guards.js';
 import { RowMapper, type SummaryRow, type TaskRow } from './rows.js';
 import { assignments } from './update.js';
 
@@ -183,13 +183,7 @@ export class TaskCore {
     options: TaskUpdateOptions = {},
   ): Promise<Task> {
     if (changes.parent_id || changes.depends_on) await this.dialect.lockTaskGraph(x);
-    // NO KEY UPDATE: the id never changes, so inserts that merely reference this task are not blocked.
-    const version = await x.value<number>(
-      `SELECT version FROM tasks WHERE id = $1${this.dialect.forNoKeyUpdate}`,
-      [id],
-    );
-    if (version === undefined) throw BinderyError.notFound('task', id);
-    checkVersion('task', id, version, options);
+    await lockVersion(x, this.dialect, 'task', id, options);
     if (changes.parent_id) await this.refuseParentCycle(x, id, changes.parent_id);
     if (changes.depends_on) await this.refuseDependencyCycle(x, id, changes.depends_on);
 
