@@ -11,8 +11,9 @@ import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
-import { createLogger } from '../server/logger.js';
-import { detectWorkspace } from '../store/workspace.js';
+import { createLogger } from '../runtime/logger.js';
+import type { Env } from '../runtime/settings.js';
+import { detectWorkspace } from '../runtime/workspace.js';
 import {
   type ClientSettings,
   clientOptions,
@@ -21,8 +22,6 @@ import {
   mcpSettings,
   serverConfig,
 } from './config.js';
-
-type Env = Record<string, string | undefined>;
 
 export const MCP_USAGE = `Usage: bindery mcp
 

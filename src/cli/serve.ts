@@ -3,11 +3,12 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {

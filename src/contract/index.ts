@@ -1,4 +1,5 @@
 export * from './common.js';
+export * from './cursor.js';
 export * from './dashboard.js';
 export * from './document.js';
 export * from './errors.js';
@@ -7,6 +8,7 @@ export * from './note.js';
 export * from './operations.js';
 export * from './project.js';
 export * from './role.js';
+export * from './rpc.js';
 export * from './search.js';
 export * from './system.js';
 export * from './task.js';

@@ -12,7 +12,7 @@ import {
   isBinderyError,
   suggestionsFor,
 } from '../contract/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { sanitizeMessage } from './security/index.js';
 
 export const Metrics = z.strictObject({

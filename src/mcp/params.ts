@@ -6,7 +6,7 @@
  */
 import { BinderyError, parseInput } from '../contract/index.js';
 import { checkInputStructure, parseJsonObjectText, removeControlChars } from '../contract/input-safety.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { applyInjectionPolicy, type InjectionPolicy, type SecurityCounters } from './security/index.js';
 import type { Tool } from './tools/define.js';
 

@@ -1,13 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type BinderyApi, BinderyError } from '../contract/index.js';
+import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
-import type { Logger } from './logger.js';
 import { registerMonitoring } from './monitoring.js';
 import { registerOperationRoutes } from './routes.js';
-import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
+import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;

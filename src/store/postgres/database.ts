@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { BinderyError } from '../../contract/index.js';
-import { decodeCursor } from '../cursor.js';
+import { BinderyError, decodeCursor } from '../../contract/index.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
 import { sqlState, translate } from './errors.js';
 

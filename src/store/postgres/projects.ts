@@ -1,5 +1,5 @@
-import { BinderyError, type Project } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { BinderyError, decodeCursor, type Project } from '../../contract/index.js';
+import { keysetPage } from '../cursor.js';
 import { checkVersion, duplicateProjectName } from '../guards.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { PgSession } from './database.js';

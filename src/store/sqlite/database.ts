@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BinderyError } from '../../contract/index.js';
-import { decodeCursor } from '../cursor.js';
+import { BinderyError, decodeCursor } from '../../contract/index.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
 

@@ -1,11 +1,12 @@
 import {
   BinderyError,
+  decodeCursor,
   type Execution,
   OPEN_STATUSES,
   type Task,
   type TaskSummary,
 } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { keysetPage } from '../cursor.js';
 import { checkVersion } from '../guards.js';
 import { toSummary } from '../rows.js';
 import type {
