@@ -40,14 +40,12 @@ export async function startServer(
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,

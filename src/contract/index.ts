@@ -3,6 +3,8 @@ export * from './cursor.js';
 export * from './dashboard.js';
 export * from './document.js';
 export * from './errors.js';
+export * from './health.js';
+export * from './http.js';
 export * from './input-safety.js';
 export * from './note.js';
 export * from './operations.js';

@@ -58,6 +58,7 @@ export async function inProcessApi(): Promise<{ api: BinderyApi; store: Store; c
     store,
     roles: RoleRegistry.forWorkspace(dataDir(ws.dir)),
     version: BINDERY_VERSION,
+    workspace: ws.dir,
   });
   return {
     api,

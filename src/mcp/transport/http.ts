@@ -21,19 +21,19 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
 }
 
-/** The backend is this process: its health is the server's own GET /health, asked through inject. */
-function inProcessProbe(app: FastifyInstance): HealthProbe {
+/** The backend is this process: its health is the service's own get_health. */
+function inProcessProbe(api: BinderyApi): HealthProbe {
   return {
     transport: 'streamable-http',
     backendUrl: null,
-    backendHealth: async () => (await app.inject({ method: 'GET', url: '/health' })).json(),
+    backendHealth: () => api.get_health({}),
     clientStats: () => null,
   };
 }
 
 export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(app) };
+    const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(options.api) };
     const logger = options.server.logger;
 
     async function handle(request: FastifyRequest, reply: FastifyReply) {
