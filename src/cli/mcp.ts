@@ -86,7 +86,7 @@ export async function runMcp(env: Env): Promise<void> {
 
 /**
  * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised
- * and leased until `close()`); else SPEC §7's fixed address. A manager failure (port taken, backend
+ * and leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure (port taken, backend
  * that cannot start) stops start-up with its message.
  */
 async function connectBackend(
@@ -100,7 +100,7 @@ async function connectBackend(
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);
   }
-  // SPEC §7's address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
+  // The fixed address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
   const url = settings.url ?? `http://127.0.0.1:${serverConfig({ BINDERY_PORT: env.BINDERY_PORT }).port}`;
   const client = makeClient(url);
   return {

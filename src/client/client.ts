@@ -25,7 +25,7 @@ export interface ClientStats {
   retries: number;
   /** Logical calls made through the API methods. */
   calls: number;
-  /** Failed calls by §4 code. */
+  /** Failed calls by error code. */
   failures: Partial<Record<ErrorCode, number>>;
   /** Calls waiting for the server right now. */
   in_flight: number;
@@ -39,7 +39,7 @@ type Call = (input: unknown) => Promise<unknown>;
 const ApiMembers = class {} as new () => BinderyApi;
 
 /**
- * BinderyApi over HTTP (SPEC §6): every operation of the contract table becomes a request on a keep-alive
+ * BinderyApi over HTTP (docs/design.md, "The client"): every operation of the contract table becomes a request on a keep-alive
  * pool, behind retry, circuit breaker, timeout and a response cache whose entries each mutation invalidates
  * before it returns. One instance per process, shared by all callers.
  */

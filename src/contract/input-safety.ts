@@ -124,7 +124,7 @@ interface Pending {
 }
 
 /**
- * Check the structure limits of SPEC §5 and return a cleaned copy (control characters removed). A subtask
+ * Check the structure limits (docs/design.md, "Input safety") and return a cleaned copy (control characters removed). A subtask
  * tree is measured in task levels: each task object inside a `subtasks` array is one level below its
  * parent and starts its own depth count, so 10 levels of subtasks, each with tags and labels, fit.
  */

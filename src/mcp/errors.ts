@@ -1,5 +1,5 @@
 /**
- * Every failed tool call becomes one structured result (SPEC §3): the §4 code, the tool name, recovery
+ * Every failed tool call becomes one structured result (docs/mcp.md, "Results and errors"): the error code, the tool name, recovery
  * suggestions for a model, and a message that is sanitised (development) or generic (MCP_PRODUCTION).
  */
 import { z } from 'zod';

@@ -31,7 +31,7 @@ export function requestHash(method: string, route: string, params: unknown, body
 }
 
 /**
- * SPEC §2 Idempotency-Key: a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same
+ * Idempotency-Key (README, HTTP API): a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same
  * key and body within 24 h gets the first answer again (`Idempotent-Replayed: true`), a different body is
  * a conflict. The key is claimed in the store before the request runs, so two servers on one database
  * never both run it: the loser waits for the winner's stored answer. Within this process, requests with

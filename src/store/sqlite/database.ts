@@ -5,7 +5,7 @@ import { BinderyError, decodeCursor } from '../../contract/index.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
 
-/** SPEC §2.2 pragmas. */
+/** The connection's pragmas (docs/postgres.md compares the two stores' settings). */
 export const SQLITE_PRAGMAS = {
   journal_mode: 'WAL',
   synchronous: 'NORMAL',
