@@ -1,7 +1,8 @@
 /**
  * `bindery mcp`: the stdio MCP server an AI client starts. stdout carries MCP messages only; every log line
  * goes to stderr. Backend: BINDERY_URL; else the workspace's backend, found or launched by the backend
- * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false, http://127.0.0.1:${BINDERY_PORT:-3000}.
+ * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false,
+ * http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
 import { BinderyClient } from '../client/index.js';
@@ -85,9 +86,9 @@ export async function runMcp(env: Env): Promise<void> {
 }
 
 /**
- * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised
- * and leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure (port taken, backend
- * that cannot start) stops start-up with its message.
+ * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised and
+ * leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure
+ * (port taken, backend that cannot start) stops start-up with its message.
  */
 async function connectBackend(
   env: Env,

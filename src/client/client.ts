@@ -39,9 +39,9 @@ type Call = (input: unknown) => Promise<unknown>;
 const ApiMembers = class {} as new () => BinderyApi;
 
 /**
- * BinderyApi over HTTP (docs/design.md, "The client"): every operation of the contract table becomes a request on a keep-alive
- * pool, behind retry, circuit breaker, timeout and a response cache whose entries each mutation invalidates
- * before it returns. One instance per process, shared by all callers.
+ * BinderyApi over HTTP (docs/design.md, "The client"): every operation of the contract table becomes a
+ * request on a keep-alive pool, behind retry, circuit breaker, timeout and a response cache whose entries
+ * each mutation invalidates before it returns. One instance per process, shared by all callers.
  */
 export class BinderyClient extends ApiMembers implements BinderyApi {
   private readonly options: ResolvedOptions;

@@ -1,7 +1,7 @@
 /**
- * Structure checks (docs/design.md, "Input safety") on an already-parsed JSON value, shared by the HTTP server and the MCP layer.
- * Policy-free: every refusal is a `BinderyError` whose details name the exact field. The walks are
- * iterative and stop at the first limit, so no input nesting can exhaust the stack.
+ * Structure checks (docs/design.md, "Input safety") on an already-parsed JSON value, shared by the HTTP
+ * server and the MCP layer. Policy-free: every refusal is a `BinderyError` whose details name the exact
+ * field. The walks are iterative and stop at the first limit, so no input nesting can exhaust the stack.
  */
 import { MAX_DOCUMENT_BYTES } from './document.js';
 import { BinderyError, type FieldIssue } from './errors.js';
@@ -124,9 +124,10 @@ interface Pending {
 }
 
 /**
- * Check the structure limits (docs/design.md, "Input safety") and return a cleaned copy (control characters removed). A subtask
- * tree is measured in task levels: each task object inside a `subtasks` array is one level below its
- * parent and starts its own depth count, so 10 levels of subtasks, each with tags and labels, fit.
+ * Check the structure limits (docs/design.md, "Input safety") and return a cleaned copy (control characters
+ * removed). A subtask tree is measured in task levels: each task object inside a `subtasks` array is one
+ * level below its parent and starts its own depth count, so 10 levels of subtasks, each with tags and labels,
+ * fit.
  */
 export function checkInputStructure(value: unknown, options: StructureOptions = {}): unknown {
   const limits = options.stringLimits ?? {};

@@ -1,6 +1,7 @@
 /**
- * Every failed tool call becomes one structured result (docs/mcp.md, "Results and errors"): the error code, the tool name, recovery
- * suggestions for a model, and a message that is sanitised (development) or generic (MCP_PRODUCTION).
+ * Every failed tool call becomes one structured result (docs/mcp.md, "Results and errors"): the error code,
+ * the tool name, recovery suggestions for a model, and a message that is sanitised (development) or generic
+ * (MCP_PRODUCTION).
  */
 import { z } from 'zod';
 import {
