@@ -3,12 +3,13 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
 import { ChangeHub, wakeAfterWrites } from '../server/change-hub.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -43,14 +44,12 @@ export async function startServer(
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
   });
-  const api = wakeAfterWrites(createService({ store, roles, version: BINDERY_VERSION }), hub);
+  const api = wakeAfterWrites(createService({ store, roles, version: BINDERY_VERSION, workspace }), hub);
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     hub,
     retention: config.changeRetention,
     safety: {

@@ -1,6 +1,6 @@
-import { BinderyError, type ChangePage, DEFAULT_CHANGES_PAGE } from '../contract/index.js';
+import { BinderyError, type ChangePage, DEFAULT_CHANGES_PAGE, decodeCursor } from '../contract/index.js';
 import type { ChangeFilter, ChangeStore } from '../store/change-log.js';
-import { decodeCursor, keysetPage } from '../store/cursor.js';
+import { keysetPage } from '../store/cursor.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
 
 type ChangeOps = 'list_changes' | 'get_history';

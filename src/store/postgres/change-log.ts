@@ -1,16 +1,4 @@
-import type { ChangeEntity } from '../../contract/index.js';
-import {
-  ACTOR_COLUMN_TABLES,
-  CHANGE_COLUMNS,
-  type ChangeFilter,
-  type ChangeRead,
-  type ChangeRetention,
-  type ChangeRow,
-  changeFromRow,
-  filterConditions,
-  TRACKED_TABLES,
-  type TrackedTable,
-} from '../change-log.js';
+import { ACTOR_COLUMN_TABLES, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
 import type { PgSession } from './database.js';
 
 /** NOTIFY channel every server of one database LISTENs on; the payload is the schema written to. */
@@ -93,59 +81,4 @@ export function changeLogMigrationSql(): string {
 /** Hands the actor of the write transaction just begun to the triggers (and to nobody after it). */
 export async function setActor(s: PgSession, actor: string): Promise<void> {
   await s.rows(`SELECT set_config('${ACTOR_SETTING}', $1, true)`, [actor]);
-}
-
-async function bounds(s: PgSession): Promise<{ newest: number; pruned_through: number }> {
-  const row = await s.row<{ newest: number; pruned_through: number }>(
-    `SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS newest,
-            (SELECT pruned_through FROM change_horizon WHERE id = 1) AS pruned_through`,
-  );
-  // After pruning every row max(seq) is gone; the horizon still says how far the log went.
-  return { newest: Math.max(row!.newest, row!.pruned_through), pruned_through: row!.pruned_through };
-}
-
-export async function changesAfter(
-  s: PgSession,
-  since: number,
-  filter: ChangeFilter,
-  limit: number,
-): Promise<ChangeRead> {
-  const conditions = filterConditions(filter);
-  const where = ['seq > $1', ...conditions.map(([column], i) => `${column} = $${i + 2}`)].join(' AND ');
-  const rows = await s.rows<ChangeRow>(
-    `SELECT ${CHANGE_COLUMNS} FROM changes WHERE ${where} ORDER BY seq LIMIT $${conditions.length + 2}`,
-    [since, ...conditions.map(([, value]) => value), limit],
-  );
-  return { items: rows.map(changeFromRow), ...(await bounds(s)) };
-}
-
-export async function history(
-  s: PgSession,
-  entity: ChangeEntity,
-  id: string,
-  page: { limit: number; before?: number | undefined },
-) {
-  const total =
-    (await s.value<number>('SELECT count(*)::int FROM changes WHERE entity = $1 AND id = $2', [
-      entity,
-      id,
-    ])) ?? 0;
-  const rows = await s.rows<ChangeRow>(
-    `SELECT ${CHANGE_COLUMNS} FROM changes WHERE entity = $1 AND id = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`,
-    [entity, id, page.before ?? Number.MAX_SAFE_INTEGER, page.limit],
-  );
-  return { items: rows.map(changeFromRow), total };
-}
-
-export async function pruneChanges(s: PgSession, retention: ChangeRetention, batch: number) {
-  const { newest } = await bounds(s);
-  const byAge =
-    (await s.value<number | null>('SELECT max(seq) FROM changes WHERE at < $1', [retention.before])) ?? 0;
-  const cut = Math.max(newest - retention.maxRows, byAge);
-  const first = await s.value<number | null>('SELECT min(seq) FROM changes');
-  if (first == null || cut < first) return 0;
-  const upTo = Math.min(cut, first + batch - 1);
-  const deleted = await s.run('DELETE FROM changes WHERE seq <= $1', [upTo]);
-  await s.run('UPDATE change_horizon SET pruned_through = greatest(pruned_through, $1) WHERE id = 1', [upTo]);
-  return deleted;
 }

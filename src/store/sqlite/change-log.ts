@@ -1,17 +1,4 @@
-import type { Change, ChangeEntity } from '../../contract/index.js';
-import {
-  ACTOR_COLUMN_TABLES,
-  CHANGE_COLUMNS,
-  type ChangeFilter,
-  type ChangeRead,
-  type ChangeRetention,
-  type ChangeRow,
-  changeFromRow,
-  filterConditions,
-  TRACKED_TABLES,
-  type TrackedTable,
-} from '../change-log.js';
-import type { SqliteDatabase } from './database.js';
+import { ACTOR_COLUMN_TABLES, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 /** The actor of the running write, set by `setActor` at the start of its transaction. */
@@ -74,57 +61,4 @@ export function changeLogMigrationSql(): string {
     ${ACTOR_COLUMN_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN updated_by TEXT NOT NULL DEFAULT 'anonymous';`).join('\n')}
     ${triggers.join('\n')}
   `;
-}
-
-/** Reads and prunes the log; every method runs inside `db.run`. */
-export class SqliteChangeLog {
-  constructor(private readonly db: SqliteDatabase) {}
-
-  after(since: number, filter: ChangeFilter, limit: number): ChangeRead {
-    const conditions = filterConditions(filter);
-    const where = ['seq > ?', ...conditions.map(([column]) => `${column} = ?`)].join(' AND ');
-    const rows = this.db
-      .stmt(`SELECT ${CHANGE_COLUMNS} FROM changes WHERE ${where} ORDER BY seq LIMIT ?`)
-      .all(since, ...conditions.map(([, value]) => value), limit) as ChangeRow[];
-    return { items: rows.map(changeFromRow), ...this.bounds() };
-  }
-
-  history(entity: ChangeEntity, id: string, page: { limit: number; before?: number | undefined }) {
-    const total = this.db
-      .stmt('SELECT count(*) FROM changes WHERE entity = ? AND id = ?')
-      .pluck()
-      .get(entity, id) as number;
-    const rows = this.db
-      .stmt(
-        `SELECT ${CHANGE_COLUMNS} FROM changes WHERE entity = ? AND id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(entity, id, page.before ?? Number.MAX_SAFE_INTEGER, page.limit) as ChangeRow[];
-    return { items: rows.map(changeFromRow) as Change[], total };
-  }
-
-  prune(retention: ChangeRetention, batch: number): number {
-    const { newest } = this.bounds();
-    const byCount = newest - retention.maxRows;
-    const byAge =
-      (this.db.stmt('SELECT max(seq) FROM changes WHERE at < ?').pluck().get(retention.before) as
-        | number
-        | null) ?? 0;
-    const cut = Math.max(byCount, byAge);
-    const first = this.db.stmt('SELECT min(seq) FROM changes').pluck().get() as number | null;
-    if (first === null || cut < first) return 0;
-    const upTo = Math.min(cut, first + batch - 1);
-    const deleted = this.db.stmt('DELETE FROM changes WHERE seq <= ?').run(upTo).changes;
-    this.db.stmt('UPDATE change_horizon SET pruned_through = max(pruned_through, ?) WHERE id = 1').run(upTo);
-    return deleted;
-  }
-
-  private bounds(): { newest: number; pruned_through: number } {
-    const row = this.db
-      .stmt(`SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS newest,
-               (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS used,
-               (SELECT pruned_through FROM change_horizon WHERE id = 1) AS pruned_through`)
-      .get() as { newest: number; used: number | null; pruned_through: number };
-    // After pruning every row, max(seq) is gone but AUTOINCREMENT remembers the last one handed out.
-    return { newest: Math.max(row.newest, row.used ?? 0), pruned_through: row.pruned_through };
-  }
 }
