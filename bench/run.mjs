@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheSuite } from './cache.mjs';
+import { changesSuite } from './changes.mjs';
 import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
@@ -16,6 +17,7 @@ const SUITES = {
   scaling: scalingSuite,
   memory: memorySuite,
   cache: cacheSuite,
+  changes: changesSuite,
 };
 
 const { values } = parseArgs({

@@ -8,6 +8,7 @@
  * future batch operations) without each store method having to remember to log.
  */
 import type { Change, ChangeEntity } from '../contract/index.js';
+import { TASK_UPDATABLE } from './core/tasks.js';
 
 export interface TrackedTable {
   entity: ChangeEntity;
@@ -25,20 +26,8 @@ export const TRACKED_TABLES: readonly TrackedTable[] = [
   {
     entity: 'task',
     table: 'tasks',
-    fields: [
-      'title',
-      'description',
-      'status',
-      'priority',
-      'tags',
-      'labels',
-      'parent_id',
-      'project_id',
-      'role',
-      'due_at',
-      'completed_at',
-      'completion_notes',
-    ],
+    // Every column an update may set, but the implied ones.
+    fields: TASK_UPDATABLE.filter((column) => column !== 'updated_at' && column !== 'updated_by'),
     hasVersion: true,
     project: (r) => `${r}.project_id`,
     logDelete: true,

@@ -28,7 +28,7 @@ export const SUMMARY_COLUMNS = `t.seq, t.id, t.title, t.status, t.priority, t.pr
 const EXECUTION_COLUMNS = 'id, task_id, role, status, started_at, finished_at, notes';
 
 /** Columns an update may set. */
-const UPDATABLE = [
+export const TASK_UPDATABLE = [
   'title',
   'description',
   'status',
@@ -194,7 +194,7 @@ export class TaskCore {
     if (changes.parent_id) await this.refuseParentCycle(x, id, changes.parent_id);
     if (changes.depends_on) await this.refuseDependencyCycle(x, id, changes.depends_on);
 
-    const { sql, params } = assignments(this.dialect, id, changes, UPDATABLE);
+    const { sql, params } = assignments(this.dialect, id, changes, TASK_UPDATABLE);
     await x.run(`UPDATE tasks SET ${sql} WHERE id = $1`, params);
     if (changes.tags) await this.dialect.replaceTaskTags(x, id, changes.tags);
     if (changes.depends_on) {
