@@ -19,7 +19,11 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
 }
 
 describe('PostgreSQL at 50,000 tasks', () => {
-  it('answers the dashboard, a list page and a search quickly with plain indexed counts', async () => {
+  // Seeding writes every task's change-log row too (a deferred trigger per row): give it time on a loaded
+  // machine. What is asserted is the query times after it.
+  it('answers the dashboard, a list page and a search quickly with plain indexed counts', {
+    timeout: 120_000,
+  }, async () => {
     const store = await openStore();
     const now = Date.now();
     for (let start = 0; start < TASKS; start += BATCH) {
