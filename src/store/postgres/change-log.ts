@@ -1,5 +1,5 @@
+import pg from 'pg';
 import { ACTOR_COLUMN_TABLES, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
-import type { PgSession } from './database.js';
 
 /** NOTIFY channel every server of one database LISTENs on; the payload is the schema written to. */
 export const CHANGES_CHANNEL = 'bindery_changes';
@@ -78,7 +78,7 @@ export function changeLogMigrationSql(): string {
   `;
 }
 
-/** Hands the actor of the write transaction just begun to the triggers (and to nobody after it). */
-export async function setActor(s: PgSession, actor: string): Promise<void> {
-  await s.rows(`SELECT set_config('${ACTOR_SETTING}', $1, true)`, [actor]);
+/** The statement that hands the actor of the write transaction just begun to the triggers (only to it). */
+export function actorStatement(actor: string): string {
+  return `SELECT set_config('${ACTOR_SETTING}', ${pg.escapeLiteral(actor)}, true)`;
 }

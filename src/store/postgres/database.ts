@@ -5,7 +5,7 @@ import { currentActor } from '../actor.js';
 import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
 import type { PoolMetrics } from '../types.js';
-import { setActor } from './change-log.js';
+import { actorStatement } from './change-log.js';
 import { sqlState, translate } from './errors.js';
 
 /** Issue 9 pool settings: 8 connections at most, 2 kept warm, 3 s to get one, bounded statements. */
@@ -156,11 +156,8 @@ export class PgDatabase {
 
   /** A READ COMMITTED write transaction; row locks inside `fn` provide the isolation it needs. */
   write<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
-    const actor = currentActor();
-    return this.transaction('BEGIN', async (s) => {
-      await setActor(s, actor);
-      return fn(s);
-    });
+    // One round trip: BEGIN and handing the actor to the change log's triggers go as one simple query.
+    return this.transaction(`BEGIN; ${actorStatement(currentActor())}`, fn);
   }
 
   countQuery(ms: number): void {
