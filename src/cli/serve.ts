@@ -1,14 +1,18 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
+import { discover, managerSettings, publishUntilClosed, runManaged, sameDir } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { dataDir, detectWorkspace, openStore, sqlitePath } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
+
+/** Bindery's own package root: this file is <root>/dist/cli/serve.js (src/cli/serve.ts in tests). */
+const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -71,11 +75,7 @@ export async function startServer(
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(
-        `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
-      );
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw await portInUse(config, workspace);
     throw error;
   }
   const address = app.server.address();
@@ -92,8 +92,29 @@ export async function startServer(
     managed: idleGraceMs !== undefined,
   });
   logger.info({ url, workspace, store: store.kind }, 'bindery server listening');
+  if (store.kind === 'sqlite' && sameDir(workspace, PACKAGE_ROOT)) {
+    logger.warn(
+      { data: sqlitePath(workspace) },
+      `This is Bindery's own source tree, so its data goes to ${sqlitePath(workspace)}; ` +
+        'to serve a project, run it there or set BINDERY_WORKSPACE (or --workspace).',
+    );
+  }
   if (idleGraceMs !== undefined) runManaged(workspace, idleGraceMs, (message) => logger.info(message));
   return { app, url, workspace, logger };
+}
+
+/** The port is taken: by this workspace's own Bindery (say so, it is the usual case) or by something else. */
+async function portInUse(config: ServerConfig, workspace: string): Promise<Error> {
+  const found = await discover(workspace, false);
+  if (found.state !== 'absent') {
+    const { url, pid } = found.info;
+    return new Error(
+      `This workspace's Bindery already runs at ${url}, pid ${pid}; use it, or stop it (kill ${pid}) first.`,
+    );
+  }
+  return new Error(
+    `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
+  );
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. */

@@ -30,7 +30,9 @@ import { SearchInput, SearchResults } from './search.js';
 import { Empty, VersionInfo } from './system.js';
 import {
   AssignRoleInput,
+  AssignRoleResult,
   CompleteTaskInput,
+  CompleteTaskResult,
   CreateTaskInput,
   DeleteTaskResult,
   ListChildrenInput,
@@ -97,7 +99,7 @@ export const operations = {
     alsoMethods: ['PUT'],
   }),
   delete_task: op('write', TaskIdParams, DeleteTaskResult, { method: 'DELETE', path: '/api/tasks/:task_id' }),
-  complete_task: op('write', CompleteTaskInput, Task, {
+  complete_task: op('write', CompleteTaskInput, CompleteTaskResult, {
     method: 'POST',
     path: '/api/tasks/:task_id/complete',
   }),
@@ -105,7 +107,7 @@ export const operations = {
     method: 'POST',
     path: '/api/tasks/:task_id/execute',
   }),
-  assign_role_to_task: op('write', AssignRoleInput, Task, {
+  assign_role_to_task: op('write', AssignRoleInput, AssignRoleResult, {
     method: 'POST',
     path: '/api/tasks/:task_id/assign-role',
   }),

@@ -77,7 +77,7 @@ export async function ensureBackend(options: EnsureBackendOptions): Promise<Back
   try {
     const { info, launched } = await findOrLaunch(ctx);
     ctx.log.info(
-      { url: info.url, pid: info.pid, workspace: ctx.workspace },
+      { url: info.url, backend_pid: info.pid, workspace: ctx.workspace },
       launched ? 'launched the Bindery backend' : 'attached to the running Bindery backend',
     );
     return new Backend(ctx, lease, info, launched, { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy });
@@ -122,7 +122,7 @@ export class Backend {
         restart: async () => (await findOrLaunch(ctx, this.#supervisor.current.port)).info,
         onRestart: (next, previous) => {
           ctx.log.warn(
-            { url: next.url, pid: next.pid, previous_pid: previous.pid },
+            { url: next.url, backend_pid: next.pid, previous_backend_pid: previous.pid },
             'the Bindery backend is back',
           );
           for (const listener of this.#restartListeners) listener(next);
@@ -131,7 +131,7 @@ export class Backend {
         onRestartError: (error) => ctx.log.warn({ err: error }, 'restarting the Bindery backend failed'),
         onUnresponsive: (silent) =>
           ctx.log.warn(
-            { url: silent.url, pid: silent.pid },
+            { url: silent.url, backend_pid: silent.pid },
             'the Bindery backend stopped answering /health; killing it to restart it',
           ),
         onFailure: (error) => {
@@ -216,7 +216,7 @@ async function findOrLaunch(
             'It was started by hand ("bindery serve"), so it is left alone: check it with "bindery status".',
         );
       }
-      log.warn({ pid: info.pid, reason }, 'stopping an unhealthy Bindery backend to replace it');
+      log.warn({ backend_pid: info.pid, reason }, 'stopping an unhealthy Bindery backend to replace it');
       await stopProcess(info.pid);
       unpublishServerFile(workspace, info.pid);
     } else if (found.stale) {

@@ -1,5 +1,6 @@
 import {
   type BinderyApi,
+  normalizeOperationInput,
   OPERATION_NAMES,
   type OperationName,
   operations,
@@ -22,7 +23,8 @@ export interface ServiceOptions {
 
 /**
  * The in-process BinderyApi: every call is validated against the operation's input schema (so every
- * caller, REST, JSON-RPC or MCP, gets the same checks and field-level errors), then handled.
+ * caller, REST, JSON-RPC or MCP, gets the same checks, the same accepted shapes and field-level errors),
+ * then handled.
  */
 export function createService(options: ServiceOptions): BinderyApi {
   const ctx: ServiceContext = { now: () => new Date(), ...options };
@@ -36,7 +38,8 @@ export function createService(options: ServiceOptions): BinderyApi {
   for (const name of OPERATION_NAMES) {
     const handle = handlers[name] as (args: unknown) => Promise<unknown>;
     const schema = operations[name].input;
-    api[name] = async (input: unknown) => handle(parseInput(schema, input ?? {}));
+    api[name] = async (input: unknown) =>
+      handle(parseInput(schema, normalizeOperationInput(name, input ?? {})));
   }
   return api as BinderyApi;
 }

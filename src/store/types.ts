@@ -35,7 +35,8 @@ export interface PageRequest {
 }
 
 export interface TaskFilter {
-  status?: TaskStatus | undefined;
+  /** Tasks in any of these statuses. */
+  statuses?: readonly TaskStatus[] | undefined;
   priority?: TaskPriority | undefined;
   project_id?: string | undefined;
   /** A task id, or null for top-level tasks. */
@@ -92,7 +93,7 @@ export interface SearchPage {
 }
 
 /** The counts and lists the dashboard is built from, measured at `now`. */
-export type DashboardCounts = Omit<Dashboard, 'completion_rate'>;
+export type DashboardCounts = Omit<Dashboard, 'completion_rate' | 'open_tasks'>;
 
 export interface PoolMetrics {
   active_connections: number;

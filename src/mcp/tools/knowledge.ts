@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   CreateNoteInput,
   DeleteResult,
@@ -79,11 +78,9 @@ export const knowledgeTools = [
     jsonParams: { document_input: 'The document: title, content, document_type, tags' },
     jsonTextLimit: MAX_DOCUMENT_JSON_TEXT_CHARS,
     stringLimits: { content: MAX_DOCUMENT_BYTES },
-    output: IndexDocumentResult.extend({ success: z.literal(true) }),
+    output: IndexDocumentResult,
     annotations: { ...CREATE, idempotentHint: true },
-    async run({ document_input }, { api }) {
-      return { success: true as const, ...(await api.index_document(document_input)) };
-    },
+    run: ({ document_input }, { api }) => api.index_document(document_input),
   }),
   defineTool({
     name: 'get_document',
@@ -100,6 +97,14 @@ export const knowledgeTools = [
     output: DocumentPage,
     annotations: READ,
     run: (args, { api }) => api.list_documents(args),
+  }),
+  defineTool({
+    name: 'delete_document',
+    description: 'Delete an indexed document and its chunks. This cannot be undone.',
+    params: { document_id: Id },
+    output: DeleteResult,
+    annotations: REMOVE,
+    run: (args, { api }) => api.delete_document(args),
   }),
   defineTool({
     name: 'search_entities',

@@ -1,12 +1,13 @@
 import {
   CreateProjectInput,
+  DeleteProjectResult,
   Id,
   ListProjectsInput,
   Project,
   ProjectPage,
   UpdateProjectInput,
 } from '../../contract/index.js';
-import { CREATE, defineTool, OVERWRITE, READ } from './define.js';
+import { CREATE, defineTool, OVERWRITE, READ, REMOVE } from './define.js';
 
 export const projectTools = [
   defineTool({
@@ -46,5 +47,13 @@ export const projectTools = [
     output: Project,
     annotations: OVERWRITE,
     run: ({ project_id, project_update }, { api }) => api.update_project({ ...project_update, project_id }),
+  }),
+  defineTool({
+    name: 'delete_project',
+    description: 'Delete a project; its tasks, notes and documents stay, without a project.',
+    params: { project_id: Id },
+    output: DeleteProjectResult,
+    annotations: REMOVE,
+    run: (args, { api }) => api.delete_project(args),
   }),
 ];

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { Dashboard, Empty, RoleList } from '../../contract/index.js';
+import { Dashboard, Empty, RoleList, VersionInfo } from '../../contract/index.js';
 import { HealthReport } from '../health.js';
 import { defineTool, READ } from './define.js';
 
@@ -19,11 +18,17 @@ export const systemTools = [
     description:
       'List the roles a task can be assigned or executed as, with their capabilities, file patterns and restrictions.',
     params: Empty.shape,
-    output: RoleList.extend({ success: z.literal(true) }),
+    output: RoleList,
     annotations: READ,
-    async run(_args, { api }) {
-      return { success: true as const, ...(await api.list_roles({})) };
-    },
+    run: (_args, { api }) => api.list_roles({}),
+  }),
+  defineTool({
+    name: 'version_info',
+    description: 'The Bindery version, its store (sqlite or postgres) and the store schema version.',
+    params: Empty.shape,
+    output: VersionInfo,
+    annotations: READ,
+    run: (_args, { api }) => api.version_info({}),
   }),
   defineTool({
     name: 'health_check',

@@ -1,21 +1,21 @@
-import { z } from 'zod';
 import {
+  AssignRoleInput,
+  AssignRoleResult,
+  CompleteTaskResult,
   CreateTaskInput,
   DeleteTaskResult,
   Description,
   ExecuteTaskInput,
   ExecuteTaskResult,
-  ExecutionBrief,
   Id,
+  ListChildrenInput,
   ListTasksInput,
-  RoleName,
   Task,
   TaskPage,
+  TaskSummaryPage,
   TaskUpdate,
 } from '../../contract/index.js';
 import { ADVANCE, CREATE, defineTool, OVERWRITE, READ, REMOVE } from './define.js';
-
-const RoleNameParam = RoleName.describe('A role name from list_roles, e.g. implementer.');
 
 export const taskTools = [
   defineTool({
@@ -77,53 +77,35 @@ export const taskTools = [
       task_id: Id,
       completion_notes: Description.optional().describe('What was done, for whoever reads the task next.'),
     },
-    output: z.strictObject({ success: z.literal(true), task: Task, completion_notes: z.string().nullable() }),
+    output: CompleteTaskResult,
     annotations: ADVANCE,
-    async run(args, { api }) {
-      const task = await api.complete_task(args);
-      return { success: true as const, task, completion_notes: task.completion_notes };
-    },
+    run: (args, { api }) => api.complete_task(args),
   }),
   defineTool({
     name: 'execute_task',
     description:
       'Start work on a task as a role: assigns the role, moves the task to doing and returns a brief with ' +
       'the task, its subtasks, dependencies and the role’s rules. Refused while another execution runs unless force.',
-    params: {
-      task_id: Id,
-      role_name: RoleNameParam,
-      force: ExecuteTaskInput.shape.force,
-    },
-    renamed: { role: 'role_name' },
-    output: z.strictObject({
-      success: z.literal(true),
-      task_id: Id,
-      role_assigned: z.string(),
-      execution_id: ExecuteTaskResult.shape.execution_id,
-      brief: ExecutionBrief,
-    }),
+    params: ExecuteTaskInput.shape,
+    output: ExecuteTaskResult,
     annotations: ADVANCE,
-    async run({ task_id, role_name, force }, { api }) {
-      const result = await api.execute_task({ task_id, role: role_name, force });
-      return {
-        success: true as const,
-        task_id,
-        role_assigned: result.role,
-        execution_id: result.execution_id,
-        brief: result.brief,
-      };
-    },
+    run: (args, { api }) => api.execute_task(args),
   }),
   defineTool({
     name: 'assign_role_to_task',
     description: 'Assign a role (see list_roles) to a task without starting an execution.',
-    params: { task_id: Id, role_name: RoleNameParam },
-    renamed: { role: 'role_name' },
-    output: z.strictObject({ success: z.literal(true), task_id: Id, role_assigned: z.string(), task: Task }),
+    params: AssignRoleInput.shape,
+    output: AssignRoleResult,
     annotations: OVERWRITE,
-    async run({ task_id, role_name }, { api }) {
-      const task = await api.assign_role_to_task({ task_id, role: role_name });
-      return { success: true as const, task_id, role_assigned: task.role ?? role_name, task };
-    },
+    run: (args, { api }) => api.assign_role_to_task(args),
+  }),
+  defineTool({
+    name: 'list_children',
+    description:
+      'List the direct subtasks of a task, oldest first; pass next_cursor back as cursor for more.',
+    params: ListChildrenInput.shape,
+    output: TaskSummaryPage,
+    annotations: READ,
+    run: (args, { api }) => api.list_children(args),
   }),
 ];

@@ -118,7 +118,7 @@ export const pgTasks = {
       params.push(value);
       where.push(clause(`$${params.length}`));
     };
-    if (filter.status) add((p) => `t.status = ${p}`, filter.status);
+    if (filter.statuses) add((p) => `t.status = ANY(${p}::text[])`, filter.statuses);
     if (filter.priority) add((p) => `t.priority = ${p}`, filter.priority);
     if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
     if (filter.parent_id === null) where.push('t.parent_id IS NULL');

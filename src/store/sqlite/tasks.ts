@@ -105,7 +105,10 @@ export class SqliteTasks {
       where.push(clause);
       params.push(value);
     };
-    if (filter.status) add('t.status = ?', filter.status);
+    if (filter.statuses) {
+      where.push(`t.status IN (${filter.statuses.map(() => '?').join(',')})`);
+      params.push(...filter.statuses);
+    }
     if (filter.priority) add('t.priority = ?', filter.priority);
     if (filter.project_id) add('t.project_id = ?', filter.project_id);
     if (filter.parent_id === null) where.push('t.parent_id IS NULL');
@@ -136,7 +139,8 @@ export class SqliteTasks {
    */
   private total(filter: TaskFilter, filtered: string, params: unknown[]): number {
     const countable = Object.entries(filter).every(
-      ([key, value]) => value === undefined || key === 'project_id' || key === 'status' || key === 'priority',
+      ([key, value]) =>
+        value === undefined || key === 'project_id' || key === 'statuses' || key === 'priority',
     );
     if (!countable)
       return this.db
@@ -145,11 +149,12 @@ export class SqliteTasks {
         .get(...params) as number;
     const where = [
       filter.project_id ? 'project_id = @project_id' : '',
-      filter.status ? 'status = @status' : '',
+      filter.statuses ? 'status IN (SELECT value FROM json_each(@statuses))' : '',
       filter.priority ? 'priority = @priority' : '',
     ].filter(Boolean);
     const sql = `SELECT coalesce(sum(n), 0) FROM task_group_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-    return this.db.stmt(sql).pluck().get(filter) as number;
+    const named = { ...filter, statuses: filter.statuses && JSON.stringify(filter.statuses) };
+    return this.db.stmt(sql).pluck().get(named) as number;
   }
 
   children(parentId: string, page: PageRequest): Page<TaskSummary> {
