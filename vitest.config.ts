@@ -13,6 +13,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Test files start real servers and processes; two workers match the 2-core CI machine.
     maxWorkers: 2,
+    setupFiles: ['test/helpers/fail-on-leak.ts'],
     // The same HTTP suites run on both stores: `postgres` repeats them with BINDERY_TEST_STORE=postgres
     // (a fresh schema per server, see test/helpers/postgres.ts). `--project sqlite` runs one of them.
     projects: [
