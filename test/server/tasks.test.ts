@@ -256,7 +256,8 @@ describe('delete, complete, roles and executions', () => {
     );
     expect(roles.total_roles).toBe(names.length);
     const task = await create({ title: 'assign' });
-    const assigned = (await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role_name: 'tester' })).body;
+    const assigned = (await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role_name: 'tester' }))
+      .body;
     expect(assigned).toMatchObject({ success: true, role_assigned: 'tester', task: { role: 'tester' } });
     const unknownRole = await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role_name: 'wizard' });
     expect(unknownRole.status).toBe(400);
