@@ -27,18 +27,38 @@ npx mcpb unpack "$work/bindery.mcpb" "$work/bundle" >/dev/null
 echo "bundle bindery.mcpb: $(du -k "$work/bindery.mcpb" | cut -f1) kB"
 
 platform=$(node -p 'process.platform + "-" + process.arch')
-for version in "${versions[@]}"; do
-  started=$(date +%s)
-  runtime_dir="$work/node$version"
-  app="$work/app$version"
+started=$(date +%s)
+
+# Node <major> → a fresh install of the tarball, better-sqlite3 compiled for that Node. The versions
+# install side by side: the compiles are the slow part, and each keeps one core busy.
+install() {
+  local version=$1 runtime_dir="$work/node$1" app="$work/app$1"
   mkdir -p "$runtime_dir" "$app"
   npm install --prefix "$runtime_dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
     "node-$platform@$version" >/dev/null
-  runtime="$runtime_dir/node_modules/node-$platform"
+  local runtime="$runtime_dir/node_modules/node-$platform"
   # The install scripts to run are the consumer's choice: this one allows better-sqlite3's build.
   echo '{ "private": true, "allowScripts": { "better-sqlite3": true } }' >"$app/package.json"
-  (cd "$app" && PATH="$runtime/bin:$PATH" npm_config_nodedir="$runtime" JOBS=max \
-    npm install --prefer-offline --no-audit --no-fund --loglevel=error "$tarball" >/dev/null)
-  PATH="$runtime/bin:$PATH" node scripts/smoke.mjs "$app" "$work/bundle"
-  echo "node $version: installed and smoke-tested in $(($(date +%s) - started)) s"
+  (cd "$app" && PATH="$runtime/bin:$PATH" npm_config_nodedir="$runtime" \
+    npm install --prefer-offline --no-audit --no-fund --loglevel=error "$tarball")
+}
+
+pids=()
+for version in "${versions[@]}"; do
+  install "$version" >"$work/install$version.log" 2>&1 &
+  pids+=($!)
 done
+for i in "${!versions[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "installing the package on Node ${versions[$i]} failed:" >&2
+    cat "$work/install${versions[$i]}.log" >&2
+    exit 1
+  fi
+done
+echo "installed on Node ${versions[*]} in $(($(date +%s) - started)) s"
+
+for version in "${versions[@]}"; do
+  runtime="$work/node$version/node_modules/node-$platform"
+  PATH="$runtime/bin:$PATH" node scripts/smoke.mjs "$work/app$version" "$work/bundle"
+done
+echo "packed install smoke-tested on Node ${versions[*]} in $(($(date +%s) - started)) s"
