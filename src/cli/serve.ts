@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { discover, managerSettings, publishUntilClosed, runManaged, sameDir } from '../manager/index.js';
+import { discover, managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
@@ -11,8 +12,21 @@ import { createService } from '../service/service.js';
 import { dataDir, detectWorkspace, openStore, sqlitePath } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
-/** Bindery's own package root: this file is <root>/dist/cli/serve.js (src/cli/serve.ts in tests). */
-const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
+/** Our package name, from <root>/package.json (this file is <root>/dist/cli/serve.js, or src/cli in tests). */
+const PACKAGE_NAME = readPackageName(resolve(import.meta.dirname, '../..'));
+
+function readPackageName(dir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `npm start` in a clone of Bindery makes the clone the workspace: its data lands in the source tree. */
+function isBinderyClone(workspace: string): boolean {
+  return PACKAGE_NAME !== undefined && readPackageName(workspace) === PACKAGE_NAME;
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -92,7 +106,7 @@ export async function startServer(
     managed: idleGraceMs !== undefined,
   });
   logger.info({ url, workspace, store: store.kind }, 'bindery server listening');
-  if (store.kind === 'sqlite' && sameDir(workspace, PACKAGE_ROOT)) {
+  if (store.kind === 'sqlite' && isBinderyClone(workspace)) {
     logger.warn(
       { data: sqlitePath(workspace) },
       `This is Bindery's own source tree, so its data goes to ${sqlitePath(workspace)}; ` +
