@@ -22,7 +22,8 @@ export const taskTools = [
     name: 'create_task',
     description:
       'Create a task, optionally with a tree of nested subtasks (up to 10 levels) created all at once. ' +
-      'Returns the full task with the ids of its direct subtasks in children.',
+      'Returns the full task with the ids of its direct subtasks in children. Also accepted: a date ' +
+      'YYYY-MM-DD (end of that day, UTC), enum values in any case, subtasks as plain titles.',
     params: { task_input: CreateTaskInput },
     jsonParams: { task_input: 'The task: title, optional fields and nested subtasks' },
     output: Task,
