@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dbSnapshot } from '../helpers/db-snapshot.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
+const t = useTestServer();
 let existing: { id: string; version: number };
 beforeAll(async () => {
-  t = await startTestServer();
   existing = (await t.http('POST', '/api/tasks', { title: 'existing' })).body;
-});
-afterAll(async () => {
-  await t.stop();
-  t.remove();
 });
 
 /** Runs a request that must be refused and proves the database did not change. */
@@ -164,7 +159,7 @@ describe('HTTP safety', () => {
   });
 
   it('allows configured hosts and origins, and requires the token when one is set', async () => {
-    const s = await (await import('../helpers/server.js')).startTestServer({
+    const s = await startTestServer({
       env: {
         BINDERY_ALLOWED_HOSTS: 'bindery.internal',
         BINDERY_ALLOWED_ORIGINS: 'http://localhost:6274',
@@ -184,7 +179,7 @@ describe('HTTP safety', () => {
       ).toBe(200);
     } finally {
       await s.stop();
-      s.remove();
+      await s.remove();
     }
   });
 });
