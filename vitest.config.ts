@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 /** Tests that need PostgreSQL whatever the store under test. */
 const POSTGRES_ONLY = [
   'test/store/postgres/**/*.test.ts',
+  // The behaviour suite runs over both stores, so it needs PostgreSQL too.
+  'test/store/*.test.ts',
   'test/server/multi-server.test.ts',
   'test/cli/export-import.test.ts',
 ];
