@@ -4,6 +4,7 @@ import {
   type HttpMethod,
   hasBody,
   inputFromRequest,
+  isJsonObject,
   OPERATION_NAMES,
   type OperationName,
   operations,
@@ -27,15 +28,16 @@ export function registerOperationRoutes(
     const status = http.status ?? 200;
     const failure = http.failure as { status: number; when: (output: unknown) => boolean } | undefined;
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const received = inputFromRequest(versioned, {
+      // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
+      const fields = hasBody(request.method as HttpMethod)
+        ? (request.body ?? {})
+        : { ...(request.query as object) };
+      // The structure checks clean the body or query only: a path id with a control character stays invalid.
+      const args = inputFromRequest(versioned, {
         params: request.params as Record<string, string>,
-        // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
-        fields: hasBody(request.method as HttpMethod)
-          ? (request.body ?? {})
-          : { ...(request.query as object) },
+        fields: isJsonObject(fields) ? checkedInput(fields) : fields,
         header: (header) => request.headers[header] as string | undefined,
       });
-      const args = checkedInput(received);
       if (request.method === 'GET') {
         const output = await call(args);
         reply.code(failure?.when(output) ? failure.status : status);
