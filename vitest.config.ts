@@ -32,7 +32,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/server/**/*.test.ts', 'test/cli/serve.test.ts', ...POSTGRES_ONLY],
+          include: [
+            'test/server/**/*.test.ts',
+            'test/cli/serve.test.ts',
+            'test/contract/surfaces.test.ts',
+            ...POSTGRES_ONLY,
+          ],
           env: { BINDERY_TEST_STORE: 'postgres' },
           globalSetup: ['test/global-setup.ts', 'test/global-setup-postgres.ts'],
         },

@@ -5,11 +5,12 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { discover, managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore, sqlitePath } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 /** Our package name, from <root>/package.json (this file is <root>/dist/cli/serve.js, or src/cli in tests). */
@@ -57,14 +58,12 @@ export async function startServer(
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,

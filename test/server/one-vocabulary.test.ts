@@ -1,12 +1,11 @@
 /**
  * One vocabulary on MCP, REST and JSON-RPC: the same input (MCP's parameter names) and the same answer for
- * every operation on all three surfaces, the agent shapes accepted where their meaning is plain, and
- * every operation present on every surface unless a reason below says otherwise.
+ * every operation on all three surfaces, and the agent shapes accepted where their meaning is plain
+ * (test/contract/surfaces.test.ts checks that every operation is on every surface).
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATION_NAMES, type OperationName, operations } from '../../src/contract/index.js';
-import { TOOLS } from '../../src/mcp/tools/index.js';
+import { type OperationName, operations } from '../../src/contract/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { call, httpClient } from '../mcp/helpers.js';
 
@@ -14,13 +13,6 @@ import { call, httpClient } from '../mcp/helpers.js';
 const TOOL_NAME: Partial<Record<OperationName, string>> = {
   search: 'search_entities',
   get_task_dashboard: 'get_dashboard_stats',
-};
-
-/** Tools with no operation behind them, and why. */
-const MCP_ONLY: Record<string, string> = {
-  health_check:
-    "reports the MCP process itself (its client's breaker, cache and retries, the security counters); " +
-    'REST and JSON-RPC callers ask the server directly with GET /health',
 };
 
 type Surface = 'mcp' | 'rest' | 'rpc';
@@ -88,26 +80,6 @@ async function onEverySurface(name: OperationName, input: (surface: Surface) => 
 }
 
 const keysOf = (value: object) => Object.keys(value).sort();
-
-describe('every operation on every surface', () => {
-  it('has an MCP tool per operation (REST and JSON-RPC derive theirs from the same table)', () => {
-    const tools = new Set(TOOLS.map((tool) => tool.name));
-    const missing = OPERATION_NAMES.filter((name) => !tools.has(TOOL_NAME[name] ?? name));
-    expect(missing).toEqual([]);
-    const covered = new Set(OPERATION_NAMES.map((name) => TOOL_NAME[name] ?? name));
-    const extra = [...tools].filter((tool) => !covered.has(tool));
-    expect(extra.sort()).toEqual(Object.keys(MCP_ONLY).sort());
-  });
-
-  it('has a REST route and a JSON-RPC method per operation', async () => {
-    for (const name of OPERATION_NAMES) {
-      const { method, path } = operations[name].http;
-      expect(server.server.app.hasRoute({ method, url: path }), name).toBe(true);
-      const rpc = await server.http('POST', '/rpc', { jsonrpc: '2.0', id: 1, method: name, params: {} });
-      expect(rpc.body.error?.code, name).not.toBe(-32601);
-    }
-  });
-});
 
 describe('the same names and answers on MCP, REST and JSON-RPC', () => {
   it('execute_task and assign_role_to_task take role_name and answer the same shape everywhere', async () => {

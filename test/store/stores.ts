@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { Execution, Note } from '../../src/contract/index.js';
+import { sqlitePath } from '../../src/runtime/workspace.js';
 import { PostgresStore } from '../../src/store/postgres/store.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import type { NewProject, NewTask, Store } from '../../src/store/types.js';
-import { sqlitePath } from '../../src/store/workspace.js';
 import { createTestSchema } from '../helpers/postgres.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 

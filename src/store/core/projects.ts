@@ -1,5 +1,5 @@
-import type { Project } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import { decodeCursor, type Project } from '../../contract/index.js';
+import { keysetPage } from '../cursor.js';
 import type { NewProject, Page, PageRequest, ProjectChanges, WriteGuard } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
 import { duplicateProjectName, lockVersion } from './guards.js';

@@ -1,5 +1,4 @@
-import { OPEN_STATUSES } from '../../contract/index.js';
-import { decodeCursor } from '../cursor.js';
+import { decodeCursor, OPEN_STATUSES } from '../../contract/index.js';
 import type { PageRequest } from '../types.js';
 import type { Executor } from './dialect.js';
 

@@ -1,5 +1,11 @@
-import { BinderyError, type Execution, type Task, type TaskSummary } from '../../contract/index.js';
-import { decodeCursor, keysetPage } from '../cursor.js';
+import {
+  BinderyError,
+  decodeCursor,
+  type Execution,
+  type Task,
+  type TaskSummary,
+} from '../../contract/index.js';
+import { keysetPage } from '../cursor.js';
 import type {
   ExecutionClaim,
   NewTask,

@@ -38,6 +38,7 @@ export class SqliteDatabase {
   /** Operations waiting for the connection while another holds it across an await. */
   private readonly waiting: (() => void)[] = [];
   private held = false;
+  private readonly executor: Executor = new SqliteExecutor(this);
 
   constructor(
     readonly path: string,
@@ -108,8 +109,6 @@ export class SqliteDatabase {
       this.release();
     }
   }
-
-  private readonly executor: Executor = new SqliteExecutor(this);
 
   private acquire(): Promise<void> | undefined {
     if (!this.held) {
