@@ -1,6 +1,8 @@
 import type { ClientOptions } from '../client/index.js';
+import { isLoopbackHost } from '../contract/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
+import type { ServerLimits } from '../server/limits.js';
 
 /**
  * SPEC §8 settings from the environment. A bad value stops start-up with a message naming the variable,
@@ -9,12 +11,6 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -96,6 +92,7 @@ export interface ServerConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   injectionPolicy: InjectionPolicy;
+  limits: ServerLimits;
 }
 
 export interface ServerFlags {
@@ -112,7 +109,7 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
   };
   const host = merged.BINDERY_HOST || '127.0.0.1';
   const token = env.BINDERY_TOKEN || undefined;
-  if (!isLoopback(host) && !token) {
+  if (!isLoopbackHost(host) && !token) {
     throw new ConfigError(`BINDERY_TOKEN must be set to bind BINDERY_HOST=${host}, a non-loopback address.`);
   }
   return {
@@ -125,6 +122,11 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
     injectionPolicy: injectionPolicy(env),
+    limits: {
+      requestTimeoutS: number(env, 'BINDERY_REQUEST_TIMEOUT_S', 30, 0.1),
+      rpcMaxBatch: integer(env, 'BINDERY_RPC_MAX_BATCH', 100, 1, 10_000),
+      maxEventLoopDelayMs: integer(env, 'BINDERY_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
+    },
   };
 }
 

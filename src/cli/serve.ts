@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
+import { managerSettings, proof, publishUntilClosed, runManaged, workspaceSecret } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -41,12 +42,16 @@ export async function startServer(
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
   const api = createService({ store, roles, version: BINDERY_VERSION });
   const mcp = options.mcp ?? mcpSettings({});
+  ensurePrivateDir(dataDir(workspace));
+  const secret = workspaceSecret(workspace);
   const app = await buildServer({
     api,
     store,
     logger,
     version: BINDERY_VERSION,
     workspace,
+    limits: config.limits,
+    prove: (challenge, port) => proof(secret, { challenge, pid: process.pid, port, workspace }),
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,
@@ -80,8 +85,7 @@ export async function startServer(
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `http://${publishedHost(config.host)}:${port}`;
   publishUntilClosed(app.server, {
     pid: process.pid,
     port,
@@ -94,6 +98,16 @@ export async function startServer(
   logger.info({ url, workspace, store: store.kind }, 'bindery server listening');
   if (idleGraceMs !== undefined) runManaged(workspace, idleGraceMs, (message) => logger.info(message));
   return { app, url, workspace, logger };
+}
+
+/**
+ * The host clients of this machine use: a wildcard bind is reached on loopback (discovery only trusts a
+ * loopback URL); any other address as it is.
+ */
+function publishedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. */

@@ -3,6 +3,7 @@ export * from './dashboard.js';
 export * from './document.js';
 export * from './errors.js';
 export * from './input-safety.js';
+export * from './loopback.js';
 export * from './note.js';
 export * from './operations.js';
 export * from './project.js';

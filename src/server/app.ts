@@ -4,6 +4,13 @@ import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import {
+  applyHeadersTimeout,
+  DEFAULT_LIMITS,
+  registerLoadShedding,
+  type ServerLimits,
+  timeoutOptions,
+} from './limits.js';
 import type { Logger } from './logger.js';
 import { registerMonitoring } from './monitoring.js';
 import { registerOperationRoutes } from './routes.js';
@@ -19,6 +26,9 @@ export interface ServerOptions {
   version: string;
   workspace: string;
   safety: HttpSafetyOptions;
+  limits?: ServerLimits;
+  /** Answers discovery challenges on /health (see registerMonitoring). */
+  prove?: (challenge: string, port: number) => string;
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -26,8 +36,10 @@ export interface ServerOptions {
 /** The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi, plus monitoring. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
   let closing = false;
   const app = Fastify({
+    ...timeoutOptions(limits),
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -61,24 +73,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send(errorBody(error));
   });
 
+  applyHeadersTimeout(app, limits);
   registerHttpSafety(app, options.safety);
+  await registerLoadShedding(app, limits);
   const idempotency = new IdempotencyGate(store);
-  await idempotency.purgeExpired();
+  await idempotency.start((error) => logger.warn({ err: error }, 'idempotency heartbeat failed'));
   registerMonitoring(app, {
     store,
     version: options.version,
     workspace: options.workspace,
     startedAt: new Date(),
     isClosing: () => closing,
+    prove: options.prove,
   });
   registerOperationRoutes(app, api, idempotency);
-  registerRpc(app, api, logger);
+  registerRpc(app, api, logger, limits.rpcMaxBatch);
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onClose', async () => {
+    await idempotency.stop();
     await store.close();
   });
   return app;

@@ -61,7 +61,16 @@ export interface MonitoringOptions {
   startedAt: Date;
   /** True once shutdown began: health turns 503 so managers stop sending work. */
   isClosing: () => boolean;
+  /**
+   * Answers a discovery challenge (`X-Bindery-Challenge`) arriving on `port` with proof that this is the
+   * workspace's own server; see docs/security.md.
+   */
+  prove?: ((challenge: string, port: number) => string) | undefined;
 }
+
+export const CHALLENGE_HEADER = 'x-bindery-challenge';
+export const PROOF_HEADER = 'x-bindery-proof';
+const CHALLENGE = /^[0-9a-f]{32,128}$/;
 
 async function probe(store: Store): Promise<boolean> {
   try {
@@ -75,12 +84,18 @@ async function probe(store: Store): Promise<boolean> {
 export function registerMonitoring(app: FastifyInstance, options: MonitoringOptions): void {
   const { store } = options;
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', async (request, reply) => {
     const probeOk = !options.isClosing() && (await probe(store));
     const pool = analysePool(store.metrics(), probeOk);
     const status = !probeOk ? 'unhealthy' : pool.status === 'warning' ? 'degraded' : 'healthy';
-    const info = await store.info().catch(() => null);
     reply.code(status === 'unhealthy' ? 503 : 200);
+    const challenge = request.headers[CHALLENGE_HEADER];
+    if (options.prove && typeof challenge === 'string' && CHALLENGE.test(challenge)) {
+      reply.header(PROOF_HEADER, options.prove(challenge, request.socket.localPort ?? 0));
+    }
+    // A caller without the token on a non-loopback bind learns whether the server is up, nothing more.
+    if (!request.trusted) return { status };
+    const info = await store.info().catch(() => null);
     return {
       status,
       service: 'bindery',

@@ -2,6 +2,7 @@ import type { Document, Note } from '../../contract/index.js';
 import type {
   ExecutionClaim,
   IdempotencyClaim,
+  IdempotencyRecord,
   NewChunk,
   NewProject,
   NewTask,
@@ -172,6 +173,18 @@ export class PostgresStore implements Store, TransferStore {
 
   purgeIdempotency(olderThan: string) {
     return this.db.session((s) => pgIdempotency.purge(s, olderThan));
+  }
+
+  takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim) {
+    return this.db.session((s) => pgIdempotency.takeOver(s, stale, claim));
+  }
+
+  async idempotencyHeartbeat(instance: string, purgeBefore: string) {
+    await this.db.session((s) => pgIdempotency.heartbeat(s, instance, purgeBefore));
+  }
+
+  async retireInstance(instance: string) {
+    await this.db.session((s) => pgIdempotency.retire(s, instance));
   }
 
   insertNote(note: Note) {

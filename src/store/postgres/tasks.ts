@@ -216,7 +216,7 @@ export const pgTasks = {
     taskId: string,
     claim: ExecutionClaim,
     guard: WriteGuard = {},
-  ): Promise<{ task: Task; cancelled: Execution | null }> {
+  ): Promise<{ task: Task; execution: Execution; cancelled: Execution | null }> {
     // The task's row lock orders concurrent claims, on this server or another one.
     const locked = await s.value<number>('SELECT 1 FROM tasks WHERE id = $1 FOR NO KEY UPDATE', [taskId]);
     if (locked === undefined) throw BinderyError.notFound('task', taskId);
@@ -245,7 +245,11 @@ export const pgTasks = {
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [id, taskId, role, status, started_at, finished_at, notes],
     );
-    return { task, cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null };
+    return {
+      task,
+      execution: claim.execution,
+      cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null,
+    };
   },
 };
 

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
 import { decodeCursor } from '../cursor.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
+import { markedWrite } from './idempotency.js';
 import type { Migration } from './migrations.js';
 
 /** SPEC §2.2 pragmas. */
@@ -39,7 +40,10 @@ export class SqliteDatabase {
     readonly path: string,
     migrations: readonly Migration[],
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      ensurePrivateDir(dirname(path));
+      ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
+    }
     this.raw = new Database(path);
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
     this.migrate(migrations);
@@ -62,7 +66,7 @@ export class SqliteDatabase {
     this.operations++;
     this.active++;
     try {
-      return write ? this.raw.transaction(fn).immediate() : fn();
+      return write ? markedWrite(this, fn) : fn();
     } catch (error) {
       if (isBusy(error)) this.busy++;
       if (!(error instanceof BinderyError)) this.failures++;

@@ -3,6 +3,7 @@ import type { Document, Note } from '../../contract/index.js';
 import type {
   ExecutionClaim,
   IdempotencyClaim,
+  IdempotencyRecord,
   NewChunk,
   NewProject,
   NewTask,
@@ -161,6 +162,18 @@ export class SqliteStore implements Store, TransferStore {
 
   async purgeIdempotency(olderThan: string) {
     return this.db.run(() => this.idempotency.purge(olderThan), true);
+  }
+
+  async takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim) {
+    return this.db.run(() => this.idempotency.takeOver(stale, claim), true);
+  }
+
+  async idempotencyHeartbeat(instance: string, purgeBefore: string) {
+    this.db.run(() => this.idempotency.heartbeat(instance, purgeBefore), true);
+  }
+
+  async retireInstance(instance: string) {
+    this.db.run(() => this.idempotency.retire(instance), true);
   }
 
   async insertNote(note: Note) {

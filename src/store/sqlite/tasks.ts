@@ -217,7 +217,7 @@ export class SqliteTasks {
     taskId: string,
     claim: ExecutionClaim,
     guard: WriteGuard = {},
-  ): { task: Task; cancelled: Execution | null } {
+  ): { task: Task; execution: Execution; cancelled: Execution | null } {
     const running = this.runningExecution(taskId);
     if (running && !claim.force) {
       throw BinderyError.conflict(
@@ -237,7 +237,11 @@ export class SqliteTasks {
       .stmt(`INSERT INTO executions (id, task_id, role, status, started_at, finished_at, notes)
              VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(id, taskId, role, status, started_at, finished_at, notes);
-    return { task, cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null };
+    return {
+      task,
+      execution: claim.execution,
+      cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null,
+    };
   }
 
   runningExecution(taskId: string): Execution | null {
