@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 const POSTGRES_ONLY = [
   'test/store/postgres/**/*.test.ts',
   'test/server/multi-server.test.ts',
+  'test/server/crash-exactly-once.test.ts',
   'test/cli/export-import.test.ts',
 ];
 
