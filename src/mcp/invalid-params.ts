@@ -10,7 +10,8 @@ interface IssueLike {
 
 function issuesOf(error: unknown): IssueLike[] | undefined {
   const issues = (error as { issues?: unknown } | null)?.issues;
-  return (error as Error | null)?.name === 'ZodError' && Array.isArray(issues)
+  const name = (error as Error | null)?.name;
+  return (name === 'ZodError' || name === '$ZodError') && Array.isArray(issues)
     ? (issues as IssueLike[])
     : undefined;
 }
