@@ -3,11 +3,12 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { managerSettings, proof, publishUntilClosed, runManaged, workspaceSecret } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { ensurePrivateDir } from '../store/private-files.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
@@ -40,7 +41,7 @@ export async function startServer(
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
   const mcp = options.mcp ?? mcpSettings({});
   ensurePrivateDir(dataDir(workspace));
   const secret = workspaceSecret(workspace);
@@ -48,8 +49,6 @@ export async function startServer(
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     limits: config.limits,
     prove: (challenge, port) => proof(secret, { challenge, pid: process.pid, port, workspace }),
     safety: {

@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isLoopbackUrl } from '../contract/index.js';
+import { managerPaths } from '../runtime/workspace.js';
 import { type HealthBody, type Probe, probeHealth } from './health.js';
 import { newChallenge, proofMatches, workspaceSecret } from './identity.js';
-import { managerPaths } from './paths.js';
 import { isAlive, isBinderyServe } from './process.js';
 import { readServerFile, type ServerInfo, unpublishServerFile } from './server-file.js';
 

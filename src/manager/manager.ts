@@ -1,14 +1,14 @@
 import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError, isLoopbackUrl } from '../contract/index.js';
+import type { Env } from '../runtime/settings.js';
+import { dataDir, managerPaths } from '../runtime/workspace.js';
 import { ensurePrivateDir } from '../store/private-files.js';
-import { dataDir } from '../store/workspace.js';
 import { discover, provenProbe } from './discovery.js';
 import { baseUrl, isPortFree, type Probe, probeHealth } from './health.js';
 import { launchBackend } from './launcher.js';
 import { Lease } from './lease.js';
 import { acquireLock } from './lock.js';
-import { managerPaths } from './paths.js';
 import { isBinderyServe, stopProcess } from './process.js';
 import { type ServerInfo, unpublishServerFile } from './server-file.js';
 import { type ManagerSettings, managerSettings } from './settings.js';
@@ -29,7 +29,7 @@ export interface ManagerLog {
 export interface EnsureBackendOptions {
   workspace: string;
   /** Settings (BINDERY_PORT, BINDERY_HOST, BINDERY_IDLE_GRACE_S, …) and the launched server's environment. */
-  env?: Record<string, string | undefined>;
+  env?: Env;
   log?: ManagerLog;
   launchTimeoutMs?: number;
   restartPolicy?: Partial<RestartPolicy>;
@@ -47,7 +47,7 @@ export interface BackendStatus {
 
 interface Context {
   workspace: string;
-  env: Record<string, string | undefined>;
+  env: Env;
   settings: ManagerSettings;
   log: ManagerLog;
   launchTimeoutMs: number | undefined;

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type BinderyApi, BinderyError } from '../contract/index.js';
+import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
+import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
 import {
@@ -11,10 +13,8 @@ import {
   type ServerLimits,
   timeoutOptions,
 } from './limits.js';
-import type { Logger } from './logger.js';
-import { registerMonitoring } from './monitoring.js';
 import { registerOperationRoutes } from './routes.js';
-import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
+import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -23,8 +23,6 @@ export interface ServerOptions {
   api: BinderyApi;
   store: Store;
   logger: Logger;
-  version: string;
-  workspace: string;
   safety: HttpSafetyOptions;
   limits?: ServerLimits;
   /** Answers discovery challenges on /health (see registerMonitoring). */
@@ -33,11 +31,13 @@ export interface ServerOptions {
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
-/** The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi, plus monitoring. */
+/**
+ * The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi (health and pool metrics are
+ * operations too). The store is needed only for the Idempotency-Key records and to close it on shutdown.
+ */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
   const limits = options.limits ?? DEFAULT_LIMITS;
-  let closing = false;
   const app = Fastify({
     ...timeoutOptions(limits),
     loggerInstance: logger as FastifyBaseLogger,
@@ -45,6 +45,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
     forceCloseConnections: 'idle',
+    // Once close() starts, every request (health included) gets 503, so managers stop sending work.
     return503OnClosing: true,
   });
 
@@ -78,21 +79,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerLoadShedding(app, limits);
   const idempotency = new IdempotencyGate(store);
   await idempotency.start((error) => logger.warn({ err: error }, 'idempotency heartbeat failed'));
-  registerMonitoring(app, {
-    store,
-    version: options.version,
-    workspace: options.workspace,
-    startedAt: new Date(),
-    isClosing: () => closing,
-    prove: options.prove,
-  });
+  registerHealthGuard(app, options.prove);
   registerOperationRoutes(app, api, idempotency);
   registerRpc(app, api, logger, limits.rpcMaxBatch);
   for (const plugin of options.plugins ?? []) await plugin(app);
 
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   app.addHook('onClose', async () => {
     await idempotency.stop();
     await store.close();

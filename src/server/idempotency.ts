@@ -40,7 +40,7 @@ type Claimed =
   | { kind: 'committed'; record: IdempotencyRecord };
 
 /**
- * Idempotency-Key: a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same key and
+ * Idempotency-Key (README, HTTP API; docs/decisions/012-02-exactly-once.md): a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same key and
  * body within 24 h gets the first answer again (`Idempotent-Replayed: true`), a different body is a
  * conflict. The key is claimed in the store before the request runs, so two servers on one database
  * never both run it; the request's first write marks the key committed in its own transaction

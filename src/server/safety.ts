@@ -62,7 +62,7 @@ function requestHostname(request: FastifyRequest): string {
 }
 
 /**
- * HTTP safety: a web page can reach a loopback server through DNS rebinding unless the Host is checked,
+ * HTTP safety (docs/design.md, "HTTP safety"; docs/security.md): a web page can reach a loopback server through DNS rebinding unless the Host is checked,
  * and through fetch unless a foreign Origin is refused. No CORS headers are ever sent. The checks run
  * in onRequest, before the body is read, so a refused client never gets to send (or trickle) one.
  */

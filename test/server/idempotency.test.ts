@@ -1,24 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDir } from '../../src/runtime/workspace.js';
 import { HEARTBEAT_MS, requestHash } from '../../src/server/idempotency.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
 import { runWithIdempotency } from '../../src/store/idempotency-scope.js';
-import { dataDir, openStore, type Store } from '../../src/store/index.js';
-import { countTasksTitled, startTestServer, type TestServer } from '../helpers/server.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { countTasksTitled, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
+const t = useTestServer();
 /** A second connection to the server's database: what another server on it would do. */
 let other: Store;
 
 beforeAll(async () => {
-  t = await startTestServer();
   other = await openStore({ workspace: t.workspace, databaseUrl: t.databaseUrl });
 });
 afterAll(async () => {
   await other.close();
-  await t.stop();
-  await t.remove();
 });
 
 /** Claims `key` for a create of `body` as another server (`owner`) would, `ageMs` ago. */
@@ -105,6 +103,7 @@ describe('Idempotency-Key claims shared with other servers on the database', () 
       store: other,
       roles: RoleRegistry.forWorkspace(dataDir(t.workspace)),
       version: 'test',
+      workspace: t.workspace,
     });
     // The other server's request: its write commits the key's mark; then it "dies" before answering.
     const written = await runWithIdempotency({ claim, committed: false }, () => crashed.create_task(body));
@@ -124,6 +123,7 @@ describe('Idempotency-Key claims shared with other servers on the database', () 
       store: other,
       roles: RoleRegistry.forWorkspace(dataDir(t.workspace)),
       version: 'test',
+      workspace: t.workspace,
     });
     await expect(
       runWithIdempotency({ claim, committed: false }, () => slow.create_task(body)),

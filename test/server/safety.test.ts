@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/runtime/logger.js';
 import { buildServer } from '../../src/server/app.js';
-import { createLogger } from '../../src/server/logger.js';
 import { httpHelper, startTestServer, type TestServer } from '../helpers/server.js';
 import { inProcessApi } from '../mcp/helpers.js';
 
@@ -87,8 +87,6 @@ describe('/health on a non-loopback bind', () => {
       api,
       store,
       logger: createLogger('silent'),
-      version: 'test',
-      workspace: '/the/workspace/path',
       safety: { host: '0.0.0.0', allowedHosts: [], allowedOrigins: [], token: 's3cret' },
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
