@@ -1,17 +1,14 @@
 import type { ClientOptions } from '../client/index.js';
+import { isLoopbackHost } from '../contract/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
+import type { ServerLimits } from '../server/limits.js';
 
 /**
  * The server's, client's and MCP process's settings from the environment (README's Configuration table);
  * the readers refuse a bad value with a ConfigError naming the variable.
  */
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -34,6 +31,7 @@ export interface ServerConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   injectionPolicy: InjectionPolicy;
+  limits: ServerLimits;
 }
 
 export interface ServerFlags {
@@ -50,7 +48,7 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
   };
   const host = merged.BINDERY_HOST || '127.0.0.1';
   const token = env.BINDERY_TOKEN || undefined;
-  if (!isLoopback(host) && !token) {
+  if (!isLoopbackHost(host) && !token) {
     throw new ConfigError(`BINDERY_TOKEN must be set to bind BINDERY_HOST=${host}, a non-loopback address.`);
   }
   return {
@@ -63,6 +61,11 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
     injectionPolicy: injectionPolicy(env),
+    limits: {
+      requestTimeoutS: number(env, 'BINDERY_REQUEST_TIMEOUT_S', 30, 0.1),
+      rpcMaxBatch: integer(env, 'BINDERY_RPC_MAX_BATCH', 100, 1, 10_000),
+      maxEventLoopDelayMs: integer(env, 'BINDERY_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
+    },
   };
 }
 

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { discover, managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
+import {
+  discover,
+  managerSettings,
+  proof,
+  publishUntilClosed,
+  runManaged,
+  workspaceSecret,
+} from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
@@ -11,6 +18,7 @@ import { buildServer } from '../server/app.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { openStore } from '../store/index.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 /** Our package name, from <root>/package.json (this file is <root>/dist/cli/serve.js, or src/cli in tests). */
@@ -60,10 +68,14 @@ export async function startServer(
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
   const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
   const mcp = options.mcp ?? mcpSettings({});
+  ensurePrivateDir(dataDir(workspace));
+  const secret = workspaceSecret(workspace);
   const app = await buildServer({
     api,
     store,
     logger,
+    limits: config.limits,
+    prove: (challenge, port) => proof(secret, { challenge, pid: process.pid, port, workspace }),
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,
@@ -93,8 +105,7 @@ export async function startServer(
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `http://${publishedHost(config.host)}:${port}`;
   publishUntilClosed(app.server, {
     pid: process.pid,
     port,
@@ -128,6 +139,16 @@ async function portInUse(config: ServerConfig, workspace: string): Promise<Error
   return new Error(
     `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
   );
+}
+
+/**
+ * The host clients of this machine use: a wildcard bind is reached on loopback (discovery only trusts a
+ * loopback URL); any other address as it is.
+ */
+function publishedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. */

@@ -58,7 +58,12 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     super();
     this.options = resolveOptions(options);
     this.transport = new Transport(this.options);
-    this.resilience = new Resilience(this.options);
+    this.resilience = new Resilience(this.options, () =>
+      this.transport.send({ method: 'GET', path: '/health' }).then(
+        () => true,
+        () => false,
+      ),
+    );
     this.cache = new ResponseCache(this.options.cache, (value) => this.graph.learn(value));
     const members = this as unknown as Record<OperationName, Call>;
     for (const name of OPERATION_NAMES) members[name] = (input) => this.call(name, input);
@@ -146,6 +151,7 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
 
   /** Lets requests in flight finish, then closes the connections; later calls fail with connection_error. */
   close(): Promise<void> {
+    this.resilience.close();
     this.closing ??= this.transport.close().finally(() => this.cache.clear());
     return this.closing;
   }

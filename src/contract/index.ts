@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './health.js';
 export * from './http.js';
 export * from './input-safety.js';
+export * from './loopback.js';
 export * from './note.js';
 export * from './operations.js';
 export * from './plural.js';

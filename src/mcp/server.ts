@@ -5,6 +5,7 @@ import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { type CallOptions, callTool } from './call.js';
 import { type HealthProbe, healthReport } from './health.js';
+import { answerInvalidParamsInOneLine } from './invalid-params.js';
 import { toolListing } from './listing.js';
 import type { InputSecurity } from './params.js';
 import { TOOLS, type Tool } from './tools/index.js';
@@ -98,5 +99,6 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
     }
     return (entry.handle.handler as RawToolHandler)(request.params.arguments, extra);
   });
+  answerInvalidParamsInOneLine(mcp.server);
   return mcp;
 }

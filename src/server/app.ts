@@ -3,8 +3,16 @@ import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/inde
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
+import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import {
+  applyHeadersTimeout,
+  DEFAULT_LIMITS,
+  registerLoadShedding,
+  type ServerLimits,
+  timeoutOptions,
+} from './limits.js';
 import { registerOperationRoutes } from './routes.js';
 import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
@@ -16,6 +24,9 @@ export interface ServerOptions {
   store: Store;
   logger: Logger;
   safety: HttpSafetyOptions;
+  limits?: ServerLimits;
+  /** Answers discovery challenges on /health (see registerMonitoring). */
+  prove?: (challenge: string, port: number) => string;
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -26,7 +37,9 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
+    ...timeoutOptions(limits),
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -61,14 +74,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send(errorBody(error));
   });
 
+  applyHeadersTimeout(app, limits);
   registerHttpSafety(app, options.safety);
+  await registerLoadShedding(app, limits);
   const idempotency = new IdempotencyGate(store);
-  await idempotency.purgeExpired();
+  await idempotency.start((error) => logger.warn({ err: error }, 'idempotency heartbeat failed'));
+  registerHealthGuard(app, options.prove);
   registerOperationRoutes(app, api, idempotency);
-  registerRpc(app, api, logger);
+  registerRpc(app, api, logger, limits.rpcMaxBatch);
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   app.addHook('onClose', async () => {
+    await idempotency.stop();
     await store.close();
   });
   return app;

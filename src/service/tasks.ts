@@ -188,10 +188,10 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       const role = roles.require(input.role_name, 'role_name');
       await requireTask(input.task_id);
       const now = ctx.now().toISOString();
-      const executionId = `exec_${randomUUID()}`;
-      const { task } = await store.claimExecution(input.task_id, {
+      // The execution's id comes from the store's answer: a replayed claim answers the one it started.
+      const { task, execution } = await store.claimExecution(input.task_id, {
         execution: {
-          id: executionId,
+          id: `exec_${randomUUID()}`,
           task_id: input.task_id,
           role: role.name,
           status: 'running',
@@ -222,7 +222,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         success: true as const,
         task_id: task.id,
         role_assigned: role.name,
-        execution_id: executionId,
+        execution_id: execution.id,
         brief: { task, subtasks, dependencies, role, instructions },
       };
     },

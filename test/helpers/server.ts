@@ -32,6 +32,9 @@ export async function startTestServer(
     BINDERY_LOG_LEVEL: 'silent',
     BINDERY_WORKSPACE: ws.dir,
     BINDERY_DATABASE_URL: databaseUrl,
+    // In-process servers share the test runner's event loop, whose lag says nothing about the server:
+    // load shedding is tested on spawned servers (test/server/limits.test.ts).
+    BINDERY_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   });
   const server = await startServer(config, ws.dir);

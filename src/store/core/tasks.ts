@@ -237,7 +237,7 @@ export class TaskCore {
     taskId: string,
     claim: ExecutionClaim,
     guard: WriteGuard = {},
-  ): Promise<{ task: Task; cancelled: Execution | null }> {
+  ): Promise<{ task: Task; execution: Execution; cancelled: Execution | null }> {
     // The task's row lock orders concurrent claims, on this server or another one.
     const locked = await x.value<number>(`SELECT 1 FROM tasks WHERE id = $1${this.dialect.forNoKeyUpdate}`, [
       taskId,
@@ -262,7 +262,11 @@ export class TaskCore {
     }
     const task = await this.update(x, taskId, claim.taskChanges, guard);
     await this.insertExecutions(x, [{ ...claim.execution, task_id: taskId }]);
-    return { task, cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null };
+    return {
+      task,
+      execution: claim.execution,
+      cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null,
+    };
   }
 
   async insertExecutions(x: Executor, executions: readonly Execution[]): Promise<void> {

@@ -5,6 +5,7 @@ import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
 import type { PoolMetrics } from '../types.js';
 import { sqlState, translate } from './errors.js';
+import { markedWrite } from './idempotency.js';
 
 /** Issue 9 pool settings: 8 connections at most, 2 kept warm, 3 s to get one, bounded statements. */
 export const PG_POOL = {
@@ -154,7 +155,7 @@ export class PgDatabase {
 
   /** A READ COMMITTED write transaction; row locks inside `fn` provide the isolation it needs. */
   write<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN', fn);
+    return markedWrite(fn, (marked) => this.transaction('BEGIN', marked));
   }
 
   countQuery(ms: number): void {

@@ -202,4 +202,16 @@ export const PG_MIGRATIONS: PgMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION document_chunks_search();
     `,
   },
+  {
+    version: 3,
+    name: 'idempotency claims owned by live server instances',
+    sql: `
+      -- The server instance running a claimed request; a claim whose owner stopped heartbeating is taken over.
+      ALTER TABLE idempotency_keys ADD COLUMN owner text;
+      CREATE TABLE server_instances (
+        id text PRIMARY KEY,
+        heartbeat_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
 import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
+import { firstWriteScope } from '../idempotency-scope.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
 import type { PoolMetrics } from '../types.js';
+import { markedWrite, SqliteIdempotency } from './idempotency.js';
 import type { Migration } from './migrations.js';
 
 /** The connection's pragmas (docs/postgres.md compares them with the PostgreSQL pool). */
@@ -44,7 +46,10 @@ export class SqliteDatabase {
     readonly path: string,
     migrations: readonly Migration[],
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      ensurePrivateDir(dirname(path));
+      ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
+    }
     this.raw = new Database(path);
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
     this.migrate(migrations);
@@ -65,7 +70,7 @@ export class SqliteDatabase {
   run<T>(fn: () => T, write = false): T {
     const started = this.begin();
     try {
-      return write ? this.raw.transaction(fn).immediate() : fn();
+      return write ? markedWrite(this, fn) : fn();
     } catch (error) {
       throw this.failed(error);
     } finally {
@@ -80,6 +85,12 @@ export class SqliteDatabase {
    * library: it is twelve lines and the hot path (connection free) takes no timer or allocation.
    */
   async operation<T>(fn: (x: Executor) => Promise<T>, write = false): Promise<T> {
+    // A request's first write under an Idempotency-Key: replayed, or marked in its own transaction.
+    const scope = write ? firstWriteScope() : undefined;
+    if (scope?.replay) {
+      scope.committed = true;
+      return scope.replay.result as T;
+    }
     await this.acquire();
     const started = this.begin();
     // An export holds a read transaction across its pages: a write inside it nests as a savepoint.
@@ -87,7 +98,9 @@ export class SqliteDatabase {
     try {
       if (write) this.raw.exec(nested ? 'SAVEPOINT bindery_operation' : 'BEGIN IMMEDIATE');
       const result = await fn(this.executor);
+      if (scope) new SqliteIdempotency(this).markCommitted(scope, result);
       if (write) this.raw.exec(nested ? 'RELEASE bindery_operation' : 'COMMIT');
+      if (scope) scope.committed = true;
       return result;
     } catch (error) {
       if (write && this.raw.inTransaction) {

@@ -290,4 +290,16 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'idempotency claims owned by live server instances',
+    sql: `
+      -- The server instance running a claimed request; a claim whose owner stopped heartbeating is taken over.
+      ALTER TABLE idempotency_keys ADD COLUMN owner TEXT;
+      CREATE TABLE server_instances (
+        id TEXT PRIMARY KEY,
+        heartbeat_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { Executor } from '../core/dialect.js';
 import { StoreCore } from '../core/store.js';
 import type {
   IdempotencyClaim,
+  IdempotencyRecord,
   SearchRequest,
   Store,
   StoreInfo,
@@ -91,6 +92,20 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
 
   purgeIdempotency(olderThan: string) {
     return this.db.exclusive(() => this.db.run(() => this.idempotency.purge(olderThan), true));
+  }
+
+  takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.takeOver(stale, claim), true));
+  }
+
+  idempotencyHeartbeat(instance: string, purgeBefore: string) {
+    return this.db.exclusive(() =>
+      this.db.run(() => this.idempotency.heartbeat(instance, purgeBefore), true),
+    );
+  }
+
+  retireInstance(instance: string) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.retire(instance), true));
   }
 
   search(request: SearchRequest) {
