@@ -1,6 +1,7 @@
 import type { ClientOptions } from '../client/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
+import type { RateLimitOptions } from '../server/rate-limit.js';
 
 /**
  * SPEC §8 settings from the environment. A bad value stops start-up with a message naming the variable,
@@ -24,6 +25,12 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
   }
   return value;
+}
+
+/** A limit that is off unless set. */
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : integer(env, name, min, min, max);
 }
 
 function number(env: Env, name: string, fallback: number, min: number): number {
@@ -96,6 +103,11 @@ export interface ServerConfig {
   allowedHosts: string[];
   allowedOrigins: string[];
   injectionPolicy: InjectionPolicy;
+  /** BINDERY_METRICS_PUBLIC: /metrics answers without the token. */
+  metricsPublic: boolean;
+  /** BINDERY_READ_ONLY: every write operation is refused with permission_denied. */
+  readOnly: boolean;
+  rateLimits: RateLimitOptions;
 }
 
 export interface ServerFlags {
@@ -125,7 +137,28 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),
     allowedOrigins: list(env, 'BINDERY_ALLOWED_ORIGINS'),
     injectionPolicy: injectionPolicy(env),
+    metricsPublic: bool(env, 'BINDERY_METRICS_PUBLIC', false),
+    readOnly: readOnly(env),
+    rateLimits: {
+      perMinute: optionalInteger(env, 'BINDERY_RATE_LIMIT', 1, 1_000_000_000),
+      writesPerMinute: optionalInteger(env, 'BINDERY_WRITE_RATE_LIMIT', 1, 1_000_000_000),
+      redisUrl: url(env, 'BINDERY_REDIS_URL', ['redis:', 'rediss:']),
+      redisPrefix: redisPrefix(env),
+    },
   };
+}
+
+export function readOnly(env: Env): boolean {
+  return bool(env, 'BINDERY_READ_ONLY', false);
+}
+
+function redisPrefix(env: Env): string | undefined {
+  const raw = env.BINDERY_REDIS_PREFIX;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\w:.-]{1,100}$/.test(raw)) {
+    throw new ConfigError(`BINDERY_REDIS_PREFIX must be 1-100 letters, digits or _ : . -, got "${raw}".`);
+  }
+  return raw;
 }
 
 export interface ClientSettings {
@@ -159,6 +192,8 @@ export interface McpSettings {
   injectionPolicy: InjectionPolicy;
   /** Largest MCP message accepted (a stdio line, an HTTP body). */
   maxMessageBytes: number;
+  /** BINDERY_MCP_METRICS_PORT: this process's own /metrics on 127.0.0.1; off when unset. */
+  metricsPort?: number | undefined;
 }
 
 export function mcpSettings(env: Env): McpSettings {
@@ -168,6 +203,7 @@ export function mcpSettings(env: Env): McpSettings {
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
     injectionPolicy: injectionPolicy(env),
     maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
+    metricsPort: optionalInteger(env, 'BINDERY_MCP_METRICS_PORT', 1, 65535),
   };
 }
 

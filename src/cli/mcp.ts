@@ -8,6 +8,7 @@ import { BinderyClient } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
+import { serveClientMetrics } from '../mcp/metrics-endpoint.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
@@ -31,7 +32,8 @@ Backend: BINDERY_URL; else the workspace's backend, which it finds or launches a
 "bindery mcp" of the workspace (MCP_AUTO_LAUNCH_BACKEND=false: http://127.0.0.1:$BINDERY_PORT, default 3000).
 Workspace: BINDERY_WORKSPACE, else the nearest directory up holding .vespera/ or .git/. See "bindery status".
 Settings: MCP_PRODUCTION, MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, MCP_MAX_MESSAGE_BYTES (default
-16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL. Logs go to stderr.`;
+16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL, BINDERY_MCP_METRICS_PORT (serve this
+process's /metrics on 127.0.0.1), BINDERY_TOOLS, BINDERY_READ_ONLY. Logs go to stderr.`;
 
 /** Serves MCP on stdio until stdin closes or a signal arrives; resolves once everything is closed. */
 export async function runMcp(env: Env): Promise<void> {
@@ -39,6 +41,10 @@ export async function runMcp(env: Env): Promise<void> {
   const settings = clientSettings(env);
   const logger = createLogger(logLevel(env), 'bindery-mcp');
   const client = await connectBackend(env, settings, options.autoLaunch, logger);
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : await serveClientMetrics(options.metricsPort, () => client.stats(), logger);
   const probe: HealthProbe = {
     transport: 'stdio',
     get backendUrl() {
@@ -80,6 +86,7 @@ export async function runMcp(env: Env): Promise<void> {
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   await closed;
+  metricsServer?.close();
   await client.close();
   logger.info('stdin closed; bindery mcp exits');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));

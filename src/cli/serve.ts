@@ -5,6 +5,8 @@ import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { buildServer } from '../server/app.js';
 import { createLogger, type Logger } from '../server/logger.js';
+import { ServerMetrics } from '../server/metrics.js';
+import { readOnlyApi } from '../service/read-only.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { dataDir, detectWorkspace, openStore } from '../store/index.js';
@@ -38,8 +40,10 @@ export async function startServer(
   const logger = createLogger(config.logLevel);
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
-  const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const metrics = new ServerMetrics();
+  const store = metrics.instrumentStore(await openStore({ workspace, databaseUrl: config.databaseUrl }));
+  const service = createService({ store, roles, version: BINDERY_VERSION });
+  const api = config.readOnly ? readOnlyApi(service) : service;
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
@@ -52,7 +56,10 @@ export async function startServer(
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       token: config.token,
+      publicPaths: config.metricsPublic ? ['/metrics'] : [],
     },
+    metrics,
+    rateLimits: config.rateLimits,
     plugins: [
       mcpHttpEndpoint({
         api,

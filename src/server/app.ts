@@ -5,7 +5,9 @@ import { errorBody, toBinderyError } from './errors.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
 import type { Logger } from './logger.js';
+import { registerMetrics, ServerMetrics } from './metrics.js';
 import { registerMonitoring } from './monitoring.js';
+import { type RateLimitOptions, registerRateLimits } from './rate-limit.js';
 import { registerOperationRoutes } from './routes.js';
 import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
@@ -19,6 +21,10 @@ export interface ServerOptions {
   version: string;
   workspace: string;
   safety: HttpSafetyOptions;
+  /** Prometheus metrics; pass the one whose instrumentStore() wraps `store` to get store timings. */
+  metrics?: ServerMetrics;
+  /** BINDERY_RATE_LIMIT and friends; no limits when not given. */
+  rateLimits?: RateLimitOptions;
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -62,6 +68,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   registerHttpSafety(app, options.safety);
+  const metrics = options.metrics ?? new ServerMetrics();
+  registerMetrics(app, metrics, store);
+  const limits = await registerRateLimits(app, options.rateLimits ?? {}, { log: logger, metrics });
   const idempotency = new IdempotencyGate(store);
   await idempotency.purgeExpired();
   registerMonitoring(app, {
@@ -70,6 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     workspace: options.workspace,
     startedAt: new Date(),
     isClosing: () => closing,
+    degradations: () => [limits.unavailable()].filter((reason) => reason !== null),
   });
   registerOperationRoutes(app, api, idempotency);
   registerRpc(app, api, logger);

@@ -61,6 +61,8 @@ export interface MonitoringOptions {
   startedAt: Date;
   /** True once shutdown began: health turns 503 so managers stop sending work. */
   isClosing: () => boolean;
+  /** Dependencies working in a lesser mode (a rate limiter without its Redis): `degraded`, and why. */
+  degradations?: () => string[];
 }
 
 async function probe(store: Store): Promise<boolean> {
@@ -78,7 +80,12 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
   app.get('/health', async (_request, reply) => {
     const probeOk = !options.isClosing() && (await probe(store));
     const pool = analysePool(store.metrics(), probeOk);
-    const status = !probeOk ? 'unhealthy' : pool.status === 'warning' ? 'degraded' : 'healthy';
+    const degraded = options.degradations?.() ?? [];
+    const status = !probeOk
+      ? 'unhealthy'
+      : pool.status === 'warning' || degraded.length > 0
+        ? 'degraded'
+        : 'healthy';
     const info = await store.info().catch(() => null);
     reply.code(status === 'unhealthy' ? 503 : 200);
     return {
@@ -95,6 +102,7 @@ export function registerMonitoring(app: FastifyInstance, options: MonitoringOpti
         max_connections: pool.max_connections,
         pool_utilization: pool.pool_utilization,
       },
+      ...(degraded.length > 0 ? { degraded } : {}),
     };
   });
 

@@ -11,6 +11,13 @@ import { checkedInput } from './json-body.js';
 
 type Call = (input: unknown) => Promise<unknown>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operation a REST route serves (metrics and limits read it). */
+    operation?: OperationName;
+  }
+}
+
 /** `If-Match: "3"` (or W/"3", or 3) → 3. */
 function versionFromIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;

@@ -9,6 +9,8 @@ export interface HttpSafetyOptions {
   allowedOrigins: readonly string[];
   /** When set, every route but /health needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Paths served without the token besides /health (`/metrics` with BINDERY_METRICS_PUBLIC). */
+  publicPaths?: readonly string[];
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
@@ -38,6 +40,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
   ]);
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   const bearer = options.token ? digest(`Bearer ${options.token}`) : undefined;
+  const publicPaths = new Set(['/health', ...(options.publicPaths ?? [])]);
 
   app.addHook('onRequest', async (request) => {
     const host = request.headers.host;
@@ -57,7 +60,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
     const authorization = request.headers.authorization;
     if (
       bearer &&
-      request.url !== '/health' &&
+      !publicPaths.has(request.url) &&
       !(authorization && timingSafeEqual(digest(authorization), bearer))
     ) {
       throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');
