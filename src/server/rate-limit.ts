@@ -18,9 +18,9 @@ export interface RateLimitOptions {
   redisPrefix?: string | undefined;
   /** Callers remembered per limit in this process (LRU). */
   maxCallers?: number;
+  /** The counting window; one minute, shorter only in tests. */
+  windowMs?: number;
 }
-
-const WINDOW_MS = 60_000;
 /** Monitoring must keep answering a client that is over its budget. */
 const UNLIMITED_PATHS = new Set(['/health', '/metrics']);
 
@@ -69,7 +69,7 @@ async function enforce(
   onRefused();
   throw new BinderyError(
     'rate_limit_exceeded',
-    `More than ${result.max} requests a minute from this caller; wait ${result.ttlInSeconds} s.`,
+    `This caller is over its limit of ${result.max} requests in ${Math.round(result.timeWindow / 1000)} s; retry in ${result.ttlInSeconds} s.`,
     { retryAfterS: Math.max(1, result.ttlInSeconds) },
   );
 }
@@ -97,6 +97,16 @@ export async function registerRateLimits(
   if (options.redisUrl) {
     const redis = connectRedis(options.redisUrl, shared);
     shared.redis = redis;
+    // The first requests should count in the shared budget too: wait for the connection (or its failure).
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done).off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 2000);
+      redis.once('ready', done).once('error', done);
+    });
     app.addHook('onClose', async () => {
       redis.disconnect();
     });
@@ -114,7 +124,9 @@ export async function registerRateLimits(
     skipOnError: true,
   });
   const limit = (bucket: 'all' | 'write', max: number | undefined) =>
-    max === undefined ? undefined : app.createRateLimit({ max, timeWindow: WINDOW_MS, bucket } as never);
+    max === undefined
+      ? undefined
+      : app.createRateLimit({ max, timeWindow: options.windowMs ?? 60_000, bucket } as never);
   const all = limit('all', options.perMinute);
   const writes = limit('write', options.writesPerMinute);
   new Gauge({

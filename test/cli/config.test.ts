@@ -42,6 +42,15 @@ describe('settings from the environment', () => {
     ['BINDERY_URL', 'ftp://x', clientSettings],
     ['BINDERY_PORT', '65536', serverConfig],
     ['BINDERY_LOG_LEVEL', 'loud', serverConfig],
+    ['BINDERY_RATE_LIMIT', '0', serverConfig],
+    ['BINDERY_RATE_LIMIT', 'many', serverConfig],
+    ['BINDERY_WRITE_RATE_LIMIT', '1.5', serverConfig],
+    ['BINDERY_REDIS_URL', 'http://127.0.0.1:6379', serverConfig],
+    ['BINDERY_REDIS_PREFIX', 'has spaces', serverConfig],
+    ['BINDERY_METRICS_PUBLIC', 'perhaps', serverConfig],
+    ['BINDERY_READ_ONLY', 'mostly', serverConfig],
+    ['BINDERY_MCP_METRICS_PORT', '0', mcpSettings],
+    ['BINDERY_MCP_METRICS_PORT', 'ninety', mcpSettings],
   ] as const)('refuses %s=%s naming the variable', (name, value, read) => {
     expect(() => read({ [name]: value })).toThrow(new RegExp(`^${name} `));
   });
