@@ -1,5 +1,7 @@
 import type { ClientOptions } from '../client/index.js';
+import { DEFAULT_TOOL_PROFILE, toolNames } from '../mcp/profiles.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
+import type { ToolSelection } from '../mcp/server.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 import type { RateLimitOptions } from '../server/rate-limit.js';
 
@@ -194,6 +196,8 @@ export interface McpSettings {
   maxMessageBytes: number;
   /** BINDERY_MCP_METRICS_PORT: this process's own /metrics on 127.0.0.1; off when unset. */
   metricsPort?: number | undefined;
+  /** BINDERY_TOOLS (default standard) and BINDERY_READ_ONLY. */
+  tools: ToolSelection;
 }
 
 export function mcpSettings(env: Env): McpSettings {
@@ -204,7 +208,17 @@ export function mcpSettings(env: Env): McpSettings {
     injectionPolicy: injectionPolicy(env),
     maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
     metricsPort: optionalInteger(env, 'BINDERY_MCP_METRICS_PORT', 1, 65535),
+    tools: { names: tools(env), readOnly: readOnly(env) },
   };
+}
+
+function tools(env: Env): string[] {
+  const raw = env.BINDERY_TOOLS?.trim() || DEFAULT_TOOL_PROFILE;
+  try {
+    return toolNames(raw);
+  } catch (error) {
+    throw new ConfigError(`BINDERY_TOOLS ${(error as Error).message}, got "${env.BINDERY_TOOLS}".`);
+  }
 }
 
 /**

@@ -8,11 +8,11 @@ import { BinderyClient } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
-import { serveClientMetrics } from '../mcp/metrics-endpoint.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../server/logger.js';
+import { readOnlyApi } from '../service/read-only.js';
 import { detectWorkspace } from '../store/workspace.js';
 import {
   type ClientSettings,
@@ -44,7 +44,12 @@ export async function runMcp(env: Env): Promise<void> {
   const metricsServer =
     options.metricsPort === undefined
       ? undefined
-      : await serveClientMetrics(options.metricsPort, () => client.stats(), logger);
+      : // Loaded only when asked for, so a plain `bindery mcp` starts without prom-client.
+        await (await import('../mcp/metrics-endpoint.js')).serveClientMetrics(
+          options.metricsPort,
+          () => client.stats(),
+          logger,
+        );
   const probe: HealthProbe = {
     transport: 'stdio',
     get backendUrl() {
@@ -53,13 +58,15 @@ export async function runMcp(env: Env): Promise<void> {
     backendHealth: () => client.health(),
     clientStats: () => client.stats(),
   };
-  const server = createMcpServer(client.api, {
+  const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
+  const server = createMcpServer(api, {
     logger,
     probe,
     security: { policy: options.injectionPolicy, counters: new SecurityCounters() },
     production: options.production,
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
+    tools: options.tools,
   });
   const transport = new LineTransport({
     input: process.stdin,

@@ -70,6 +70,7 @@ export async function startServer(
           production: mcp.production,
           includeMetrics: mcp.includeMetrics,
           startedAt: Date.now(),
+          tools: { names: mcp.tools.names, readOnly: config.readOnly },
         },
       }),
     ],

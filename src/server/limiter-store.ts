@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { FastifyRateLimitStore } from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 
 type Counted = { current: number; ttl: number };
@@ -39,7 +39,12 @@ export interface SharedCounters {
 }
 
 /** A Redis connection that never queues or hangs a request: a command fails at once when it is down. */
-export function connectRedis(url: string, shared: Pick<SharedCounters, 'log' | 'unavailable'>): Redis {
+export async function connectRedis(
+  url: string,
+  shared: Pick<SharedCounters, 'log' | 'unavailable'>,
+): Promise<Redis> {
+  // Loaded only with BINDERY_REDIS_URL, so a server without it does not pay for the client at start-up.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -95,7 +95,7 @@ export async function registerRateLimits(
   const status = { unavailable: () => shared.unavailable };
   if (options.perMinute === undefined && options.writesPerMinute === undefined) return status;
   if (options.redisUrl) {
-    const redis = connectRedis(options.redisUrl, shared);
+    const redis = await connectRedis(options.redisUrl, shared);
     shared.redis = redis;
     // The first requests should count in the shared budget too: wait for the connection (or its failure).
     await new Promise<void>((resolve) => {

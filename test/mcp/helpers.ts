@@ -6,7 +6,7 @@ import pino from 'pino';
 import { expect } from 'vitest';
 import { BINDERY_VERSION, type BinderyApi } from '../../src/contract/index.js';
 import { SecurityCounters } from '../../src/mcp/security/index.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer, type ToolSelection } from '../../src/mcp/server.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
 import { dataDir, openStore, type Store } from '../../src/store/index.js';
@@ -30,14 +30,19 @@ export async function httpClient(baseUrl: string): Promise<Client> {
   return ready(client);
 }
 
-/** Spawns the built `bindery mcp` with the given environment (BINDERY_URL among it). */
+/** Spawns the built `bindery mcp` with the given environment (BINDERY_URL among it); every tool unless BINDERY_TOOLS says. */
 export async function stdioClient(
   env: Record<string, string>,
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp'],
-    env: { ...(process.env as Record<string, string>), BINDERY_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...(process.env as Record<string, string>),
+      BINDERY_LOG_LEVEL: 'warn',
+      BINDERY_TOOLS: 'all',
+      ...env,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -72,6 +77,7 @@ export interface InMemoryOptions {
   policy?: 'flag' | 'strip' | 'reject';
   production?: boolean;
   includeMetrics?: boolean;
+  tools?: ToolSelection;
 }
 
 /** An MCP client and server in this process over the SDK's InMemoryTransport: the fast path for many calls. */
@@ -88,6 +94,7 @@ export async function inMemoryClient(api: BinderyApi, options: InMemoryOptions =
     production: options.production ?? false,
     includeMetrics: options.includeMetrics ?? false,
     startedAt: Date.now(),
+    ...(options.tools ? { tools: options.tools } : {}),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
