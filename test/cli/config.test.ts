@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientSettings, mcpSettings, serverConfig } from '../../src/cli/config.js';
+import { toolNames } from '../../src/mcp/profiles.js';
 
 describe('settings from the environment', () => {
   it('has the SPEC §8 defaults', () => {
@@ -21,6 +22,7 @@ describe('settings from the environment', () => {
       autoLaunch: true,
       injectionPolicy: 'flag',
       maxMessageBytes: 16 * 1024 * 1024,
+      tools: { names: toolNames('standard'), readOnly: false },
     });
   });
 
@@ -51,6 +53,8 @@ describe('settings from the environment', () => {
     ['BINDERY_READ_ONLY', 'mostly', serverConfig],
     ['BINDERY_MCP_METRICS_PORT', '0', mcpSettings],
     ['BINDERY_MCP_METRICS_PORT', 'ninety', mcpSettings],
+    ['BINDERY_TOOLS', 'some', mcpSettings],
+    ['BINDERY_READ_ONLY', 'mostly', mcpSettings],
   ] as const)('refuses %s=%s naming the variable', (name, value, read) => {
     expect(() => read({ [name]: value })).toThrow(new RegExp(`^${name} `));
   });
