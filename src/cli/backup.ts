@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { discover } from '../manager/index.js';
-import { dataDir, detectWorkspace, sqlitePath } from '../store/index.js';
+import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 
 export const BACKUP_USAGE = `Usage: bindery backup <file> [--workspace DIR]
 

@@ -3,13 +3,14 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { ServerMetrics } from '../server/metrics.js';
 import { readOnlyApi } from '../service/read-only.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -42,15 +43,20 @@ export async function startServer(
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const metrics = new ServerMetrics();
   const store = metrics.instrumentStore(await openStore({ workspace, databaseUrl: config.databaseUrl }));
-  const service = createService({ store, roles, version: BINDERY_VERSION });
+  const degradations: (() => string | null)[] = [];
+  const service = createService({
+    store,
+    roles,
+    version: BINDERY_VERSION,
+    workspace,
+    degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
+  });
   const api = config.readOnly ? readOnlyApi(service) : service;
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,
@@ -60,6 +66,7 @@ export async function startServer(
     },
     metrics,
     rateLimits: config.rateLimits,
+    degradations,
     plugins: [
       mcpHttpEndpoint({
         api,

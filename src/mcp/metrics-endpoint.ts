@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ClientStats } from '../client/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 const BREAKER_STATES = ['closed', 'open', 'half_open', 'isolated'] as const;
 

@@ -1,15 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type BinderyApi, BinderyError } from '../contract/index.js';
+import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
-import type { Logger } from './logger.js';
 import { registerMetrics, ServerMetrics } from './metrics.js';
-import { registerMonitoring } from './monitoring.js';
 import { type RateLimitOptions, registerRateLimits } from './rate-limit.js';
 import { registerOperationRoutes } from './routes.js';
-import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
+import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -18,27 +17,30 @@ export interface ServerOptions {
   api: BinderyApi;
   store: Store;
   logger: Logger;
-  version: string;
-  workspace: string;
   safety: HttpSafetyOptions;
   /** Prometheus metrics; pass the one whose instrumentStore() wraps `store` to get store timings. */
   metrics?: ServerMetrics;
   /** BINDERY_RATE_LIMIT and friends; no limits when not given. */
   rateLimits?: RateLimitOptions;
+  /** Receives the checks of dependencies that can degrade (the limiter's Redis), for the health answer. */
+  degradations?: (() => string | null)[];
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
-/** The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi, plus monitoring. */
+/**
+ * The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi (health and pool metrics are
+ * operations too). The store is needed only for the Idempotency-Key records and to close it on shutdown.
+ */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
-  let closing = false;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
     forceCloseConnections: 'idle',
+    // Once close() starts, every request (health included) gets 503, so managers stop sending work.
     return503OnClosing: true,
   });
 
@@ -71,23 +73,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const metrics = options.metrics ?? new ServerMetrics();
   registerMetrics(app, metrics, store);
   const limits = await registerRateLimits(app, options.rateLimits ?? {}, { log: logger, metrics });
+  options.degradations?.push(limits.unavailable);
   const idempotency = new IdempotencyGate(store);
   await idempotency.purgeExpired();
-  registerMonitoring(app, {
-    store,
-    version: options.version,
-    workspace: options.workspace,
-    startedAt: new Date(),
-    isClosing: () => closing,
-    degradations: () => [limits.unavailable()].filter((reason) => reason !== null),
-  });
   registerOperationRoutes(app, api, idempotency);
   registerRpc(app, api, logger);
   for (const plugin of options.plugins ?? []) await plugin(app);
 
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   app.addHook('onClose', async () => {
     await store.close();
   });

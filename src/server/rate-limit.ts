@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
-import { BinderyError, isOperationName, operations } from '../contract/index.js';
+import { BinderyError, changesData, isOperationName } from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import { connectRedis, FallbackStore, type SharedCounters } from './limiter-store.js';
-import type { Logger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface RateLimitOptions {
@@ -38,7 +38,7 @@ function callerKey(request: FastifyRequest): string {
 }
 
 function isWrite(name: unknown): boolean {
-  return typeof name === 'string' && isOperationName(name) && operations[name].kind !== 'read';
+  return typeof name === 'string' && isOperationName(name) && changesData(name);
 }
 
 /** Does the request change state: a REST mutation, or a JSON-RPC call (or batch) holding one. */

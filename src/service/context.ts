@@ -8,6 +8,11 @@ export interface ServiceContext {
   /** The clock every timestamp comes from (tests may pin it). */
   now: () => Date;
   version: string;
+  /** The workspace the server serves, as its health answer names it. */
+  workspace: string;
+  startedAt: Date;
+  /** Why a dependency works in a lesser mode right now (the rate limiter without Redis); [] when none. */
+  degradations?: () => string[];
 }
 
 /** Implementations of some operations; they receive validated arguments. */

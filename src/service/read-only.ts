@@ -1,4 +1,4 @@
-import { type BinderyApi, BinderyError, OPERATION_NAMES, operations } from '../contract/index.js';
+import { type BinderyApi, BinderyError, changesData, OPERATION_NAMES } from '../contract/index.js';
 
 /**
  * BINDERY_READ_ONLY: the same API with every operation that changes state refused as permission_denied.
@@ -8,15 +8,14 @@ export function readOnlyApi(api: BinderyApi): BinderyApi {
   const guarded: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of OPERATION_NAMES) {
     const call = api[name] as (input: unknown) => Promise<unknown>;
-    guarded[name] =
-      operations[name].kind === 'read'
-        ? (input) => call.call(api, input)
-        : async () => {
-            throw new BinderyError(
-              'permission_denied',
-              `${name} changes data and this Bindery is read-only (BINDERY_READ_ONLY=true).`,
-            );
-          };
+    guarded[name] = !changesData(name)
+      ? (input) => call.call(api, input)
+      : async () => {
+          throw new BinderyError(
+            'permission_denied',
+            `${name} changes data and this Bindery is read-only (BINDERY_READ_ONLY=true).`,
+          );
+        };
   }
   return guarded as BinderyApi;
 }

@@ -7,9 +7,10 @@ import { expect } from 'vitest';
 import { BINDERY_VERSION, type BinderyApi } from '../../src/contract/index.js';
 import { SecurityCounters } from '../../src/mcp/security/index.js';
 import { createMcpServer, type ToolSelection } from '../../src/mcp/server.js';
+import { dataDir } from '../../src/runtime/workspace.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
-import { dataDir, openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
@@ -30,7 +31,7 @@ export async function httpClient(baseUrl: string): Promise<Client> {
   return ready(client);
 }
 
-/** Spawns the built `bindery mcp` with the given environment (BINDERY_URL among it); every tool unless BINDERY_TOOLS says. */
+/** Spawns the built `bindery mcp` with the given environment (BINDERY_URL among it). */
 export async function stdioClient(
   env: Record<string, string>,
 ): Promise<{ client: Client; stderr: () => string }> {
@@ -62,6 +63,7 @@ export async function inProcessApi(): Promise<{ api: BinderyApi; store: Store; c
     store,
     roles: RoleRegistry.forWorkspace(dataDir(ws.dir)),
     version: BINDERY_VERSION,
+    workspace: ws.dir,
   });
   return {
     api,

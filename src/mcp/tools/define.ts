@@ -17,7 +17,7 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
   description: string;
   params: S;
   /**
-   * Parameters that take an object or a JSON string of one, with what the object is. The schema's
+   * Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. The schema's
    * `anyOf: [string, object]` and the server's instructions say the rest, once for every tool.
    */
   jsonParams?: Readonly<Partial<Record<keyof S & string, string>>>;
