@@ -14,6 +14,24 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
+/** The fourteen tools every Bindery has, by their fixed names. */
+export const SPEC_TOOLS = [
+  'create_task',
+  'get_task',
+  'update_task',
+  'list_tasks',
+  'create_project',
+  'get_dashboard_stats',
+  'search_entities',
+  'delete_task',
+  'complete_task',
+  'execute_task',
+  'assign_role_to_task',
+  'list_roles',
+  'index_document',
+  'health_check',
+];
+
 export interface ToolAnswer {
   isError: boolean;
   data: any;
