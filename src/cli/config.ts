@@ -1,9 +1,18 @@
 import type { ClientOptions } from '../client/index.js';
 import { isLoopbackHost } from '../contract/index.js';
+import { DEFAULT_TOOL_PROFILE, toolNames } from '../mcp/profiles.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
+import type { ToolSelection } from '../mcp/server.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
 import type { ServerLimits } from '../server/limits.js';
+import type { RateLimitOptions } from '../server/rate-limit.js';
+
+/** A limit that is off unless set. */
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : integer(env, name, min, min, max);
+}
 
 /**
  * The server's, client's and MCP process's settings from the environment (README's Configuration table);
@@ -32,6 +41,11 @@ export interface ServerConfig {
   allowedOrigins: string[];
   injectionPolicy: InjectionPolicy;
   limits: ServerLimits;
+  /** BINDERY_METRICS_PUBLIC: /metrics answers without the token. */
+  metricsPublic: boolean;
+  /** BINDERY_READ_ONLY: every write operation is refused with permission_denied. */
+  readOnly: boolean;
+  rateLimits: RateLimitOptions;
 }
 
 export interface ServerFlags {
@@ -66,7 +80,28 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
       rpcMaxBatch: integer(env, 'BINDERY_RPC_MAX_BATCH', 100, 1, 10_000),
       maxEventLoopDelayMs: integer(env, 'BINDERY_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
     },
+    metricsPublic: bool(env, 'BINDERY_METRICS_PUBLIC', false),
+    readOnly: readOnly(env),
+    rateLimits: {
+      perMinute: optionalInteger(env, 'BINDERY_RATE_LIMIT', 1, 1_000_000_000),
+      writesPerMinute: optionalInteger(env, 'BINDERY_WRITE_RATE_LIMIT', 1, 1_000_000_000),
+      redisUrl: url(env, 'BINDERY_REDIS_URL', ['redis:', 'rediss:']),
+      redisPrefix: redisPrefix(env),
+    },
   };
+}
+
+export function readOnly(env: Env): boolean {
+  return bool(env, 'BINDERY_READ_ONLY', false);
+}
+
+function redisPrefix(env: Env): string | undefined {
+  const raw = env.BINDERY_REDIS_PREFIX;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\w:.-]{1,100}$/.test(raw)) {
+    throw new ConfigError(`BINDERY_REDIS_PREFIX must be 1-100 letters, digits or _ : . -, got "${raw}".`);
+  }
+  return raw;
 }
 
 export interface ClientSettings {
@@ -100,6 +135,10 @@ export interface McpSettings {
   injectionPolicy: InjectionPolicy;
   /** Largest MCP message accepted (a stdio line, an HTTP body). */
   maxMessageBytes: number;
+  /** BINDERY_MCP_METRICS_PORT: this process's own /metrics on 127.0.0.1; off when unset. */
+  metricsPort?: number | undefined;
+  /** BINDERY_TOOLS (default standard) and BINDERY_READ_ONLY. */
+  tools: ToolSelection;
 }
 
 export function mcpSettings(env: Env): McpSettings {
@@ -109,7 +148,18 @@ export function mcpSettings(env: Env): McpSettings {
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
     injectionPolicy: injectionPolicy(env),
     maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
+    metricsPort: optionalInteger(env, 'BINDERY_MCP_METRICS_PORT', 1, 65535),
+    tools: { names: tools(env), readOnly: readOnly(env) },
   };
+}
+
+function tools(env: Env): string[] {
+  const raw = env.BINDERY_TOOLS?.trim() || DEFAULT_TOOL_PROFILE;
+  try {
+    return toolNames(raw);
+  } catch (error) {
+    throw new ConfigError(`BINDERY_TOOLS ${(error as Error).message}, got "${env.BINDERY_TOOLS}".`);
+  }
 }
 
 /**

@@ -15,6 +15,8 @@ import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
+import { ServerMetrics } from '../server/metrics.js';
+import { readOnlyApi } from '../service/read-only.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { openStore } from '../store/index.js';
@@ -65,8 +67,17 @@ export async function startServer(
   const logger = createLogger(config.logLevel);
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
-  const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
+  const metrics = new ServerMetrics();
+  const store = metrics.instrumentStore(await openStore({ workspace, databaseUrl: config.databaseUrl }));
+  const degradations: (() => string | null)[] = [];
+  const service = createService({
+    store,
+    roles,
+    version: BINDERY_VERSION,
+    workspace,
+    degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
+  });
+  const api = config.readOnly ? readOnlyApi(service) : service;
   const mcp = options.mcp ?? mcpSettings({});
   ensurePrivateDir(dataDir(workspace));
   const secret = workspaceSecret(workspace);
@@ -81,7 +92,11 @@ export async function startServer(
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       token: config.token,
+      publicPaths: config.metricsPublic ? ['/metrics'] : [],
     },
+    metrics,
+    rateLimits: config.rateLimits,
+    degradations,
     plugins: [
       mcpHttpEndpoint({
         api,
@@ -92,6 +107,7 @@ export async function startServer(
           production: mcp.production,
           includeMetrics: mcp.includeMetrics,
           startedAt: Date.now(),
+          tools: { names: mcp.tools.names, readOnly: config.readOnly },
         },
       }),
     ],

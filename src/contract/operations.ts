@@ -183,6 +183,12 @@ export type OpOutput<N extends OperationName> = z.output<Operations[N]['output']
 /** One method per operation; implemented in-process by src/service and over HTTP by src/client. */
 export type BinderyApi = { [N in OperationName]: (input: OpInput<N>) => Promise<OpOutput<N>> };
 
+/** Creates or writes: what rate limits count as a mutation and read-only mode refuses. */
+export function changesData(name: OperationName): boolean {
+  const { kind } = operations[name];
+  return kind === 'create' || kind === 'write';
+}
+
 export function isOperationName(name: string): name is OperationName {
   return Object.hasOwn(operations, name);
 }

@@ -13,6 +13,8 @@ import {
   type ServerLimits,
   timeoutOptions,
 } from './limits.js';
+import { registerMetrics, ServerMetrics } from './metrics.js';
+import { type RateLimitOptions, registerRateLimits } from './rate-limit.js';
 import { registerOperationRoutes } from './routes.js';
 import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
@@ -27,6 +29,12 @@ export interface ServerOptions {
   limits?: ServerLimits;
   /** Answers discovery challenges on /health (see registerMonitoring). */
   prove?: (challenge: string, port: number) => string;
+  /** Prometheus metrics; pass the one whose instrumentStore() wraps `store` to get store timings. */
+  metrics?: ServerMetrics;
+  /** BINDERY_RATE_LIMIT and friends; no limits when not given. */
+  rateLimits?: RateLimitOptions;
+  /** Receives the checks of dependencies that can degrade (the limiter's Redis), for the health answer. */
+  degradations?: (() => string | null)[];
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -77,6 +85,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   applyHeadersTimeout(app, limits);
   registerHttpSafety(app, options.safety);
   await registerLoadShedding(app, limits);
+  const metrics = options.metrics ?? new ServerMetrics();
+  registerMetrics(app, metrics, store);
+  const rateLimiter = await registerRateLimits(app, options.rateLimits ?? {}, { log: logger, metrics });
+  options.degradations?.push(rateLimiter.unavailable);
   const idempotency = new IdempotencyGate(store);
   await idempotency.start((error) => logger.warn({ err: error }, 'idempotency heartbeat failed'));
   registerHealthGuard(app, options.prove);

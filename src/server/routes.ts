@@ -15,6 +15,13 @@ import { checkedInput } from './json-body.js';
 
 type Call = (input: unknown) => Promise<unknown>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operation a REST route serves (metrics and limits read it). */
+    operation?: OperationName;
+  }
+}
+
 /** One REST route per operation, derived from the operation table (its HTTP mapping: contract/http.ts). */
 export function registerOperationRoutes(
   app: FastifyInstance,

@@ -15,6 +15,8 @@ export interface HttpSafetyOptions {
   allowedOrigins: readonly string[];
   /** When set, every route but /health needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Paths served without the token besides /health (`/metrics` with BINDERY_METRICS_PUBLIC). */
+  publicPaths?: readonly string[];
 }
 
 declare module 'fastify' {
@@ -72,6 +74,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
   const origins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   const expected = options.token ? digest(options.token) : undefined;
   const loopbackBind = isLoopbackHost(options.host);
+  const publicPaths = new Set(['/health', ...(options.publicPaths ?? [])]);
 
   app.decorateRequest('trusted', false);
   app.addHook('onRequest', async (request) => {
@@ -91,7 +94,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
     const token = bearerToken(request.headers.authorization);
     const authenticated = !expected || (token !== undefined && timingSafeEqual(digest(token), expected));
     request.trusted = authenticated || loopbackBind;
-    if (!authenticated && request.routeOptions.url !== '/health') {
+    if (!authenticated && !publicPaths.has(request.routeOptions.url ?? '')) {
       throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');
     }
   });

@@ -23,6 +23,8 @@ export interface ServiceOptions {
   now?: () => Date;
   /** When the server started, for its health answer's uptime; now unless given. */
   startedAt?: Date;
+  /** Why a dependency works in a lesser mode right now (health turns `degraded`). */
+  degradations?: () => string[];
 }
 
 /**

@@ -16,11 +16,14 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
   /** One or two sentences written for a model. */
   description: string;
   params: S;
-  /** Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. */
+  /**
+   * Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. The schema's
+   * `anyOf: [string, object]` and the server's instructions say the rest, once for every tool.
+   */
   jsonParams?: Readonly<Partial<Record<keyof S & string, string>>>;
   /** Longest JSON string accepted for a JSON parameter; default 100,000 characters. */
   jsonTextLimit?: number;
-  /** Fields allowed strings longer than the default of 10,000 characters (docs/design.md, "Input safety"). */
+  /** Fields allowed strings longer than the §5 default of 10,000 characters. */
   stringLimits?: Readonly<Record<string, number>>;
   output: O;
   annotations: ToolAnnotations;
@@ -71,9 +74,7 @@ export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec:
   const jsonParams = Object.entries(spec.jsonParams ?? {}) as [string, string][];
   const advertised: Record<string, z.core.$ZodType> = { ...spec.params };
   for (const [name, what] of jsonParams) {
-    advertised[name] = z
-      .union([z.string(), spec.params[name] as z.ZodType])
-      .describe(`${what}, as an object or a JSON string of one.`);
+    advertised[name] = z.union([z.string(), spec.params[name] as z.ZodType]).describe(what);
   }
   return {
     name: spec.name,

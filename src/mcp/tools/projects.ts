@@ -14,7 +14,7 @@ export const projectTools = [
     name: 'create_project',
     description: 'Create a project (a unique name plus description and tags) to group tasks and notes.',
     params: { project_input: CreateProjectInput },
-    jsonParams: { project_input: 'The project: name, description, tags' },
+    jsonParams: { project_input: 'The project' },
     output: Project,
     annotations: CREATE,
     run: ({ project_input }, { api }) => api.create_project(project_input),
@@ -29,7 +29,7 @@ export const projectTools = [
   }),
   defineTool({
     name: 'list_projects',
-    description: 'List projects with their task counts; pass next_cursor back as cursor for more.',
+    description: 'List projects with their task counts.',
     params: ListProjectsInput.shape,
     output: ProjectPage,
     annotations: READ,

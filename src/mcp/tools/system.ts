@@ -6,8 +6,8 @@ export const systemTools = [
   defineTool({
     name: 'get_dashboard_stats',
     description:
-      'Overview of the workspace: task counts by status and priority, completion rate, overdue and upcoming ' +
-      'tasks, active projects and the newest tasks.',
+      'Workspace overview: task counts by status and priority, completion rate, overdue and upcoming ' +
+      'tasks, active projects, newest tasks.',
     params: Empty.shape,
     output: Dashboard,
     annotations: READ,
@@ -16,7 +16,7 @@ export const systemTools = [
   defineTool({
     name: 'list_roles',
     description:
-      'List the roles a task can be assigned or executed as, with their capabilities, file patterns and restrictions.',
+      'The roles a task can be assigned or executed as, with capabilities, file patterns and restrictions.',
     params: Empty.shape,
     output: RoleList,
     annotations: READ,
@@ -33,8 +33,8 @@ export const systemTools = [
   defineTool({
     name: 'health_check',
     description:
-      'Report whether Bindery works: the backend and its store, the client’s circuit breaker, cache and ' +
-      'retries, and security counters. Status is unhealthy when the backend does not answer.',
+      'Whether Bindery works: backend, store, the client’s breaker, cache and retries, security counters. ' +
+      'Unhealthy when the backend does not answer.',
     params: Empty.shape,
     output: HealthReport,
     annotations: READ,

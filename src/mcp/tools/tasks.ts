@@ -25,14 +25,14 @@ export const taskTools = [
       'Returns the full task with the ids of its direct subtasks in children. Also accepted: a date ' +
       'YYYY-MM-DD (end of that day, UTC), enum values in any case, subtasks as plain titles.',
     params: { task_input: CreateTaskInput },
-    jsonParams: { task_input: 'The task: title, optional fields and nested subtasks' },
+    jsonParams: { task_input: 'The task, with nested subtasks' },
     output: Task,
     annotations: CREATE,
     run: ({ task_input }, { api }) => api.create_task(task_input),
   }),
   defineTool({
     name: 'get_task',
-    description: 'Read one task with all its fields, including the ids of its subtasks and dependencies.',
+    description: 'Read one task with all its fields, its subtask and dependency ids among them.',
     params: { task_id: Id },
     output: Task,
     annotations: READ,
@@ -41,8 +41,8 @@ export const taskTools = [
   defineTool({
     name: 'update_task',
     description:
-      'Change fields of a task; only the fields given change. Send expected_version (the version you read) ' +
-      'to be refused with a conflict instead of overwriting someone else’s change.',
+      'Change the given fields of a task; the others stay. With expected_version (the version you read), ' +
+      'never over someone else’s change.',
     params: {
       task_id: Id,
       task_update: TaskUpdate,
@@ -54,9 +54,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'list_tasks',
-    description:
-      'List tasks, newest first, filtered by project, status, priority, parent (use "root" for top level), ' +
-      'tag or role. Returns summaries unless detail is "full"; pass next_cursor back as cursor for more.',
+    description: 'List tasks, newest first, by any of the filters; summaries unless detail is "full".',
     params: ListTasksInput.shape,
     output: TaskPage,
     annotations: READ,
@@ -64,7 +62,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'delete_task',
-    description: 'Delete a task and its whole subtree of subtasks. This cannot be undone.',
+    description: 'Delete a task and all its subtasks. This cannot be undone.',
     params: { task_id: Id },
     output: DeleteTaskResult,
     annotations: REMOVE,
@@ -72,8 +70,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'complete_task',
-    description:
-      'Mark a task done, with optional notes on what was done; closes its running execution if any.',
+    description: 'Mark a task done, with optional notes; closes its running execution if any.',
     params: {
       task_id: Id,
       completion_notes: Description.optional().describe('What was done, for whoever reads the task next.'),
@@ -85,8 +82,8 @@ export const taskTools = [
   defineTool({
     name: 'execute_task',
     description:
-      'Start work on a task as a role: assigns the role, moves the task to doing and returns a brief with ' +
-      'the task, its subtasks, dependencies and the role’s rules. Refused while another execution runs unless force.',
+      'Start work on a task as a role: assigns it, moves the task to doing and returns a brief (task, ' +
+      'subtasks, dependencies, the role’s rules). Refused while another execution runs unless force.',
     params: ExecuteTaskInput.shape,
     output: ExecuteTaskResult,
     annotations: ADVANCE,
