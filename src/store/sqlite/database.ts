@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
 import { decodeCursor } from '../cursor.js';
+import { identifierWords } from '../search-text.js';
 import type { PageRequest, PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
 
@@ -42,6 +43,10 @@ export class SqliteDatabase {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.raw = new Database(path);
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
+    // Migration 4 indexes the identifier words of stored chunks with the rule new chunks are indexed by.
+    this.raw.function('bindery_identifier_words', { deterministic: true }, (text) =>
+      identifierWords(String(text ?? '')),
+    );
     this.migrate(migrations);
   }
 

@@ -1,5 +1,6 @@
 import { BinderyError, type Document } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
+import { identifierWords } from '../search-text.js';
 import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
 import { newestFirst, type SqliteDatabase } from './database.js';
 import { SEARCH_ROWID_BASE } from './migrations.js';
@@ -52,7 +53,7 @@ export class SqliteDocuments {
     const insertChunk = this.db.stmt(`INSERT INTO document_chunks
       (document_seq, chunk_index, start_offset, end_offset, heading_path) VALUES (?, ?, ?, ?, ?)`);
     const indexChunk = this.db.stmt(
-      'INSERT INTO search_index (rowid, title, heading, body, tags) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO search_index (rowid, title, heading, body, tags, extra) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const tags = document.tags.join(' ');
     for (const chunk of chunks) {
@@ -64,7 +65,9 @@ export class SqliteDocuments {
         JSON.stringify(chunk.heading_path),
       );
       const rowid = Number(chunkSeq) + SEARCH_ROWID_BASE.document;
-      indexChunk.run(rowid, document.title, chunk.heading_path.join(' › '), chunk.text, tags);
+      const heading = chunk.heading_path.join(' › ');
+      const extra = `${identifierWords(`${document.title} ${heading} ${chunk.text}`)} ${document.source_path ?? ''}`;
+      indexChunk.run(rowid, document.title, heading, chunk.text, tags, extra);
     }
   }
 

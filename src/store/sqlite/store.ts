@@ -204,7 +204,7 @@ export class SqliteStore implements Store, TransferStore {
   }
 
   async search(request: SearchRequest) {
-    return this.db.run(() => this.searcher.search(request));
+    return this.searcher.search(request);
   }
 
   async countEntities() {
