@@ -116,7 +116,7 @@ export class TermFinder {
 
   constructor(readonly terms: readonly QueryTerm[]) {
     // A word is a candidate when it starts with what a term and its stem share; the stem then decides.
-    const starts = terms.map((t) => escape(commonPrefix(t.word, t.stem)));
+    const starts = terms.map((t) => escapeRegExp(commonPrefix(t.word, t.stem)));
     this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${starts.join('|')})[\\p{L}\\p{N}]*`, 'gu');
   }
 
@@ -150,7 +150,7 @@ function commonPrefix(a: string, b: string): string {
   return a.slice(0, Math.max(i, 1));
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

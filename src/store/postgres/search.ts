@@ -91,7 +91,8 @@ function pgCandidates(s: PgSession): CandidateSource {
     async candidates(terms, mode, request) {
       const params: unknown[] = [];
       const q = tsquery(terms, mode, params);
-      const project = request.project_id ? (params.push(request.project_id), `$${params.length}`) : null;
+      let project: string | null = null;
+      if (request.project_id) project = `$${params.push(request.project_id)}`;
       const sql = request.types.map((kind) => `(${CANDIDATES[kind](q, project)})`).join(' UNION ALL ');
       return (await s.rows<Row>(sql, params)).map(toCandidate);
     },
