@@ -68,6 +68,8 @@ const K1 = 1.2;
 const B = 0.75;
 /** Query words adjacent in the query and in the text raise the score by up to this share. */
 const ADJACENCY_BONUS = 0.25;
+/** The share of its file's other matching chunks' scores a code chunk gains. */
+const MODULE_SHARE = 0.35;
 const KIND_ORDER: Record<Kind, number> = { task: 1, project: 2, note: 3, document: 4 };
 
 interface Scored {
@@ -135,6 +137,7 @@ function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: numb
     const coverage = [...matched].reduce((sum, t) => sum + idf[t]!, 0) / totalIdf;
     return { candidate, texts, hits, matched, all: matched.size === terms.length, coverage, score };
   });
+  shareModuleEvidence(scored);
   return scored.sort(
     (a, b) =>
       Number(b.all) - Number(a.all) ||
@@ -188,6 +191,20 @@ function adjacency(texts: Map<Field, string>, hits: Map<Field, Hit[]>, termCount
     }
   }
   return pairs.size / (termCount - 1);
+}
+
+/**
+ * A code chunk is one piece of a module: the query words matched by its file's other chunks (a helper's
+ * name, a comment further down) are evidence for it too, so each code chunk gains a share of theirs.
+ */
+function shareModuleEvidence(scored: Scored[]): void {
+  const totals = new Map<string, number>();
+  for (const s of scored)
+    if (s.candidate.chunk?.code)
+      totals.set(s.candidate.group!, (totals.get(s.candidate.group!) ?? 0) + s.score);
+  for (const s of scored) {
+    if (s.candidate.chunk?.code) s.score += MODULE_SHARE * (totals.get(s.candidate.group!)! - s.score);
+  }
 }
 
 /** Keeps a document's best CHUNKS_PER_DOCUMENT chunks (the list is sorted best first). */
