@@ -155,15 +155,19 @@ function findHits(candidate: SearchCandidate, finder: TermFinder) {
     path: candidate.path,
     tags: composed(candidate.tags.join(' ')),
     body: composed(candidate.body),
-    identifiers: identifierWords(`${candidate.title} ${candidate.heading} ${candidate.body}`),
+    // Only chunks have their identifiers' words indexed (tasks and notes are indexed by SQL triggers).
+    identifiers: candidate.chunk
+      ? identifierWords(`${candidate.title} ${candidate.heading} ${candidate.body}`)
+      : '',
   };
   const hits = new Map<Field, Hit[]>();
   const lengths = new Map<Field, number>();
   const folded = new Map<Field, string>();
   const matched = new Set<number>();
   for (const [field] of FIELDS) {
-    folded.set(field, fold(texts[field]));
-    const found = texts[field] ? finder.find(folded.get(field)!) : [];
+    const text = texts[field];
+    folded.set(field, text && fold(text));
+    const found = text ? finder.find(folded.get(field)!) : NO_HITS;
     hits.set(field, found);
     lengths.set(field, texts[field].length);
     for (const hit of found) matched.add(hit.term);
@@ -172,6 +176,7 @@ function findHits(candidate: SearchCandidate, finder: TermFinder) {
   return { candidate, texts, hits, matched, lengths, adjacent };
 }
 
+const NO_HITS: Hit[] = [];
 const ASCII = /^[\x00-\x7f]*$/;
 const composed = (text: string) => (ASCII.test(text) ? text : text.normalize('NFC'));
 

@@ -14,8 +14,13 @@ export interface QueryTerm {
   word: string;
   /** Its English stem (Porter). */
   stem: string;
-  /** The last word typed, of two or more characters: it also matches as a prefix (search as you type). */
-  prefix: boolean;
+  /**
+   * For the last word typed, of two or more characters, what it also matches as a prefix (search as you
+   * type): the part it shares with its stem, since the index holds stems and a stem can end differently
+   * from the word (deploy → deploi, while deployment → deploy); null for other words. The word itself
+   * is matched too.
+   */
+  prefix: string | null;
 }
 
 export interface QueryPlan {
@@ -56,13 +61,16 @@ export function splitIdentifier(word: string): string {
  * is indexed as one word by the text itself; snake_case and kebab-case split on their own).
  */
 export function identifierWords(text: string): string {
+  if (!MAY_HAVE_HUMP.test(text)) return '';
   const out: string[] = [];
-  for (const word of text.match(WORD) ?? []) {
-    const split = splitIdentifier(word);
-    if (split !== word) out.push(split);
-  }
+  for (const match of text.matchAll(IDENTIFIER)) out.push(splitIdentifier(match[0]));
   return out.join(' ; ');
 }
+
+/** A quick test that rules out most text without a camelCase word (any non-ASCII text may have one). */
+const MAY_HAVE_HUMP = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]|[^\x00-\x7f]/;
+/** A word with a hump: a lower-case letter or digit then an upper-case letter, or ABc. */
+const IDENTIFIER = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
 
 /**
  * User text → the words to search. Every word is a run of letters, digits and marks; anything else only
@@ -78,12 +86,22 @@ export function parseQuery(text: string): QueryPlan | null {
   const used = (kept.length > 0 ? kept : words).slice(0, MAX_TERMS);
   const lastTyped = words.at(-1);
   return {
-    terms: used.map((word) => ({
-      word,
-      stem: stem(word),
-      prefix: word === lastTyped && [...word].length >= 2,
-    })),
+    terms: used.map((word) => {
+      const prefix = prefixForm(word);
+      const typed = word === lastTyped && [...prefix].length >= 2;
+      return { word, stem: stem(word), prefix: typed ? prefix : null };
+    }),
   };
+}
+
+/**
+ * The prefix a typed word is matched by: the part it shares with its stem, shortened until stemming
+ * leaves it alone (the index stems a prefix too: "deploy*" would look for "deploi…").
+ */
+function prefixForm(word: string): string {
+  let prefix = commonPrefix(word, stem(word));
+  while (prefix.length > 2 && stem(prefix) !== prefix) prefix = prefix.slice(0, -1);
+  return prefix;
 }
 
 const stems = new Map<string, string>();
@@ -110,6 +128,8 @@ export interface Hit {
   weight: number;
 }
 
+const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
+
 /** Finds the query's terms in text, by whole words: exact, same stem, or (the typed last word) prefix. */
 export class TermFinder {
   private readonly pattern: RegExp;
@@ -117,13 +137,17 @@ export class TermFinder {
   constructor(readonly terms: readonly QueryTerm[]) {
     // A word is a candidate when it starts with what a term and its stem share; the stem then decides.
     const starts = terms.map((t) => escapeRegExp(commonPrefix(t.word, t.stem)));
-    this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${starts.join('|')})[\\p{L}\\p{N}]*`, 'gu');
+    this.pattern = new RegExp(`(?:${starts.join('|')})[\\p{L}\\p{N}]*`, 'gu');
   }
 
   /** Hits in `folded` text (see fold), in text order. */
   find(folded: string): Hit[] {
     const hits: Hit[] = [];
-    for (const match of folded.matchAll(this.pattern)) {
+    const pattern = this.pattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(folded); match; match = pattern.exec(folded)) {
+      // Only whole words: a match that starts inside a word is not one (cheaper than a lookbehind).
+      if (match.index > 0 && LETTER_OR_DIGIT.test(folded[match.index - 1]!)) continue;
       const token = match[0];
       for (let i = 0; i < this.terms.length; i++) {
         const weight = this.weigh(token, this.terms[i]!);
@@ -138,7 +162,7 @@ export class TermFinder {
 
   private weigh(token: string, term: QueryTerm): number {
     if (token === term.word) return EXACT;
-    if (term.prefix && token.startsWith(term.word)) return STEMMED;
+    if (term.prefix && token.startsWith(term.prefix)) return STEMMED;
     if (!token.startsWith(term.stem.slice(0, 1))) return 0;
     return stem(token) === term.stem ? STEMMED : 0;
   }

@@ -23,12 +23,14 @@ describe('parseQuery: user text is never query syntax', () => {
   it('folds case and diacritics, splits camelCase, and makes the last word typed a prefix', () => {
     const plan = parseQuery('Crème contentTypeParser')!;
     expect(plan.terms.map((t) => [t.word, t.prefix])).toEqual([
-      ['creme', false],
-      ['content', false],
-      ['type', false],
-      ['parser', true],
+      ['creme', null],
+      ['content', null],
+      ['type', null],
+      ['parser', 'parser'],
     ]);
-    expect(parseQuery('deploy x')!.terms.map((t) => t.prefix)).toEqual([false, false]); // one letter
+    expect(parseQuery('deploy x')!.terms.map((t) => t.prefix)).toEqual([null, null]); // one letter
+    // The prefix is what the word shares with its stem: deploy → deploi, but deployment → deploy.
+    expect(parseQuery('deploy')!.terms[0]!.prefix).toBe('deplo');
     expect(parseQuery('sessions expiring')!.terms.map((t) => t.stem)).toEqual(['session', 'expir']);
   });
 

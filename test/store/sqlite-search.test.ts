@@ -58,9 +58,9 @@ const searchAll = (store: SqliteStore, text: string, limit = 10) =>
 describe('ftsExpression', () => {
   it('quotes every word: all words, any word, and the typed prefix', () => {
     const terms = parseQuery('"deploy AND (server')!.terms;
-    expect(ftsExpression(terms, 'all')).toBe('"deploy" "server"*');
-    expect(ftsExpression(terms, 'any')).toBe('"deploy" OR "server"*');
-    expect(ftsExpression(terms, 'all', false)).toBe('"deploy" "server"');
+    expect(ftsExpression(terms, 'all')).toBe('"deploy" AND ("server" OR "server"*)');
+    expect(ftsExpression(terms, 'any')).toBe('"deploy" OR ("server" OR "server"*)');
+    expect(ftsExpression(terms, 'all', false)).toBe('"deploy" AND "server"');
   });
 });
 

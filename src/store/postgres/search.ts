@@ -16,10 +16,9 @@ type Kind = SearchResult['type'];
  */
 function tsquery(terms: readonly QueryTerm[], mode: MatchMode, params: unknown[]): string {
   const parts = terms.map((term) => {
-    params.push(term.word);
-    return term.prefix
-      ? `to_tsquery('${SEARCH_CONFIG}', '''' || $${params.length}::text || ''':*')`
-      : `plainto_tsquery('${SEARCH_CONFIG}', $${params.length}::text)`;
+    const word = `plainto_tsquery('${SEARCH_CONFIG}', $${params.push(term.word)}::text)`;
+    if (!term.prefix) return word;
+    return `(${word} || to_tsquery('${SEARCH_CONFIG}', '''' || $${params.push(term.prefix)}::text || ''':*'))`;
   });
   return `(SELECT ${parts.join(mode === 'all' ? ' && ' : ' || ')})`;
 }

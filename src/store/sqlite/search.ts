@@ -10,12 +10,12 @@ type Kind = SearchResult['type'];
 
 /**
  * Terms → an FTS5 expression that cannot be syntax: each word (letters and digits only) is quoted, so
- * AND, NEAR, *, ", (, - are never operators; all must match (implicit AND) or any (OR). The porter
- * tokenizer stems the quoted words as it stemmed the text. A prefix term also matches as a prefix.
+ * AND, NEAR, *, ", (, - are never operators; all must match (AND) or any (OR). The porter
+ * tokenizer stems the quoted words as it stemmed the text. A typed last word matches as a prefix (QueryTerm.prefix).
  */
 export function ftsExpression(terms: readonly QueryTerm[], mode: MatchMode, prefix = true): string {
-  const words = terms.map((t) => (prefix && t.prefix ? `"${t.word}"*` : `"${t.word}"`));
-  return words.join(mode === 'all' ? ' ' : ' OR ');
+  const words = terms.map((t) => (prefix && t.prefix ? `("${t.word}" OR "${t.prefix}"*)` : `"${t.word}"`));
+  return words.join(mode === 'all' ? ' AND ' : ' OR ');
 }
 
 /**
