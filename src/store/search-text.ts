@@ -29,9 +29,10 @@ export interface QueryPlan {
 }
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
 /** A lower-case letter or digit followed by an upper-case letter: where a camelCase word splits. */
 const HUMP = /([\p{Ll}\p{N}])(?=\p{Lu})|(\p{Lu})(?=\p{Lu}\p{Ll})/gu;
-const ASCII = /^[\x00-\x7f]*$/;
 const MARKS = /\p{M}/gu;
 
 /**
@@ -61,16 +62,27 @@ export function splitIdentifier(word: string): string {
  * is indexed as one word by the text itself; snake_case and kebab-case split on their own).
  */
 export function identifierWords(text: string): string {
-  if (!MAY_HAVE_HUMP.test(text)) return '';
+  const humps = ASCII.test(text) ? ASCII_HUMPS : HUMPS;
+  humps.lastIndex = 0;
   const out: string[] = [];
-  for (const match of text.matchAll(IDENTIFIER)) out.push(splitIdentifier(match[0]));
+  let wordEnd = -1;
+  // Finds the humps, then the word around each: a regex matching such words whole would backtrack over
+  // every word of the text (4 s for 5 MB).
+  for (let hump = humps.exec(text); hump; hump = humps.exec(text)) {
+    if (hump.index < wordEnd) continue; // another hump of the word already taken
+    let start = hump.index;
+    while (start > 0 && LETTER_OR_DIGIT.test(text[start - 1]!)) start--;
+    wordEnd = hump.index + 1;
+    while (wordEnd < text.length && LETTER_OR_DIGIT.test(text[wordEnd]!)) wordEnd++;
+    out.push(splitIdentifier(text.slice(start, wordEnd)));
+    humps.lastIndex = wordEnd;
+  }
   return out.join(' ; ');
 }
 
-/** A quick test that rules out most text without a camelCase word (any non-ASCII text may have one). */
-const MAY_HAVE_HUMP = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]|[^\x00-\x7f]/;
-/** A word with a hump: a lower-case letter or digit then an upper-case letter, or ABc. */
-const IDENTIFIER = /[\p{L}\p{N}]*(?:[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll})[\p{L}\p{N}]*/gu;
+/** A lower-case letter or digit then an upper-case letter, or ABc: where a camelCase word splits. */
+const HUMPS = /[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/gu;
+const ASCII_HUMPS = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]/g;
 
 /**
  * User text → the words to search. Every word is a run of letters, digits and marks; anything else only
@@ -127,8 +139,6 @@ export interface Hit {
   term: number;
   weight: number;
 }
-
-const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
 
 /** Finds the query's terms in text, by whole words: exact, same stem, or (the typed last word) prefix. */
 export class TermFinder {
