@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 /** Tests that need PostgreSQL whatever the store under test. */
 const POSTGRES_ONLY = [
   'test/store/postgres/**/*.test.ts',
+  // The behaviour suite runs over both stores, so it needs PostgreSQL too.
+  'test/store/*.test.ts',
   'test/server/multi-server.test.ts',
   'test/cli/export-import.test.ts',
 ];
@@ -29,7 +31,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/server/**/*.test.ts', 'test/cli/serve.test.ts', ...POSTGRES_ONLY],
+          include: [
+            'test/server/**/*.test.ts',
+            'test/cli/serve.test.ts',
+            'test/contract/surfaces.test.ts',
+            ...POSTGRES_ONLY,
+          ],
           env: { BINDERY_TEST_STORE: 'postgres' },
           globalSetup: ['test/global-setup.ts', 'test/global-setup-postgres.ts'],
         },

@@ -18,9 +18,14 @@ export async function relevanceSuite() {
   for (const storeKind of ['sqlite', 'postgres']) {
     for (const set of relevanceSets()) {
       // A fresh store per set, so word rarity is measured on that set's text alone, as in the reference.
-      const { store, remove } = await freshStore(storeKind);
+      const { store, dir, remove } = await freshStore(storeKind);
       try {
-        const api = createService({ store, roles: new RoleRegistry(), version: BINDERY_VERSION });
+        const api = createService({
+          store,
+          roles: new RoleRegistry(),
+          version: BINDERY_VERSION,
+          workspace: dir,
+        });
         const result = await evaluateSet(api, set, STOP_WORDS);
         details[`${storeKind}/${set.name}`] = result;
         for (const [engine, s] of Object.entries(result)) {
@@ -59,5 +64,5 @@ async function freshStore(kind) {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await client.end();
   };
-  return { store, remove };
+  return { store, dir: ws.dir, remove };
 }

@@ -12,7 +12,12 @@ export async function scalingSuite({ quick }) {
   const samples = quick ? 100 : 300;
   const ws = tempDir();
   const store = await openStore({ workspace: ws.dir, databaseUrl: process.env.BINDERY_DATABASE_URL });
-  const api = createService({ store, roles: new RoleRegistry(), version: BINDERY_VERSION });
+  const api = createService({
+    store,
+    roles: new RoleRegistry(),
+    version: BINDERY_VERSION,
+    workspace: ws.dir,
+  });
   try {
     // 10 projects: a page of one project's todo tasks is full (20 rows) at every size, so the list
     // measures the same work at 1k as at 1M.

@@ -2,8 +2,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** The stack, bottom first: a module may import its own layer and the layers below it only. */
-const LAYERS = ['contract', 'store', 'service', 'server', 'client', ['mcp', 'manager'], 'cli'] as const;
+/**
+ * The stack, bottom first: a module may import its own layer and the layers below it only. `runtime` holds
+ * the process pieces several layers share (logger, workspace layout, settings readers); it sits below
+ * every layer that uses them and imports nothing of ours but the contract.
+ */
+const LAYERS = [
+  'contract',
+  'runtime',
+  'store',
+  'service',
+  'server',
+  'client',
+  ['mcp', 'manager'],
+  'cli',
+] as const;
 const SRC = resolve(import.meta.dirname, '../src');
 
 function rank(layer: string): number {

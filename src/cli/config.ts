@@ -1,78 +1,16 @@
 import type { ClientOptions } from '../client/index.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
+import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
 
 /**
- * SPEC §8 settings from the environment. A bad value stops start-up with a message naming the variable,
- * so a typo in an AI client's config shows up at once instead of as odd behaviour later.
+ * The server's, client's and MCP process's settings from the environment (README's Configuration table);
+ * the readers refuse a bad value with a ConfigError naming the variable.
  */
-export class ConfigError extends Error {}
-
-type Env = Record<string, string | undefined>;
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || host.startsWith('127.');
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
-  }
-  return value;
-}
-
-function number(env: Env, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min) {
-    throw new ConfigError(`${name} must be a number ≥ ${min}, got "${raw}".`);
-  }
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}".`);
-}
-
-function list(env: Env, name: string): string[] {
-  return (env[name] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}".`);
-  }
-  return raw as T;
-}
-
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL: "${raw}".`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}.`);
-  }
-  return raw;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -130,7 +68,7 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
 
 export interface ClientSettings {
   url?: string | undefined;
-  /** Sent as `Authorization: Bearer` when the backend requires it (SPEC §2). */
+  /** Sent as `Authorization: Bearer` when the backend requires it. */
   token?: string | undefined;
   timeoutS: number;
   cacheTtlS: number;

@@ -1,7 +1,8 @@
 /**
  * `bindery mcp`: the stdio MCP server an AI client starts. stdout carries MCP messages only; every log line
  * goes to stderr. Backend: BINDERY_URL; else the workspace's backend, found or launched by the backend
- * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false, http://127.0.0.1:${BINDERY_PORT:-3000}.
+ * manager (src/manager, docs/manager.md); with MCP_AUTO_LAUNCH_BACKEND=false,
+ * http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
 import { BinderyClient } from '../client/index.js';
@@ -11,8 +12,9 @@ import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
-import { createLogger } from '../server/logger.js';
-import { detectWorkspace } from '../store/workspace.js';
+import { createLogger } from '../runtime/logger.js';
+import type { Env } from '../runtime/settings.js';
+import { detectWorkspace } from '../runtime/workspace.js';
 import {
   type ClientSettings,
   clientOptions,
@@ -21,8 +23,6 @@ import {
   mcpSettings,
   serverConfig,
 } from './config.js';
-
-type Env = Record<string, string | undefined>;
 
 export const MCP_USAGE = `Usage: bindery mcp
 
@@ -86,9 +86,9 @@ export async function runMcp(env: Env): Promise<void> {
 }
 
 /**
- * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised
- * and leased until `close()`); else SPEC §7's fixed address. A manager failure (port taken, backend
- * that cannot start) stops start-up with its message.
+ * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised and
+ * leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure
+ * (port taken, backend that cannot start) stops start-up with its message.
  */
 async function connectBackend(
   env: Env,
@@ -101,7 +101,7 @@ async function connectBackend(
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);
   }
-  // SPEC §7's address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
+  // The fixed address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
   const url = settings.url ?? `http://127.0.0.1:${serverConfig({ BINDERY_PORT: env.BINDERY_PORT }).port}`;
   const client = makeClient(url);
   return {

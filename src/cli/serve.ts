@@ -3,11 +3,12 @@ import { BINDERY_VERSION } from '../contract/index.js';
 import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
+import { dataDir, detectWorkspace } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
-import { createLogger, type Logger } from '../server/logger.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
-import { dataDir, detectWorkspace, openStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
 export interface RunningServer {
@@ -39,14 +40,12 @@ export async function startServer(
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
-  const api = createService({ store, roles, version: BINDERY_VERSION });
+  const api = createService({ store, roles, version: BINDERY_VERSION, workspace });
   const mcp = options.mcp ?? mcpSettings({});
   const app = await buildServer({
     api,
     store,
     logger,
-    version: BINDERY_VERSION,
-    workspace,
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,

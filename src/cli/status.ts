@@ -11,7 +11,7 @@ import {
   probeHealth,
   sameDir,
 } from '../manager/index.js';
-import { DATA_DIR, detectWorkspace, sqlitePath } from '../store/workspace.js';
+import { DATA_DIR, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 
 export const STATUS_USAGE = `Usage: bindery status [--workspace DIR] [--json]
 

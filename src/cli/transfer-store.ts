@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { detectWorkspace, openStore, sqlitePath } from '../store/index.js';
+import { ConfigError } from '../runtime/settings.js';
+import { detectWorkspace, sqlitePath } from '../runtime/workspace.js';
+import { openStore } from '../store/index.js';
 import type { Store, TransferStore } from '../store/types.js';
-import { ConfigError } from './config.js';
 
 export interface StoreFlags {
   workspace?: string | undefined;

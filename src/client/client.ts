@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   type BinderyApi,
   BinderyError,
@@ -6,6 +5,7 @@ import {
   isBinderyError,
   OPERATION_NAMES,
   type OperationName,
+  type OpOutput,
   operations,
   parseInput,
 } from '../contract/index.js';
@@ -14,13 +14,9 @@ import { decode } from './decode.js';
 import { affects, effectOf, type MutationName, type ReadName } from './invalidation.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type BreakerStats, Resilience } from './resilience.js';
-import { buildRequest, isIdempotent } from './routing.js';
+import { buildRequest, type HttpRequest, isIdempotent } from './routing.js';
 import { TaskGraph } from './task-graph.js';
 import { type PoolStats, Transport } from './transport.js';
-
-/** GET /health: the server's own report, 200 (healthy/degraded) or 503 (unhealthy). */
-export const HealthReport = z.looseObject({ status: z.enum(['healthy', 'degraded', 'unhealthy']) });
-export type HealthReport = z.infer<typeof HealthReport>;
 
 export interface ClientStats {
   breaker: BreakerStats;
@@ -29,7 +25,7 @@ export interface ClientStats {
   retries: number;
   /** Logical calls made through the API methods. */
   calls: number;
-  /** Failed calls by §4 code. */
+  /** Failed calls by error code. */
   failures: Partial<Record<ErrorCode, number>>;
   /** Calls waiting for the server right now. */
   in_flight: number;
@@ -43,9 +39,9 @@ type Call = (input: unknown) => Promise<unknown>;
 const ApiMembers = class {} as new () => BinderyApi;
 
 /**
- * BinderyApi over HTTP (SPEC §6): every operation of the contract table becomes a request on a keep-alive
- * pool, behind retry, circuit breaker, timeout and a response cache whose entries each mutation invalidates
- * before it returns. One instance per process, shared by all callers.
+ * BinderyApi over HTTP (docs/design.md, "The client"): every operation of the contract table becomes a
+ * request on a keep-alive pool, behind retry, circuit breaker, timeout and a response cache whose entries
+ * each mutation invalidates before it returns. One instance per process, shared by all callers.
  */
 export class BinderyClient extends ApiMembers implements BinderyApi {
   private readonly options: ResolvedOptions;
@@ -74,9 +70,14 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
       if (this.closing) throw new BinderyError('connection_error', 'This Bindery client is closed.');
       // Checked here too, so a bad call costs no round trip and cannot count against the server.
       const args = parseInput(operations[name].input, input ?? {}) as Record<string, unknown>;
-      return operations[name].kind === 'read'
-        ? await this.read(name as ReadName, args)
-        : await this.mutate(name as MutationName, args);
+      switch (operations[name].kind) {
+        case 'read':
+          return await this.read(name as ReadName, args);
+        case 'monitor':
+          return (await this.fetch(name, args)).value;
+        default:
+          return await this.mutate(name as MutationName, args);
+      }
     } catch (thrown) {
       const error = isBinderyError(thrown)
         ? thrown
@@ -108,25 +109,27 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     const request = buildRequest(name, args, this.options.maxRequestBytes);
     this.inFlight++;
     try {
-      return await this.resilience.run(
-        async () => {
-          const answer = await this.transport.send(request);
-          return { value: decode(operations[name].output, answer.text, name), bytes: answer.bytes };
-        },
-        isIdempotent(name, request),
-      );
+      return await this.resilience.run(() => this.exchange(name, request), isIdempotent(name, request));
     } finally {
       this.inFlight--;
     }
   }
 
+  /** One request and its decoded answer; an answer the route marks as a reported failure is a result too. */
+  private async exchange(name: OperationName, request: HttpRequest): Promise<Loaded<unknown>> {
+    const failure = operations[name].http.failure;
+    const answer = await this.transport.send(request, (status) => status === failure?.status);
+    return { value: decode(operations[name].output, answer.text, name), bytes: answer.bytes };
+  }
+
   /**
-   * The server's health report, for health_check: never cached, past the breaker (it is how an open circuit
-   * is diagnosed) and not retried. A 503 still returns its body; no answer throws connection_error.
+   * The server's health report, for health_check: get_health, but past the breaker (it is how an open
+   * circuit is diagnosed) and not retried. An unhealthy report (503) is still returned; no answer throws
+   * connection_error.
    */
-  async health(): Promise<HealthReport> {
-    const answer = await this.transport.send({ method: 'GET', path: '/health' }, (status) => status === 503);
-    return decode(HealthReport, answer.text, 'health');
+  async health(): Promise<OpOutput<'get_health'>> {
+    const request = buildRequest('get_health', {}, this.options.maxRequestBytes);
+    return (await this.exchange('get_health', request)).value as OpOutput<'get_health'>;
   }
 
   stats(): ClientStats {

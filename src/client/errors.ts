@@ -7,7 +7,7 @@ import { BinderyError, type BinderyErrorOptions, type ErrorCode } from '../contr
  */
 export type FailureOrigin = 'network' | 'status' | 'malformed' | 'limit';
 
-/** A BinderyError with §4 code and message for the caller, plus its origin for retry and breaker. */
+/** A BinderyError with its error code and message for the caller, plus its origin for retry and breaker. */
 export class TransportError extends BinderyError {
   constructor(
     readonly origin: FailureOrigin,

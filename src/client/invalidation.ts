@@ -1,7 +1,7 @@
 import {
   ENTITY_TYPES,
+  type MutationOperationName,
   type OpArgs,
-  type OperationName,
   type OpOutput,
   type ReadOperationName,
   type SubtaskInput,
@@ -11,7 +11,7 @@ import type { TaskGraph } from './task-graph.js';
 type EntityType = (typeof ENTITY_TYPES)[number];
 
 export type ReadName = ReadOperationName;
-export type MutationName = Exclude<OperationName, ReadName>;
+export type MutationName = MutationOperationName;
 
 /** What a mutation can have changed, as far as this client can tell. */
 export interface Effect {

@@ -1,4 +1,4 @@
-/** SPEC §6 knobs of a BinderyClient; everything but `url` has the spec's default. */
+/** The knobs of a BinderyClient (README, "The client"); everything but `url` has a default. */
 export interface ClientOptions {
   /** Base URL of the Bindery server, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
   url: string;

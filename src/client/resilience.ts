@@ -33,7 +33,10 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
-/** SPEC §6: the answers worth another attempt; every other status (all other 4xx, 500, 501) is final. */
+/**
+ * The answers worth another attempt (docs/design.md, "The client"); every other status (all other 4xx, 500,
+ * 501) is final.
+ */
 const RETRY_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 function isTransient(error: Error, maxRetryAfterMs: number): boolean {

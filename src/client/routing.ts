@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BinderyError, type HttpMethod, type OperationName, operations } from '../contract/index.js';
+import {
+  BinderyError,
+  type HttpMethod,
+  type OperationName,
+  operations,
+  requestFromInput,
+} from '../contract/index.js';
 
 export interface HttpRequest {
   method: HttpMethod;
@@ -10,12 +16,10 @@ export interface HttpRequest {
   idempotencyKey?: string;
 }
 
-const BODY_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH']);
-
 /**
- * The HTTP request of an operation, derived from its route in the operation table the same way the server
- * reads it back: `:name` path segments from the input field of that name, the remaining fields as the JSON
- * body (POST/PUT/PATCH) or the query string (GET/DELETE). The body is size-checked before anything is sent.
+ * The HTTP request of an operation, from its route in the operation table through the same mapping the
+ * server reads it back with (contract/http.ts). A mutation gets an Idempotency-Key; the body is
+ * size-checked before anything is sent.
  */
 export function buildRequest(
   name: OperationName,
@@ -23,37 +27,21 @@ export function buildRequest(
   defaultBodyLimit: number,
 ): HttpRequest {
   const { kind, http } = operations[name];
-  const rest = { ...args };
-  const path = http.path.replace(/:([A-Za-z_]+)/g, (_match, param: string) => {
-    const value = rest[param];
-    delete rest[param];
-    return encodeURIComponent(String(value));
-  });
-  const request: HttpRequest = { method: http.method, path };
-  if (kind !== 'read') request.idempotencyKey = randomUUID();
-  if (BODY_METHODS.has(http.method)) {
-    const body = JSON.stringify(rest);
-    const limit = http.bodyLimit ?? defaultBodyLimit;
-    const size = Buffer.byteLength(body);
-    if (size > limit) {
-      throw new BinderyError(
-        'payload_too_large',
-        `The ${name} request is ${size} bytes; the server accepts at most ${limit}.`,
-        {
-          details: { size_bytes: size, limit_bytes: limit },
-        },
-      );
-    }
-    request.body = body;
-    return request;
+  const parts = requestFromInput(http, args);
+  const request: HttpRequest = { method: parts.method, path: parts.path };
+  if (kind === 'create' || kind === 'write') request.idempotencyKey = randomUUID();
+  if (parts.body === undefined) return request;
+  const body = JSON.stringify(parts.body);
+  const limit = http.bodyLimit ?? defaultBodyLimit;
+  const size = Buffer.byteLength(body);
+  if (size > limit) {
+    throw new BinderyError(
+      'payload_too_large',
+      `The ${name} request is ${size} bytes; the server accepts at most ${limit}.`,
+      { details: { size_bytes: size, limit_bytes: limit } },
+    );
   }
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined) continue;
-    for (const item of [value].flat()) query.append(key, String(item));
-  }
-  const search = query.toString();
-  if (search) request.path += `?${search}`;
+  request.body = body;
   return request;
 }
 

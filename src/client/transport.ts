@@ -36,7 +36,7 @@ function retryAfterSeconds(header: string | string[] | undefined): number | unde
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-/** An error answer → the server's own §4 code, message and details; a foreign body → the status's code. */
+/** An error answer → the server's own error code, message and details; a foreign body → the status's code. */
 function statusError(
   status: number,
   headers: Dispatcher.ResponseData['headers'],

@@ -1,8 +1,9 @@
 /**
- * The error codes of SPEC §4, their HTTP status and JSON-RPC code, and recovery suggestions written for
+ * Bindery's error codes (docs/design.md, "Errors"), their HTTP status and JSON-RPC code, and recovery suggestions written for
  * an AI reader. Every layer throws and maps `BinderyError`, so a 404 at the store is still `not_found`
  * with the same suggestions when it reaches an MCP client.
  */
+import { RPC_INTERNAL_ERROR, RPC_INVALID_PARAMS } from './rpc.js';
 
 export const ERROR_CODES = [
   'validation_error',
@@ -39,7 +40,7 @@ interface ErrorCodeInfo {
 export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   validation_error: {
     httpStatus: 400,
-    rpcCode: -32602,
+    rpcCode: RPC_INVALID_PARAMS,
     suggestions: ['Fix the fields listed in details and send the request again; unknown fields are refused.'],
   },
   not_found: {
@@ -104,7 +105,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   },
   internal_error: {
     httpStatus: 500,
-    rpcCode: -32603,
+    rpcCode: RPC_INTERNAL_ERROR,
     suggestions: ['Retry once; if it persists, report it with the server log from .vespera/logs.'],
   },
 };

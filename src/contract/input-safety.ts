@@ -1,7 +1,7 @@
 /**
- * Structure checks of SPEC §5 on an already-parsed JSON value, shared by the HTTP server and the MCP layer.
- * Policy-free: every refusal is a `BinderyError` whose details name the exact field. The walks are
- * iterative and stop at the first limit, so no input nesting can exhaust the stack.
+ * Structure checks (docs/design.md, "Input safety") on an already-parsed JSON value, shared by the HTTP
+ * server and the MCP layer. Policy-free: every refusal is a `BinderyError` whose details name the exact
+ * field. The walks are iterative and stop at the first limit, so no input nesting can exhaust the stack.
  */
 import { MAX_DOCUMENT_BYTES } from './document.js';
 import { BinderyError, type FieldIssue } from './errors.js';
@@ -9,8 +9,6 @@ import { MAX_SUBTASK_DEPTH } from './task.js';
 
 /** Nested object/array levels allowed in one task's (or a non-task input's) own structure. */
 export const MAX_INPUT_DEPTH = 10;
-/** Subtask levels allowed below the root task (the root is level 0). */
-export const MAX_TASK_LEVELS = MAX_SUBTASK_DEPTH;
 export const MAX_OBJECT_KEYS = 100;
 export const MAX_ARRAY_ITEMS = 1_000;
 /** Default per-string limit; fields such as note or document content are given more by the caller. */
@@ -126,9 +124,10 @@ interface Pending {
 }
 
 /**
- * Check the structure limits of SPEC §5 and return a cleaned copy (control characters removed). A subtask
- * tree is measured in task levels: each task object inside a `subtasks` array is one level below its
- * parent and starts its own depth count, so 10 levels of subtasks, each with tags and labels, fit.
+ * Check the structure limits (docs/design.md, "Input safety") and return a cleaned copy (control characters
+ * removed). A subtask tree is measured in task levels: each task object inside a `subtasks` array is one
+ * level below its parent and starts its own depth count, so 10 levels of subtasks, each with tags and labels,
+ * fit.
  */
 export function checkInputStructure(value: unknown, options: StructureOptions = {}): unknown {
   const limits = options.stringLimits ?? {};
@@ -160,7 +159,7 @@ export function checkInputStructure(value: unknown, options: StructureOptions = 
     if (parent?.holdsTasks && !isArray) {
       taskLevel += 1;
       depth = 1;
-      if (taskLevel > MAX_TASK_LEVELS) throw taskTooDeep(path, taskLevel);
+      checkSubtaskLevel(path, taskLevel);
     } else if (depth > MAX_INPUT_DEPTH) {
       throw refuse(path, `is nested ${depth} levels deep; at most ${MAX_INPUT_DEPTH} are allowed`);
     }
@@ -218,14 +217,19 @@ function isPlainContainer(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function taskTooDeep(field: string, level: number): BinderyError {
+/**
+ * The one subtask depth rule (root task = level 0): used on raw input before parsing, and by the service on
+ * the parsed tree, so a caller that skips the structure check meets the same refusal.
+ */
+export function checkSubtaskLevel(field: string, level: number): void {
+  if (level <= MAX_SUBTASK_DEPTH) return;
   const issue: FieldIssue = {
     field,
-    reason: `subtask at level ${level}; at most ${MAX_TASK_LEVELS} levels below the root task are allowed`,
+    reason: `subtask at level ${level}; at most ${MAX_SUBTASK_DEPTH} levels below the root task are allowed`,
   };
-  return new BinderyError(
+  throw new BinderyError(
     'task_depth_exceeded',
-    `Subtasks nest too deep at ${field}: at most ${MAX_TASK_LEVELS} levels below the root task are allowed.`,
+    `Subtasks nest too deep at ${field}: at most ${MAX_SUBTASK_DEPTH} levels below the root task are allowed.`,
     { details: [issue] },
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The operation table: every operation of Bindery once, with its input and output schema and its HTTP
  * route. The service implements it, the server derives its REST routes and JSON-RPC methods from it, and
- * the client derives its requests from it, so an operation cannot exist in one layer and not another.
+ * the client derives its requests from it (both through http.ts), so an operation cannot exist in one layer
+ * and not another. docs/design.md walks through adding one.
  */
 import type { z } from 'zod';
 import { DeleteResult } from './common.js';
@@ -15,6 +16,8 @@ import {
   ListDocumentsInput,
   MAX_DOCUMENT_BYTES,
 } from './document.js';
+import { PoolHealthReport, PoolMetrics, ServerHealth } from './health.js';
+import type { HttpRoute } from './http.js';
 import { CreateNoteInput, ListNotesInput, Note, NoteIdParams, NotePage, UpdateNoteInput } from './note.js';
 import {
   CreateProjectInput,
@@ -42,25 +45,11 @@ import {
   UpdateTaskInput,
 } from './task.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
 /**
- * read: safe and cacheable; create: makes a new entity (the client sends an Idempotency-Key);
- * write: changes or removes existing state.
+ * read: safe and cacheable; monitor: safe, a live reading of the server itself, never cached;
+ * create: makes a new entity (the client sends an Idempotency-Key); write: changes or removes existing state.
  */
-export type OperationKind = 'read' | 'create' | 'write';
-
-export interface HttpRoute {
-  method: HttpMethod;
-  /** Fastify-style path; `:name` segments fill the input field of that name. */
-  path: string;
-  /** Further methods served by the same route (PUT beside PATCH). */
-  alsoMethods?: HttpMethod[];
-  /** Status of a success answer; 200 unless given. */
-  status?: number;
-  /** Request body limit in bytes when a route allows more than the 2 MB default. */
-  bodyLimit?: number;
-}
+export type OperationKind = 'read' | 'monitor' | 'create' | 'write';
 
 export interface Operation<
   I extends z.ZodType = z.ZodType,
@@ -156,19 +145,32 @@ export const operations = {
   search: op('read', SearchInput, SearchResults, { method: 'POST', path: '/api/search' }),
   get_task_dashboard: op('read', Empty, Dashboard, { method: 'GET', path: '/api/dashboard/stats' }),
   version_info: op('read', Empty, VersionInfo, { method: 'GET', path: '/api/version' }),
+
+  get_health: op('monitor', Empty, ServerHealth, {
+    method: 'GET',
+    path: '/health',
+    failure: { status: 503, when: (health: ServerHealth) => health.status === 'unhealthy' },
+  }),
+  get_pool_metrics: op('monitor', Empty, PoolMetrics, { method: 'GET', path: '/api/pool/metrics' }),
+  get_pool_health: op('monitor', Empty, PoolHealthReport, { method: 'GET', path: '/api/pool/health' }),
 } as const;
 
 export type Operations = typeof operations;
 export type OperationName = keyof Operations;
 export const OPERATION_NAMES = Object.keys(operations) as OperationName[];
 
-/** Operations of kind 'read': safe to cache and to retry. */
+/** Operations of kind 'read': safe to cache and to retry (monitor operations are never cached). */
 export type ReadOperationName = {
   [N in OperationName]: Operations[N]['kind'] extends 'read' ? N : never;
 }[OperationName];
 export const READ_OPERATION_NAMES = OPERATION_NAMES.filter(
   (name) => operations[name].kind === 'read',
 ) as ReadOperationName[];
+
+/** Operations that change state (kinds 'create' and 'write'). */
+export type MutationOperationName = {
+  [N in OperationName]: Operations[N]['kind'] extends 'create' | 'write' ? N : never;
+}[OperationName];
 
 /** What a caller passes (before defaults and coercion). */
 export type OpInput<N extends OperationName> = z.input<Operations[N]['input']>;

@@ -17,7 +17,7 @@ export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
-/** Input aliases of SPEC §1; output is always canonical. */
+/** Input aliases (docs/design.md, "Values with aliases"); output is always canonical. */
 export const STATUS_ALIASES = {
   pending: 'todo',
   in_progress: 'doing',

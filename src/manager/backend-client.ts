@@ -1,5 +1,5 @@
-import type { BinderyClient, ClientStats, HealthReport } from '../client/index.js';
-import type { BinderyApi } from '../contract/index.js';
+import type { BinderyClient, ClientStats } from '../client/index.js';
+import type { BinderyApi, ServerHealth } from '../contract/index.js';
 import type { Backend } from './manager.js';
 
 /** What an MCP server needs of its backend connection, managed or not. */
@@ -7,7 +7,7 @@ export interface BackendConnection {
   /** The operations; for a managed backend, always those of its current client. */
   api: BinderyApi;
   readonly url: string;
-  health(): Promise<HealthReport>;
+  health(): Promise<ServerHealth>;
   stats(): ClientStats;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { z } from 'zod';
+import { ServerHealth } from '../contract/index.js';
 
 /** What answers at a URL: this product's /health body, some other program, or nothing. */
 export type Probe =
@@ -7,15 +9,16 @@ export type Probe =
   | { kind: 'other'; detail: string }
   | { kind: 'down' };
 
-export interface HealthBody {
-  status: string;
-  service: 'bindery';
-  version: string;
-  workspace: string;
-  pid: number;
-  uptime_s?: number;
-  store?: { kind?: string; schema_version?: number | null };
-}
+/**
+ * The fields of the health answer (ServerHealth in the contract) that tell a Bindery server and which one
+ * it is. Loose on purpose: a server of another release may answer more (or fewer) fields and must still be
+ * recognised, if only to say that it holds the port.
+ */
+const HealthBody = z.looseObject({
+  ...ServerHealth.pick({ status: true, service: true, version: true, workspace: true, pid: true }).shape,
+  uptime_s: ServerHealth.shape.uptime_s.optional(),
+});
+export type HealthBody = z.infer<typeof HealthBody>;
 
 /** GET /health with a deadline; a timeout means something holds the port but does not speak to us. */
 export function probeHealth(baseUrl: string, timeoutMs = 2_000): Promise<Probe> {
@@ -44,15 +47,9 @@ function classify(status: number, text: string): Probe {
   } catch {
     return { kind: 'other', detail: `HTTP ${status}, not JSON` };
   }
-  const health = body as Partial<HealthBody> | null;
-  if (
-    health?.service !== 'bindery' ||
-    typeof health.pid !== 'number' ||
-    typeof health.workspace !== 'string'
-  ) {
-    return { kind: 'other', detail: `HTTP ${status}, not a Bindery health answer` };
-  }
-  return { kind: 'bindery', healthy: status === 200, body: health as HealthBody };
+  const health = HealthBody.safeParse(body);
+  if (!health.success) return { kind: 'other', detail: `HTTP ${status}, not a Bindery health answer` };
+  return { kind: 'bindery', healthy: status === 200, body: health.data };
 }
 
 /** True when nothing listens on host:port (checked by binding it for a moment). */

@@ -1,6 +1,6 @@
+import { managerPaths } from '../runtime/workspace.js';
 import { liveLeases } from './lease.js';
 import { tryLock } from './lock.js';
-import { managerPaths } from './paths.js';
 import { readServerFile, unpublishServerFile } from './server-file.js';
 
 export interface IdleExitOptions {

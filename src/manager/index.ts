@@ -1,3 +1,4 @@
+export { managerPaths } from '../runtime/workspace.js';
 export { type BackendConnection, followBackend } from './backend-client.js';
 export { type Discovery, discover, sameDir } from './discovery.js';
 export { baseUrl, type HealthBody, probeHealth } from './health.js';
@@ -10,7 +11,6 @@ export {
   ensureBackend,
   type ManagerLog,
 } from './manager.js';
-export { managerPaths } from './paths.js';
 export { isAlive, stopProcess } from './process.js';
 export { publishUntilClosed, readServerFile, type ServerInfo } from './server-file.js';
 export { managerSettings } from './settings.js';

@@ -3,9 +3,9 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
+import { managerPaths } from '../runtime/workspace.js';
 import { probeHealth } from './health.js';
 import { logSize, rotateLog, tailLines } from './log-file.js';
-import { managerPaths } from './paths.js';
 import { stopProcess } from './process.js';
 import { readServerFile, type ServerInfo } from './server-file.js';
 

@@ -1,7 +1,7 @@
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { managerPaths } from '../runtime/workspace.js';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
-import { managerPaths } from './paths.js';
 import { isAlive } from './process.js';
 
 /** A lease not renewed for this many refresh intervals counts as abandoned (frozen process, reused pid). */

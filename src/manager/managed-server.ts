@@ -1,6 +1,6 @@
+import { managerPaths } from '../runtime/workspace.js';
 import { exitWhenUnused } from './idle-exit.js';
 import { rotateLog } from './log-file.js';
-import { managerPaths } from './paths.js';
 
 const ROTATE_CHECK_MS = 30_000;
 

@@ -1,13 +1,13 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
-import { dataDir } from '../store/workspace.js';
+import type { Env } from '../runtime/settings.js';
+import { dataDir, managerPaths } from '../runtime/workspace.js';
 import { discover, sameDir } from './discovery.js';
 import { baseUrl, isPortFree, type Probe, probeHealth } from './health.js';
 import { launchBackend } from './launcher.js';
 import { Lease } from './lease.js';
 import { acquireLock } from './lock.js';
-import { managerPaths } from './paths.js';
 import { stopProcess } from './process.js';
 import { type ServerInfo, unpublishServerFile } from './server-file.js';
 import { type ManagerSettings, managerSettings } from './settings.js';
@@ -28,7 +28,7 @@ export interface ManagerLog {
 export interface EnsureBackendOptions {
   workspace: string;
   /** Settings (BINDERY_PORT, BINDERY_HOST, BINDERY_IDLE_GRACE_S, …) and the launched server's environment. */
-  env?: Record<string, string | undefined>;
+  env?: Env;
   log?: ManagerLog;
   launchTimeoutMs?: number;
   restartPolicy?: Partial<RestartPolicy>;
@@ -46,7 +46,7 @@ export interface BackendStatus {
 
 interface Context {
   workspace: string;
-  env: Record<string, string | undefined>;
+  env: Env;
   settings: ManagerSettings;
   log: ManagerLog;
   launchTimeoutMs: number | undefined;

@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { managerPaths } from '../runtime/workspace.js';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
-import { managerPaths } from './paths.js';
 
 /** `<workspace>/.vespera/server.json`: what a running server tells the processes looking for it. */
 export interface ServerInfo {

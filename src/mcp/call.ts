@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BinderyError, fieldIssues } from '../contract/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { inParamTerms, toolError } from './errors.js';
 import { type InputSecurity, prepareArguments } from './params.js';
 import type { Tool, ToolContext } from './tools/define.js';

@@ -1,6 +1,7 @@
 /**
- * Every failed tool call becomes one structured result (SPEC §3): the §4 code, the tool name, recovery
- * suggestions for a model, and a message that is sanitised (development) or generic (MCP_PRODUCTION).
+ * Every failed tool call becomes one structured result (docs/mcp.md, "Results and errors"): the error code,
+ * the tool name, recovery suggestions for a model, and a message that is sanitised (development) or generic
+ * (MCP_PRODUCTION).
  */
 import { z } from 'zod';
 import {
@@ -12,7 +13,7 @@ import {
   isBinderyError,
   suggestionsFor,
 } from '../contract/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { sanitizeMessage } from './security/index.js';
 
 export const Metrics = z.strictObject({

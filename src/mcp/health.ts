@@ -1,5 +1,5 @@
 /**
- * health_check (SPEC §3): the backend's own /health, asked now and past the client's cache and breaker,
+ * health_check (docs/mcp.md): the backend's own /health, asked now and past the client's cache and breaker,
  * the client's breaker/cache/retry counts and the security counters. A backend that does not answer makes
  * the report unhealthy, and the question is cut short so the tool still answers quickly.
  */

@@ -1,12 +1,13 @@
 /**
- * Tool arguments → validated input, in the order of SPEC §3/§5: JSON-string parameters parsed with a real
- * JSON parser (into null-prototype objects), then the structure checks, dangerous keys and control
- * characters, then the injection policy, then the tool's strict schema. What comes out of each step is
- * what the next one sees, so stripped text is what gets stored and a refusal stops the call.
+ * Tool arguments → validated input, in the order docs/mcp.md ("Input handling") describes: JSON-string
+ * parameters parsed with a real JSON parser (into null-prototype objects), then the structure checks,
+ * dangerous keys and control characters, then the injection policy, then the tool's strict schema. What comes
+ * out of each step is what the next one sees, so stripped text is what gets stored and a refusal stops the
+ * call.
  */
 import { BinderyError, parseInput } from '../contract/index.js';
 import { checkInputStructure, parseJsonObjectText, removeControlChars } from '../contract/input-safety.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { applyInjectionPolicy, type InjectionPolicy, type SecurityCounters } from './security/index.js';
 import type { Tool } from './tools/define.js';
 

@@ -2,7 +2,7 @@ import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server
 import { type CallToolResult, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { type CallOptions, callTool } from './call.js';
 import { type HealthProbe, healthReport } from './health.js';
 import { toolListing } from './listing.js';

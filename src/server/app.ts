@@ -1,13 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type BinderyApi, BinderyError } from '../contract/index.js';
+import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
 import { errorBody, toBinderyError } from './errors.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
-import type { Logger } from './logger.js';
-import { registerMonitoring } from './monitoring.js';
 import { registerOperationRoutes } from './routes.js';
-import { RPC_PARSE_ERROR, registerRpc, rpcFailure } from './rpc.js';
+import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -16,23 +15,24 @@ export interface ServerOptions {
   api: BinderyApi;
   store: Store;
   logger: Logger;
-  version: string;
-  workspace: string;
   safety: HttpSafetyOptions;
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
 
-/** The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi, plus monitoring. */
+/**
+ * The Bindery HTTP server: REST routes and JSON-RPC over one BinderyApi (health and pool metrics are
+ * operations too). The store is needed only for the Idempotency-Key records and to close it on shutdown.
+ */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
-  let closing = false;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DEFAULT_BODY_LIMIT,
     forceCloseConnections: 'idle',
+    // Once close() starts, every request (health included) gets 503, so managers stop sending work.
     return503OnClosing: true,
   });
 
@@ -64,20 +64,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerHttpSafety(app, options.safety);
   const idempotency = new IdempotencyGate(store);
   await idempotency.purgeExpired();
-  registerMonitoring(app, {
-    store,
-    version: options.version,
-    workspace: options.workspace,
-    startedAt: new Date(),
-    isClosing: () => closing,
-  });
   registerOperationRoutes(app, api, idempotency);
   registerRpc(app, api, logger);
   for (const plugin of options.plugins ?? []) await plugin(app);
 
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
   app.addHook('onClose', async () => {
     await store.close();
   });

@@ -1,6 +1,6 @@
 import { BinderyError, ERROR_INFO, type ErrorCode, isBinderyError } from '../contract/index.js';
 
-/** The JSON body of every error response (SPEC §2). */
+/** The JSON body of every error response (docs/design.md, "Errors"). */
 export interface ErrorBody {
   error: string;
   code: ErrorCode;

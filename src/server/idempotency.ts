@@ -31,12 +31,12 @@ export function requestHash(method: string, route: string, params: unknown, body
 }
 
 /**
- * SPEC §2 Idempotency-Key: a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with the same
- * key and body within 24 h gets the first answer again (`Idempotent-Replayed: true`), a different body is
- * a conflict. The key is claimed in the store before the request runs, so two servers on one database
- * never both run it: the loser waits for the winner's stored answer. Within this process, requests with
- * one key also queue behind each other, so a repeat does not poll the store for its own process's answer.
- * A request that fails releases its claim, so a retry runs it afresh.
+ * Idempotency-Key (README, HTTP API): a POST (or PUT/PATCH/DELETE) carrying a key runs once; a repeat with
+ * the same key and body within 24 h gets the first answer again (`Idempotent-Replayed: true`), a different
+ * body is a conflict. The key is claimed in the store before the request runs, so two servers on one database
+ * never both run it: the loser waits for the winner's stored answer. Within this process, requests with one
+ * key also queue behind each other, so a repeat does not poll the store for its own process's answer. A
+ * request that fails releases its claim, so a retry runs it afresh.
  */
 export class IdempotencyGate {
   private readonly queues = new Map<string, Promise<unknown>>();

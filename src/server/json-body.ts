@@ -27,8 +27,8 @@ export function parseJsonBody(text: string): unknown {
 const LONG_STRING_FIELDS = { content: 2 * MAX_DOCUMENT_BYTES };
 
 /**
- * SPEC §5 structure checks on an operation's input (body, query or JSON-RPC params): size limits,
- * dangerous keys refused with their path, control characters removed.
+ * The structure checks (docs/design.md, "Input safety") on an operation's input (body, query or JSON-RPC
+ * params): size limits, dangerous keys refused with their path, control characters removed.
  */
 export function checkedInput(value: unknown): unknown {
   return checkInputStructure(value, { stringLimits: LONG_STRING_FIELDS });

@@ -1,53 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type BinderyApi,
-  BinderyError,
+  type HttpMethod,
+  hasBody,
+  inputFromRequest,
+  isJsonObject,
   OPERATION_NAMES,
   type OperationName,
   operations,
+  takesVersion,
 } from '../contract/index.js';
 import type { IdempotencyGate } from './idempotency.js';
 import { checkedInput } from './json-body.js';
 
 type Call = (input: unknown) => Promise<unknown>;
 
-/** `If-Match: "3"` (or W/"3", or 3) → 3. */
-function versionFromIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match)
-    throw BinderyError.validation([{ field: 'If-Match', reason: 'must be a version number like "3"' }]);
-  return Number(match[1]);
-}
-
-/**
- * The operation's input from the request: path parameters, plus the JSON body (POST/PUT/PATCH) or the
- * query string (GET/DELETE). A body field that repeats a path parameter is refused, not overridden.
- */
-function inputOf(request: FastifyRequest, acceptsVersion: boolean): Record<string, unknown> {
-  const params = request.params as Record<string, string>;
-  const hasBody = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH';
-  // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
-  const source = hasBody ? (request.body ?? {}) : { ...(request.query as object) };
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) {
-    throw BinderyError.validation([{ field: '(body)', reason: 'must be a JSON object' }]);
-  }
-  const input = { ...(checkedInput(source) as Record<string, unknown>) };
-  for (const [name, value] of Object.entries(params)) {
-    if (name in input)
-      throw BinderyError.validation([
-        { field: name, reason: 'is given by the path; leave it out of the body' },
-      ]);
-    input[name] = value;
-  }
-  const version = acceptsVersion
-    ? versionFromIfMatch(request.headers['if-match'] as string | undefined)
-    : undefined;
-  if (version !== undefined && input.expected_version === undefined) input.expected_version = version;
-  return input;
-}
-
-/** One REST route per operation, derived from the operation table. */
+/** One REST route per operation, derived from the operation table (its HTTP mapping: contract/http.ts). */
 export function registerOperationRoutes(
   app: FastifyInstance,
   api: BinderyApi,
@@ -56,13 +24,24 @@ export function registerOperationRoutes(
   for (const name of OPERATION_NAMES) {
     const { http, input } = operations[name];
     const call = api[name] as Call;
-    const acceptsVersion = 'shape' in input && 'expected_version' in (input.shape as object);
+    const versioned = takesVersion(input);
+    const status = http.status ?? 200;
+    const failure = http.failure as { status: number; when: (output: unknown) => boolean } | undefined;
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const args = inputOf(request, acceptsVersion);
-      const status = http.status ?? 200;
+      // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
+      const fields = hasBody(request.method as HttpMethod)
+        ? (request.body ?? {})
+        : { ...(request.query as object) };
+      // The structure checks clean the body or query only: a path id with a control character stays invalid.
+      const args = inputFromRequest(versioned, {
+        params: request.params as Record<string, string>,
+        fields: isJsonObject(fields) ? checkedInput(fields) : fields,
+        header: (header) => request.headers[header] as string | undefined,
+      });
       if (request.method === 'GET') {
-        reply.code(status);
-        return call(args);
+        const output = await call(args);
+        reply.code(failure?.when(output) ? failure.status : status);
+        return output;
       }
       return idempotency.run(request, reply, status, () => call(args));
     };

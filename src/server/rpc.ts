@@ -1,8 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { type BinderyApi, type BinderyError, isOperationName, operations } from '../contract/index.js';
+import {
+  type BinderyApi,
+  type BinderyError,
+  isOperationName,
+  operations,
+  RPC_INTERNAL_ERROR,
+  RPC_INVALID_PARAMS,
+  RPC_INVALID_REQUEST,
+  RPC_METHOD_NOT_FOUND,
+} from '../contract/index.js';
+import type { Logger } from '../runtime/logger.js';
 import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
 import { checkedInput } from './json-body.js';
-import type { Logger } from './logger.js';
 
 type RpcId = string | number | null;
 
@@ -19,11 +28,6 @@ interface RpcResponse {
   error?: RpcError;
 }
 
-export const RPC_PARSE_ERROR = -32700;
-const INVALID_REQUEST = -32600;
-const METHOD_NOT_FOUND = -32601;
-const INTERNAL_ERROR = -32603;
-
 export function rpcFailure(id: RpcId, error: RpcError): RpcResponse {
   return { jsonrpc: '2.0', id, error };
 }
@@ -31,7 +35,7 @@ export function rpcFailure(id: RpcId, error: RpcError): RpcResponse {
 function fromBinderyError(error: BinderyError): RpcError {
   const { code, details } = errorBody(error);
   const rpcCode = rpcErrorCode(code);
-  const message = rpcCode === INTERNAL_ERROR ? 'Internal error' : error.message;
+  const message = rpcCode === RPC_INTERNAL_ERROR ? 'Internal error' : error.message;
   return {
     code: rpcCode,
     message,
@@ -43,12 +47,12 @@ function isValidId(id: unknown): id is RpcId {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 }
 
-/** SPEC §2.1: JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes. */
+/** JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes (docs/design.md). */
 export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger): void {
   async function handleOne(message: unknown): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return rpcFailure(null, {
-        code: INVALID_REQUEST,
+        code: RPC_INVALID_REQUEST,
         message: 'Invalid Request: expected a request object',
       });
     }
@@ -61,20 +65,23 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
       (hasId && !isValidId(request.id))
     ) {
       return rpcFailure(id, {
-        code: INVALID_REQUEST,
+        code: RPC_INVALID_REQUEST,
         message: 'Invalid Request: needs jsonrpc "2.0", a method and a valid id',
       });
     }
     const params = request.params;
     let response: RpcResponse;
     if (!isOperationName(request.method)) {
-      response = rpcFailure(id, { code: METHOD_NOT_FOUND, message: `Method not found: ${request.method}` });
+      response = rpcFailure(id, {
+        code: RPC_METHOD_NOT_FOUND,
+        message: `Method not found: ${request.method}`,
+      });
     } else if (
       params !== undefined &&
       (typeof params !== 'object' || params === null || Array.isArray(params))
     ) {
       response = rpcFailure(id, {
-        code: -32602,
+        code: RPC_INVALID_PARAMS,
         message: 'Invalid params: pass params by name, as an object',
         data: { code: 'validation_error', details: [{ field: 'params', reason: 'must be an object' }] },
       });
@@ -97,7 +104,7 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
     const body = request.body;
     if (Array.isArray(body)) {
       if (body.length === 0)
-        return rpcFailure(null, { code: INVALID_REQUEST, message: 'Invalid Request: empty batch' });
+        return rpcFailure(null, { code: RPC_INVALID_REQUEST, message: 'Invalid Request: empty batch' });
       const answers = (await Promise.all(body.map(handleOne))).filter((a): a is RpcResponse => a !== null);
       if (answers.length === 0) return reply.code(204).send();
       return answers;

@@ -27,8 +27,9 @@ function hostName(header: string): string {
 }
 
 /**
- * SPEC §2 HTTP safety: a web page can reach a loopback server through DNS rebinding unless the Host is
- * checked, and through fetch unless a foreign Origin is refused. No CORS headers are ever sent.
+ * HTTP safety (docs/design.md, "HTTP safety"): a web page can reach a loopback server through DNS rebinding
+ * unless the Host is checked, and through fetch unless a foreign Origin is refused. No CORS headers are ever
+ * sent.
  */
 export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOptions): void {
   const hosts = new Set([

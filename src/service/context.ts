@@ -8,6 +8,9 @@ export interface ServiceContext {
   /** The clock every timestamp comes from (tests may pin it). */
   now: () => Date;
   version: string;
+  /** The workspace the server serves, as its health answer names it. */
+  workspace: string;
+  startedAt: Date;
 }
 
 /** Implementations of some operations; they receive validated arguments. */

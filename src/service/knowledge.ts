@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   BinderyError,
+  decodeCursor,
   ENTITY_TYPES,
+  encodeCursor,
   isBinderyError,
   MAX_DOCUMENT_BYTES,
   type Note,
 } from '../contract/index.js';
-import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import type { DocumentSummaryRecord, NoteChanges } from '../store/types.js';
 import { chunkDocument } from './chunking.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';

@@ -7,6 +7,7 @@ import {
 } from '../contract/index.js';
 import type { Store } from '../store/types.js';
 import type { Handlers, ServiceContext } from './context.js';
+import { healthHandlers } from './health.js';
 import { knowledgeHandlers } from './knowledge.js';
 import { projectHandlers } from './projects.js';
 import type { RoleRegistry } from './roles.js';
@@ -17,7 +18,10 @@ export interface ServiceOptions {
   store: Store;
   roles: RoleRegistry;
   version: string;
+  workspace: string;
   now?: () => Date;
+  /** When the server started, for its health answer's uptime; now unless given. */
+  startedAt?: Date;
 }
 
 /**
@@ -25,12 +29,13 @@ export interface ServiceOptions {
  * caller, REST, JSON-RPC or MCP, gets the same checks and field-level errors), then handled.
  */
 export function createService(options: ServiceOptions): BinderyApi {
-  const ctx: ServiceContext = { now: () => new Date(), ...options };
+  const ctx: ServiceContext = { now: () => new Date(), startedAt: new Date(), ...options };
   const handlers: Handlers<OperationName> = {
     ...taskHandlers(ctx),
     ...projectHandlers(ctx),
     ...knowledgeHandlers(ctx),
     ...systemHandlers(ctx),
+    ...healthHandlers(ctx),
   };
   const api = {} as Record<OperationName, (input: unknown) => Promise<unknown>>;
   for (const name of OPERATION_NAMES) {

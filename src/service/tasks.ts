@@ -3,8 +3,8 @@ import {
   BinderyError,
   canonicalPriority,
   canonicalStatus,
+  checkSubtaskLevel,
   type FieldIssue,
-  MAX_SUBTASK_DEPTH,
   type OpArgs,
   type SubtaskInput,
   type Task,
@@ -70,13 +70,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         parentId: string | null,
         projectId: string | null,
       ) => {
-        if (depth > MAX_SUBTASK_DEPTH) {
-          throw new BinderyError(
-            'task_depth_exceeded',
-            `Subtasks nest at most ${MAX_SUBTASK_DEPTH} levels below the root task; ${path} is level ${depth}.`,
-            { details: [{ field: path, reason: `level ${depth} is deeper than ${MAX_SUBTASK_DEPTH}` }] },
-          );
-        }
+        checkSubtaskLevel(path, depth);
         if (rows.length >= MAX_TREE_SIZE) {
           throw BinderyError.validation([
             { field: path, reason: `one call creates at most ${MAX_TREE_SIZE} tasks` },

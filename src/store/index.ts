@@ -1,10 +1,9 @@
+import { sqlitePath } from '../runtime/workspace.js';
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { Store, TransferStore } from './types.js';
-import { sqlitePath } from './workspace.js';
 
 export type { Store } from './types.js';
-export { dataDir, detectWorkspace, sqlitePath } from './workspace.js';
 
 export interface StoreConfig {
   workspace: string;

@@ -9,6 +9,7 @@ import type {
   Document,
   Execution,
   Note,
+  PoolMetrics,
   Project,
   SearchResult,
   Task,
@@ -16,6 +17,9 @@ import type {
   TaskStatus,
   TaskSummary,
 } from '../contract/index.js';
+
+/** Declared in the contract: the get_pool_metrics answer is exactly what the store measures. */
+export type { PoolMetrics };
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -93,21 +97,6 @@ export interface SearchPage {
 
 /** The counts and lists the dashboard is built from, measured at `now`. */
 export type DashboardCounts = Omit<Dashboard, 'completion_rate'>;
-
-export interface PoolMetrics {
-  active_connections: number;
-  idle_connections: number;
-  total_connections: number;
-  max_connections: number;
-  waiting_requests: number;
-  total_acquired: number;
-  total_acquisition_failures: number;
-  average_acquisition_time_ms: number;
-  pool_utilization: number;
-  total_queries: number;
-  slow_queries: number;
-  deadlocks: number;
-}
 
 export interface IdempotencyRecord {
   key: string;

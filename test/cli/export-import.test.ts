@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlitePath } from '../../src/store/workspace.js';
+import { sqlitePath } from '../../src/runtime/workspace.js';
 import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
 import { runCli } from '../helpers/process.js';
 import { type HttpHelper, startTestServer, type TestServer } from '../helpers/server.js';

@@ -21,7 +21,7 @@ export function useProxiedServer(): void {
   afterAll(async () => {
     await proxy.close();
     await server.stop();
-    server.remove();
+    await server.remove();
   });
   beforeEach(() => proxy.reset());
   afterEach(async () => {

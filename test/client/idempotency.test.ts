@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BinderyClient } from '../../src/client/index.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
-import { countTasksTitled, startTestServer, type TestServer } from '../helpers/server.js';
+import { countTasksTitled, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
+const t = useTestServer();
 let proxy: FaultProxy;
 let client: BinderyClient;
 
 beforeAll(async () => {
-  t = await startTestServer();
   proxy = await startFaultProxy(t.url);
   client = new BinderyClient({ url: proxy.url, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 });
 afterAll(async () => {
   await client.close();
   await proxy.close();
-  await t.stop();
-  await t.remove();
 });
 beforeEach(() => proxy.reset());
 

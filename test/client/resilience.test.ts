@@ -204,9 +204,11 @@ describe('circuit breaker', () => {
     for (let call = 0; call < 5; call++) await failure(client.version_info({}));
     expect(client.stats().breaker.state).toBe('open');
     proxy.rule(() => ({ kind: 'pass' }));
-    expect((await client.health()).status).toBe('healthy');
-    proxy.queue({ kind: 'status', status: 503, body: { status: 'unhealthy', store: { reachable: false } } });
-    expect(await client.health()).toEqual({ status: 'unhealthy', store: { reachable: false } });
+    const healthy = await client.health();
+    expect(healthy.status).toBe('healthy');
+    const unhealthy = { ...healthy, status: 'unhealthy', store: { ...healthy.store, reachable: false } };
+    proxy.queue({ kind: 'status', status: 503, body: unhealthy });
+    expect(await client.health()).toEqual(unhealthy);
     proxy.queue({ kind: 'drop' });
     expect((await failure(client.health())).code).toBe('connection_error');
   });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, clientOptions, clientSettings } from '../../src/cli/config.js';
+import { clientOptions, clientSettings } from '../../src/cli/config.js';
 import { BinderyClient } from '../../src/client/index.js';
 import { affects, effectOf } from '../../src/client/invalidation.js';
 import { buildRequest, isIdempotent } from '../../src/client/routing.js';
 import { TaskGraph } from '../../src/client/task-graph.js';
 import type { Task } from '../../src/contract/index.js';
+import { ConfigError } from '../../src/runtime/settings.js';
 
 describe('client settings from the environment', () => {
   it('has the spec defaults', () => {

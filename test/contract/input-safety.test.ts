@@ -6,9 +6,9 @@ import {
   MAX_INPUT_DEPTH,
   MAX_OBJECT_KEYS,
   MAX_STRING_CHARS,
-  MAX_TASK_LEVELS,
   parseJsonObjectText,
 } from '../../src/contract/input-safety.js';
+import { MAX_SUBTASK_DEPTH } from '../../src/contract/task.js';
 
 /** Run `fn`, expecting a BinderyError, and return it. */
 function failure(fn: () => unknown): BinderyError {
@@ -43,7 +43,7 @@ function nestedObjects(levels: number): Record<string, unknown> {
 
 describe('limits', () => {
   it('exports the SPEC §5 values', () => {
-    expect([MAX_INPUT_DEPTH, MAX_TASK_LEVELS, MAX_OBJECT_KEYS, MAX_ARRAY_ITEMS, MAX_STRING_CHARS]).toEqual([
+    expect([MAX_INPUT_DEPTH, MAX_SUBTASK_DEPTH, MAX_OBJECT_KEYS, MAX_ARRAY_ITEMS, MAX_STRING_CHARS]).toEqual([
       10, 10, 100, 1000, 10_000,
     ]);
   });

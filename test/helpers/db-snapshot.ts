@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { sqlitePath } from '../../src/store/workspace.js';
+import { sqlitePath } from '../../src/runtime/workspace.js';
 import { withAdmin } from './pg-admin.js';
 import { schemaOf } from './postgres.js';
 

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
 import { type ServerConfig, serverConfig } from '../../src/cli/config.js';
 import { type RunningServer, startServer } from '../../src/cli/serve.js';
 import { databaseUrlFor, dropWorkspaceSchema } from './postgres.js';
@@ -46,6 +47,27 @@ export async function startTestServer(
       if (!options.workspace) await dropWorkspaceSchema(ws.dir);
     },
   };
+}
+
+/**
+ * The real server of a test file: started before its first test, stopped and removed (awaited) after its
+ * last. Returns a handle to read from inside tests and hooks; reading it before the server runs throws.
+ */
+export function useTestServer(options: Parameters<typeof startTestServer>[0] = {}): TestServer {
+  let running: TestServer | undefined;
+  beforeAll(async () => {
+    running = await startTestServer(options);
+  });
+  afterAll(async () => {
+    await running?.stop();
+    await running?.remove();
+  });
+  return new Proxy({} as TestServer, {
+    get(_target, key) {
+      if (!running) throw new Error('useTestServer: the server starts in beforeAll; read it inside a test.');
+      return running[key as keyof TestServer];
+    },
+  });
 }
 
 export interface HttpResponse<T = any> {

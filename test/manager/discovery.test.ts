@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { writeJsonAtomic } from '../../src/manager/atomic-file.js';
 import { ensureBackend, readServerFile } from '../../src/manager/index.js';
-import { managerPaths } from '../../src/manager/paths.js';
+import { managerPaths } from '../../src/runtime/workspace.js';
 import { spawnServe } from '../helpers/process.js';
 import { fastEnv, onCleanup, workspace } from './support.js';
 

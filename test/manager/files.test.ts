@@ -14,7 +14,7 @@ import { writeJsonAtomic } from '../../src/manager/atomic-file.js';
 import { Lease, liveLeases } from '../../src/manager/lease.js';
 import { acquireLock, tryLock } from '../../src/manager/lock.js';
 import { rotateLog, tailLines } from '../../src/manager/log-file.js';
-import { managerPaths } from '../../src/manager/paths.js';
+import { managerPaths } from '../../src/runtime/workspace.js';
 import { onCleanup, workspace } from './support.js';
 
 const DEAD_PID = 2 ** 22 + 17; // above Linux's pid_max default, so never a live process

@@ -7,9 +7,10 @@ import { expect } from 'vitest';
 import { BINDERY_VERSION, type BinderyApi } from '../../src/contract/index.js';
 import { SecurityCounters } from '../../src/mcp/security/index.js';
 import { createMcpServer } from '../../src/mcp/server.js';
+import { dataDir } from '../../src/runtime/workspace.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
-import { dataDir, openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
@@ -57,6 +58,7 @@ export async function inProcessApi(): Promise<{ api: BinderyApi; store: Store; c
     store,
     roles: RoleRegistry.forWorkspace(dataDir(ws.dir)),
     version: BINDERY_VERSION,
+    workspace: ws.dir,
   });
   return {
     api,

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dbSnapshot } from '../helpers/db-snapshot.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
+const t = useTestServer();
 let existing: { id: string; version: number };
 beforeAll(async () => {
-  t = await startTestServer();
   existing = (await t.http('POST', '/api/tasks', { title: 'existing' })).body;
-});
-afterAll(async () => {
-  await t.stop();
-  t.remove();
 });
 
 /** Runs a request that must be refused and proves the database did not change. */
@@ -95,6 +90,9 @@ describe('bad input over HTTP is refused with a structured error and nothing wri
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual([{ field: 'task_id', reason: 'must be a UUID' }]);
     expect((await refused('DELETE', '/api/tasks/123')).status).toBe(400);
+    // Control characters are cleaned from the body and query, never from a path id.
+    const withControl = await refused('DELETE', `/api/tasks/${existing.id}%01`);
+    expect(withControl.body.details).toEqual([{ field: 'task_id', reason: 'must be a UUID' }]);
     const missing = await refused('PATCH', '/api/tasks/00000000-0000-4000-8000-000000000000', { title: 'x' });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('not_found');
@@ -164,7 +162,7 @@ describe('HTTP safety', () => {
   });
 
   it('allows configured hosts and origins, and requires the token when one is set', async () => {
-    const s = await (await import('../helpers/server.js')).startTestServer({
+    const s = await startTestServer({
       env: {
         BINDERY_ALLOWED_HOSTS: 'bindery.internal',
         BINDERY_ALLOWED_ORIGINS: 'http://localhost:6274',
@@ -184,7 +182,7 @@ describe('HTTP safety', () => {
       ).toBe(200);
     } finally {
       await s.stop();
-      s.remove();
+      await s.remove();
     }
   });
 });

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_STALE_MS, requestHash } from '../../src/server/idempotency.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { countTasksTitled, startTestServer, type TestServer } from '../helpers/server.js';
+import { countTasksTitled, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
+const t = useTestServer();
 /** A second connection to the server's database: what another server on it would do. */
 let other: Store;
 
 beforeAll(async () => {
-  t = await startTestServer();
   other = await openStore({ workspace: t.workspace, databaseUrl: t.databaseUrl });
 });
 afterAll(async () => {
   await other.close();
-  await t.stop();
-  await t.remove();
 });
 
 /** Claims `key` for a create of `body` as another server would, `ageMs` ago. */

@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DOCUMENT_TYPES } from '../../src/contract/index.js';
 import { dbSnapshot } from '../helpers/db-snapshot.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.stop();
-  await t.remove();
-});
+const t = useTestServer();
 
 const rpc = async (method: string, params: unknown) =>
   (await t.http('POST', '/rpc', { jsonrpc: '2.0', id: 1, method, params })).body;

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OPERATION_NAMES } from '../../src/contract/index.js';
 import { TEST_STORE } from '../helpers/postgres.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.stop();
-  t.remove();
-});
+const t = useTestServer();
 
 const rpc = (body: unknown) => t.http('POST', '/rpc', body);
 const call = (method: string, params?: unknown, id: number | string = 1) =>

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { startTestServer, useTestServer } from '../helpers/server.js';
 
-let t: TestServer;
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t.stop();
-  t.remove();
-});
+const t = useTestServer();
 
 async function create(body: Record<string, unknown>) {
   const res = await t.http('POST', '/api/tasks', body);
@@ -317,7 +310,7 @@ describe('list totals', () => {
       expect((await s.http('GET', '/api/tasks?status=todo')).body.total).toBe(1);
     } finally {
       await s.stop();
-      s.remove();
+      await s.remove();
     }
   });
 
@@ -357,7 +350,7 @@ describe('list totals', () => {
       expect((await s.http('GET', '/api/dashboard/stats')).body.total_tasks).toBe(11);
     } finally {
       await s.stop();
-      s.remove();
+      await s.remove();
     }
   });
 });

@@ -29,7 +29,12 @@ describe('relevance against the plain FTS5 reference', () => {
       const ws = tempWorkspace();
       const store = await openStore({ workspace: ws.dir });
       cleanups.push(ws.remove, () => store.close());
-      const api = createService({ store, roles: new RoleRegistry(), version: BINDERY_VERSION });
+      const api = createService({
+        store,
+        roles: new RoleRegistry(),
+        version: BINDERY_VERSION,
+        workspace: ws.dir,
+      });
       const { bindery, reference } = (await evaluateSet(api, set, STOP_WORDS)) as {
         bindery: Score;
         reference: Score;

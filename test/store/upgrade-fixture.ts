@@ -22,9 +22,9 @@ interface Snapshot {
  * Checks a store opened on the previous release's data: every entity as that release answered it (new
  * fields may be added, none changed), and every search hit it found still found.
  */
-export async function expectPreviousReleaseIntact(store: Store): Promise<void> {
+export async function expectPreviousReleaseIntact(store: Store, workspace: string): Promise<void> {
   const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Snapshot;
-  const api = createService({ store, roles: new RoleRegistry(), version: BINDERY_VERSION });
+  const api = createService({ store, roles: new RoleRegistry(), version: BINDERY_VERSION, workspace });
   const now = (await snapshot(api)) as Snapshot;
   for (const kind of ['projects', 'tasks', 'notes', 'documents'] as const) {
     expect(now[kind], kind).toHaveLength(expected[kind].length);

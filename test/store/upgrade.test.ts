@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sqlitePath } from '../../src/runtime/workspace.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { sqlitePath } from '../../src/store/workspace.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 import { expectPreviousReleaseIntact, FIXTURES } from './upgrade-fixture.js';
 
@@ -22,7 +22,7 @@ describe('a SQLite store made by the previous release', () => {
     const store = new SqliteStore(path);
     cleanups.push(() => store.close());
     expect((await store.info()).schema_version).toBe(MIGRATIONS.at(-1)!.version);
-    await expectPreviousReleaseIntact(store);
+    await expectPreviousReleaseIntact(store, ws.dir);
     // The rebuilt index stems, and finds the stored code chunk by its identifier's words.
     const found = await store.search({
       text: 'content type parser',

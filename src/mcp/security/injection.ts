@@ -1,8 +1,9 @@
 /**
- * Injection pattern detection of SPEC §5. Text is stored verbatim by default (policy `flag`): output
- * encoding is what stops XSS, detection only makes attempts visible. Every pattern is precompiled and
- * linear-time: no nested or adjacent quantifiers over overlapping characters, and every open-ended scan
- * stops at a character that also starts the next candidate, so a failed attempt is never rescanned.
+ * Injection pattern detection (docs/mcp.md, "Input handling"). Text is stored verbatim by default (policy
+ * `flag`): output encoding is what stops XSS, detection only makes attempts visible. Every pattern is
+ * precompiled and linear-time: no nested or adjacent quantifiers over overlapping characters, and every
+ * open-ended scan stops at a character that also starts the next candidate, so a failed attempt is never
+ * rescanned.
  */
 import { BinderyError } from '../../contract/errors.js';
 

@@ -1,7 +1,7 @@
 /**
- * Error message sanitisation of SPEC §5: credentials, file paths, IP addresses and ports are replaced
- * by markers while the rest of the sentence stays as written, then the message is cut to 500 chars.
- * Every pattern is linear-time: each scan either always succeeds or stops at a character that
+ * Error message sanitisation (docs/mcp.md, "Results and errors"): credentials, file paths, IP addresses and
+ * ports are replaced by markers while the rest of the sentence stays as written, then the message is cut to
+ * 500 chars. Every pattern is linear-time: each scan either always succeeds or stops at a character that
  * cannot continue the candidate, so a failed attempt is never rescanned from the next position.
  */
 import { isIPv6 } from 'node:net';

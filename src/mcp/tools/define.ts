@@ -16,11 +16,11 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
   /** One or two sentences written for a model. */
   description: string;
   params: S;
-  /** Parameters that take an object or a JSON string of one (SPEC §3), with what the object is. */
+  /** Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. */
   jsonParams?: Readonly<Partial<Record<keyof S & string, string>>>;
   /** Longest JSON string accepted for a JSON parameter; default 100,000 characters. */
   jsonTextLimit?: number;
-  /** Fields allowed strings longer than the §5 default of 10,000 characters. */
+  /** Fields allowed strings longer than the default of 10,000 characters (docs/design.md, "Input safety"). */
   stringLimits?: Readonly<Record<string, number>>;
   /** API field → the parameter that carries it, where the names differ (role → role_name). */
   renamed?: Readonly<Record<string, keyof S & string>>;

@@ -8,13 +8,11 @@
  */
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BinderyApi } from '../../contract/index.js';
+import { type BinderyApi, RPC_INTERNAL_ERROR, RPC_SERVER_ERROR } from '../../contract/index.js';
 import { rpcErrorCode, toBinderyError } from '../../server/errors.js';
 import type { HealthProbe } from '../health.js';
 import { createMcpServer, type McpServerOptions } from '../server.js';
 import { errorReply, readMessage } from './jsonrpc.js';
-
-const INTERNAL_ERROR = -32603;
 
 export interface McpEndpointOptions {
   api: BinderyApi;
@@ -23,19 +21,19 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
 }
 
-/** The backend is this process: its health is the server's own GET /health, asked through inject. */
-function inProcessProbe(app: FastifyInstance): HealthProbe {
+/** The backend is this process: its health is the service's own get_health. */
+function inProcessProbe(api: BinderyApi): HealthProbe {
   return {
     transport: 'streamable-http',
     backendUrl: null,
-    backendHealth: async () => (await app.inject({ method: 'GET', url: '/health' })).json(),
+    backendHealth: () => api.get_health({}),
     clientStats: () => null,
   };
 }
 
 export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(app) };
+    const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(options.api) };
     const logger = options.server.logger;
 
     async function handle(request: FastifyRequest, reply: FastifyReply) {
@@ -58,7 +56,7 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
         logger.error({ err: error }, 'mcp request failed');
         if (!reply.raw.headersSent) {
           reply.raw.writeHead(500, { 'content-type': 'application/json' });
-          reply.raw.end(JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')));
+          reply.raw.end(JSON.stringify(errorReply(null, RPC_INTERNAL_ERROR, 'Internal error')));
         }
       }
     }
@@ -87,7 +85,7 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
             .send(
               errorReply(
                 null,
-                -32000,
+                RPC_SERVER_ERROR,
                 'Method not allowed: this endpoint is stateless; POST JSON-RPC messages.',
               ),
             ),

@@ -1,16 +1,14 @@
 /**
- * Turning inbound bytes into JSON-RPC messages, for transports that answer every input (SPEC §3, issue
- * item 7): text that is not JSON gets -32700, JSON that is not a JSON-RPC 2.0 message gets -32600, both with
- * the request's id when it can be read and null otherwise.
+ * Turning inbound bytes into JSON-RPC messages, for transports that answer every input: text that is not
+ * JSON gets -32700, JSON that is not a JSON-RPC 2.0 message gets -32600, both with the request's id when
+ * it can be read and null otherwise.
  */
 import {
   type JSONRPCMessage,
   JSONRPCMessageSchema,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
+import { RPC_INVALID_REQUEST, RPC_PARSE_ERROR } from '../../contract/index.js';
 
 export interface ErrorReply {
   jsonrpc: '2.0';
@@ -47,7 +45,11 @@ export function checkMessage(value: unknown): Inbound {
   if (parsed.success) return { message: parsed.data };
   const id = (value as { id?: unknown } | null)?.id;
   return {
-    reply: errorReply(isRequestId(id) ? id : null, INVALID_REQUEST, `Invalid Request: ${problemWith(value)}`),
+    reply: errorReply(
+      isRequestId(id) ? id : null,
+      RPC_INVALID_REQUEST,
+      `Invalid Request: ${problemWith(value)}`,
+    ),
   };
 }
 
@@ -56,7 +58,9 @@ export function readMessage(text: string): Inbound {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { reply: errorReply(null, PARSE_ERROR, `Parse error: ${(error as Error).message.slice(0, 200)}`) };
+    return {
+      reply: errorReply(null, RPC_PARSE_ERROR, `Parse error: ${(error as Error).message.slice(0, 200)}`),
+    };
   }
   return checkMessage(value);
 }

@@ -11,8 +11,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../server/logger.js';
-import { type ErrorReply, errorReply, INVALID_REQUEST, isRequestId, readMessage } from './jsonrpc.js';
+import { RPC_INVALID_REQUEST } from '../../contract/index.js';
+import type { Logger } from '../../runtime/logger.js';
+import { type ErrorReply, errorReply, isRequestId, readMessage } from './jsonrpc.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** How long requests in flight may take to answer once stdin has ended. */
@@ -134,7 +135,7 @@ export class LineTransport implements Transport {
       const id = idOfOversized(head.toString('latin1'), Buffer.concat(parts).toString('latin1'));
       this.logger.warn({ bytes: size, limit: this.maxBytes }, 'stdin message over the size limit skipped');
       const text = `Invalid Request: message of ${size} bytes is over the limit of ${this.maxBytes} bytes`;
-      void this.send(errorReply(id, INVALID_REQUEST, text));
+      void this.send(errorReply(id, RPC_INVALID_REQUEST, text));
       return;
     }
     const text = Buffer.concat(parts).toString('utf8').trim();

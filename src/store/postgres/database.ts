@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BinderyError } from '../../contract/index.js';
-import { decodeCursor } from '../cursor.js';
-import type { PageRequest, PoolMetrics } from '../types.js';
+import type { Executor } from '../core/dialect.js';
+import { round } from '../core/sql.js';
+import type { PoolMetrics } from '../types.js';
 import { sqlState, translate } from './errors.js';
 
 /** Issue 9 pool settings: 8 connections at most, 2 kept warm, 3 s to get one, bounded statements. */
@@ -35,7 +36,7 @@ const TYPES = {
 };
 
 /** One connection for the length of a store operation; every query goes through it to be measured. */
-export class PgSession {
+export class PgSession implements Executor {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly db: PgDatabase,
@@ -248,42 +249,4 @@ function unreachable(error: unknown): BinderyError {
       : `PostgreSQL is not reachable (${(error as Error).message}); check BINDERY_DATABASE_URL and the server.`,
     { cause: error, httpStatus: 503, retryAfterS: 1 },
   );
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
-/**
- * One page of `table`, newest first, with the filtered total: the shape of the plain list operations.
- * Each condition is a trusted SQL fragment taking its value as `$n`; absent (undefined, null, '') values are skipped.
- */
-export async function newestFirst<R extends { seq: number }>(
-  s: PgSession,
-  query: {
-    table: string;
-    columns: string;
-    conditions: [(p: string) => string, unknown][];
-    page: PageRequest;
-  },
-): Promise<{ rows: R[]; total: number }> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (clause: (p: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(clause(`$${params.length}`));
-  };
-  for (const [clause, value] of query.conditions) {
-    if (value !== undefined && value !== null && value !== '') add(clause, value);
-  }
-  const filtered = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
-  const total =
-    (await s.value<number>(`SELECT count(*)::int FROM ${query.table} ${filtered()}`, params)) ?? 0;
-  const after = decodeCursor(query.page.cursor);
-  if (after !== undefined) add((p) => `seq < ${p}`, after);
-  const rows = await s.rows<R>(
-    `SELECT ${query.columns} FROM ${query.table} ${filtered()} ORDER BY seq DESC LIMIT $${params.length + 1}`,
-    [...params, query.page.limit + 1],
-  );
-  return { rows, total };
 }

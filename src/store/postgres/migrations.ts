@@ -1,4 +1,5 @@
-import { OPEN_STATUSES, TASK_PRIORITIES, TASK_STATUSES } from '../../contract/index.js';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../contract/index.js';
+import { OPEN_STATUS_SQL } from '../core/sql.js';
 
 /**
  * Versioned PostgreSQL schema, applied in order at start-up. A migration is never edited once released:
@@ -49,9 +50,6 @@ const fold = (text: string) =>
   `normalize(regexp_replace(normalize(${text}, NFD), '[\\u0300-\\u036f]+', '', 'g'), NFC)`;
 /** SQL turning `text` into its words, separated by single spaces. */
 const words = (text: string) => `regexp_replace(${fold(text)}, '[^[:alnum:]]+', ' ', 'g')`;
-
-/** `('todo','doing',…)` for SQL that counts open tasks. */
-export const OPEN_STATUS_SQL = list(OPEN_STATUSES);
 
 export const PG_MIGRATIONS: PgMigration[] = [
   {

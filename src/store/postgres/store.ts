@@ -1,46 +1,47 @@
-import type { Document, Note } from '../../contract/index.js';
+import type { Executor } from '../core/dialect.js';
+import { StoreCore } from '../core/store.js';
 import type {
-  ExecutionClaim,
   IdempotencyClaim,
-  NewChunk,
-  NewProject,
-  NewTask,
-  NoteChanges,
-  PageRequest,
-  ProjectChanges,
   SearchRequest,
   Store,
   StoreInfo,
-  TaskChanges,
-  TaskFilter,
   TaskLink,
-  TaskUpdateOptions,
   TransferRecord,
   TransferStore,
-  WriteGuard,
 } from '../types.js';
-import { dashboardCounts } from './dashboard.js';
 import { PG_POOL, PgDatabase } from './database.js';
-import { type DocumentFilter, pgDocuments } from './documents.js';
+import { PostgresDialect } from './dialect.js';
 import { pgIdempotency } from './idempotency.js';
 import { redactUrl } from './location.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { PG_MIGRATIONS } from './migrations.js';
-import { type NoteFilter, pgNotes } from './notes.js';
-import { pgProjects } from './projects.js';
 import { search } from './search.js';
-import { pgTasks } from './tasks.js';
 import * as transfer from './transfer.js';
 
 /**
  * The scale-out store: several Bindery servers may share one database. Every write is one READ COMMITTED
  * transaction whose row locks (and, for parent/dependency changes, one advisory lock) keep the integrity
  * rules true across servers; reads that take more than one statement use a REPEATABLE READ snapshot.
+ * The entity operations are the core's (StoreCore); this class adds the pool, search, idempotency and transfer.
  */
-export class PostgresStore implements Store, TransferStore {
+export class PostgresStore extends StoreCore implements Store, TransferStore {
   readonly kind = 'postgres' as const;
 
-  private constructor(private readonly db: PgDatabase) {}
+  private constructor(private readonly db: PgDatabase) {
+    super(new PostgresDialect());
+  }
+
+  protected session<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.session(fn);
+  }
+
+  protected read<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.read(fn);
+  }
+
+  protected write<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.write(fn);
+  }
 
   /** Connects, migrates (safe when several servers start at once) and warms the pool. */
   static async open(url: string): Promise<PostgresStore> {
@@ -95,69 +96,6 @@ export class PostgresStore implements Store, TransferStore {
     return this.db.close();
   }
 
-  existing(kind: 'task' | 'project', ids: readonly string[]) {
-    return this.db.session((s) => pgTasks.existing(s, kind === 'task' ? 'tasks' : 'projects', ids));
-  }
-
-  insertTasks(tasks: readonly NewTask[]) {
-    return this.db.write(async (s) => {
-      await pgTasks.insert(s, tasks);
-      return (await pgTasks.get(s, tasks[0]!.id))!;
-    });
-  }
-
-  getTask(id: string) {
-    return this.db.session((s) => pgTasks.get(s, id));
-  }
-
-  getTaskSummaries(ids: readonly string[]) {
-    return this.db.session((s) => pgTasks.summaries(s, ids));
-  }
-
-  listTasks(filter: TaskFilter, page: PageRequest, detail: 'summary' | 'full') {
-    return this.db.read((s) => pgTasks.list(s, filter, page, detail));
-  }
-
-  listChildren(parentId: string, page: PageRequest) {
-    return this.db.read((s) => pgTasks.children(s, parentId, page));
-  }
-
-  updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions) {
-    return this.db.write((s) => pgTasks.update(s, id, changes, options));
-  }
-
-  deleteTaskTree(id: string) {
-    return this.db.write((s) => pgTasks.deleteTree(s, id));
-  }
-
-  claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {
-    return this.db.write((s) => pgTasks.claimExecution(s, taskId, claim, guard));
-  }
-
-  insertProject(project: NewProject) {
-    return this.db.write((s) => pgProjects.insert(s, project));
-  }
-
-  getProject(id: string) {
-    return this.db.session((s) => pgProjects.get(s, id));
-  }
-
-  listProjects(page: PageRequest) {
-    return this.db.read((s) => pgProjects.list(s, page));
-  }
-
-  updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard) {
-    return this.db.write((s) => pgProjects.update(s, id, changes, guard));
-  }
-
-  deleteProject(id: string) {
-    return this.db.write((s) => pgProjects.delete(s, id));
-  }
-
-  dashboardCounts(now: Date) {
-    return this.db.read((s) => dashboardCounts(s, now));
-  }
-
   claimIdempotency(claim: IdempotencyClaim) {
     return this.db.session((s) => pgIdempotency.claim(s, claim));
   }
@@ -174,46 +112,6 @@ export class PostgresStore implements Store, TransferStore {
     return this.db.session((s) => pgIdempotency.purge(s, olderThan));
   }
 
-  insertNote(note: Note) {
-    return this.db.write((s) => pgNotes.insert(s, note));
-  }
-
-  getNote(id: string) {
-    return this.db.session((s) => pgNotes.get(s, id));
-  }
-
-  listNotes(filter: NoteFilter, page: PageRequest) {
-    return this.db.read((s) => pgNotes.list(s, filter, page));
-  }
-
-  updateNote(id: string, changes: NoteChanges, guard?: WriteGuard) {
-    return this.db.write((s) => pgNotes.update(s, id, changes, guard));
-  }
-
-  deleteNote(id: string) {
-    return this.db.write((s) => pgNotes.delete(s, id));
-  }
-
-  findDocumentByHash(contentHash: string) {
-    return this.db.session((s) => pgDocuments.findByHash(s, contentHash));
-  }
-
-  insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]) {
-    return this.db.write((s) => pgDocuments.insert(s, document, chunks));
-  }
-
-  getDocument(id: string) {
-    return this.db.read((s) => pgDocuments.get(s, id));
-  }
-
-  listDocuments(filter: DocumentFilter, page: PageRequest) {
-    return this.db.read((s) => pgDocuments.list(s, filter, page));
-  }
-
-  deleteDocument(id: string) {
-    return this.db.write((s) => pgDocuments.delete(s, id));
-  }
-
   search(request: SearchRequest) {
     return this.db.session((s) => search(s, request));
   }
@@ -223,11 +121,11 @@ export class PostgresStore implements Store, TransferStore {
   }
 
   exportEntities() {
-    return this.db.snapshot(transfer.exportEntities);
+    return this.db.snapshot((s) => transfer.exportEntities(s, this.cores()));
   }
 
   importEntities(records: readonly TransferRecord[]) {
-    return this.db.write((s) => transfer.importEntities(s, records));
+    return this.db.write((s) => transfer.importEntities(s, this.cores(), records));
   }
 
   importLinks(links: readonly TaskLink[]) {

@@ -1,10 +1,9 @@
 import type { Execution, Note } from '../../contract/index.js';
+import type { EntityCores } from '../core/store.js';
 import { byKind } from '../transfer.js';
 import type { NewProject, NewTask, TaskLink, TransferCounts, TransferRecord } from '../types.js';
 import type { PgSession } from './database.js';
-import { pgDocuments } from './documents.js';
 import { toJson } from './json.js';
-import { pgTasks } from './tasks.js';
 
 /** Rows per page while exporting; documents hold up to 5 MB each, so they come a few at a time. */
 const PAGE = 1000;
@@ -24,6 +23,7 @@ export async function countEntities(s: PgSession): Promise<TransferCounts> {
 /** Every entity, kind by kind and oldest first, read page by page inside the caller's snapshot. */
 export async function* exportEntities(
   s: PgSession,
+  cores: EntityCores,
 ): AsyncGenerator<{ kind: 'counts'; counts: TransferCounts } | TransferRecord> {
   yield { kind: 'counts', counts: await countEntities(s) };
   for await (const data of pages<NewProject>(
@@ -66,7 +66,7 @@ export async function* exportEntities(
     s,
     `SELECT seq, id FROM documents WHERE seq > $1 ORDER BY seq LIMIT ${DOCUMENT_PAGE}`,
   )) {
-    yield { kind: 'document', data: (await pgDocuments.get(s, row.id))! };
+    yield { kind: 'document', data: (await cores.documents.get(s, row.id))! };
   }
 }
 
@@ -86,7 +86,11 @@ async function* pages<T>(s: PgSession, sql: string): AsyncGenerator<T> {
  * One batch of an import, kind by kind in export order. Tasks go in without their links; the links whose
  * tasks all exist now are set at once, the others are returned for later.
  */
-export async function importEntities(s: PgSession, records: readonly TransferRecord[]): Promise<TaskLink[]> {
+export async function importEntities(
+  s: PgSession,
+  cores: EntityCores,
+  records: readonly TransferRecord[],
+): Promise<TaskLink[]> {
   const {
     project: projects,
     task: tasks,
@@ -107,11 +111,12 @@ export async function importEntities(s: PgSession, records: readonly TransferRec
   }
   let pending: TaskLink[] = [];
   if (tasks.length) {
-    await pgTasks.insert(
+    await cores.tasks.insert(
       s,
       tasks.map((t) => ({ ...t, parent_id: null, depends_on: [] })),
     );
-    pending = await linkWhereReady(s, tasks.filter((t) => t.parent_id || t.depends_on.length).map(toLink));
+    const links = tasks.filter((t) => t.parent_id || t.depends_on.length).map(toLink);
+    pending = await cores.tasks.linkWhereReady(s, links, (ready) => importLinks(s, ready));
   }
   if (executions.length) {
     await s.run(
@@ -134,7 +139,7 @@ export async function importEntities(s: PgSession, records: readonly TransferRec
   }
   for (const { chunks, ...document } of documents) {
     const withText = chunks.map((c) => ({ ...c, text: document.content.slice(c.start, c.end) }));
-    await pgDocuments.insert(s, document, withText);
+    await cores.documents.insert(s, document, withText);
   }
   return pending;
 }
@@ -153,15 +158,6 @@ export async function importLinks(s: PgSession, links: readonly TaskLink[]): Pro
      SELECT l.id, d FROM json_to_recordset($1::json) AS l(id text, depends_on text[]), unnest(l.depends_on) d`,
     [json],
   );
-}
-
-async function linkWhereReady(s: PgSession, links: readonly TaskLink[]): Promise<TaskLink[]> {
-  const targets = links.flatMap((l) => (l.parent_id ? [l.parent_id, ...l.depends_on] : l.depends_on));
-  const present = await pgTasks.existing(s, 'tasks', [...new Set(targets)]);
-  const ready = (l: TaskLink) =>
-    (!l.parent_id || present.has(l.parent_id)) && l.depends_on.every((d) => present.has(d));
-  await importLinks(s, links.filter(ready));
-  return links.filter((l) => !ready(l));
 }
 
 function toLink(task: NewTask): TaskLink {

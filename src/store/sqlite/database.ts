@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
-import { decodeCursor } from '../cursor.js';
+import type { Executor } from '../core/dialect.js';
+import { round } from '../core/sql.js';
 import { identifierWords } from '../search-text.js';
-import type { PageRequest, PoolMetrics } from '../types.js';
+import type { PoolMetrics } from '../types.js';
 import type { Migration } from './migrations.js';
 
-/** SPEC §2.2 pragmas. */
+/** The connection's pragmas (docs/postgres.md compares them with the PostgreSQL pool). */
 export const SQLITE_PRAGMAS = {
   journal_mode: 'WAL',
   synchronous: 'NORMAL',
@@ -35,6 +36,10 @@ export class SqliteDatabase {
   private busy = 0;
   private active = 0;
   private totalMs = 0;
+  /** Operations waiting for the connection while another holds it across an await. */
+  private readonly waiting: (() => void)[] = [];
+  private held = false;
+  private readonly executor: Executor = new SqliteExecutor(this);
 
   constructor(
     readonly path: string,
@@ -61,23 +66,86 @@ export class SqliteDatabase {
     return statement;
   }
 
-  /** Runs one store operation (a transaction when `write`), measuring it for the pool metrics. */
+  /** Runs one synchronous store operation (a transaction when `write`), measured for the pool metrics. */
   run<T>(fn: () => T, write = false): T {
-    const started = performance.now();
-    this.operations++;
-    this.active++;
+    const started = this.begin();
     try {
       return write ? this.raw.transaction(fn).immediate() : fn();
     } catch (error) {
-      if (isBusy(error)) this.busy++;
-      if (!(error instanceof BinderyError)) this.failures++;
-      throw translate(error);
+      throw this.failed(error);
     } finally {
-      this.active--;
-      const elapsed = performance.now() - started;
-      this.totalMs += elapsed;
-      if (elapsed > SLOW_MS) this.slow++;
+      this.end(started);
     }
+  }
+
+  /**
+   * Runs one async store operation alone on the connection (a transaction when `write`), measured like
+   * `run`. The connection is handed over in turn: an operation that awaits between its statements must
+   * not see another one's statements inside its transaction. A hand-written queue rather than a mutex
+   * library: it is twelve lines and the hot path (connection free) takes no timer or allocation.
+   */
+  async operation<T>(fn: (x: Executor) => Promise<T>, write = false): Promise<T> {
+    await this.acquire();
+    const started = this.begin();
+    // An export holds a read transaction across its pages: a write inside it nests as a savepoint.
+    const nested = write && this.raw.inTransaction;
+    try {
+      if (write) this.raw.exec(nested ? 'SAVEPOINT bindery_operation' : 'BEGIN IMMEDIATE');
+      const result = await fn(this.executor);
+      if (write) this.raw.exec(nested ? 'RELEASE bindery_operation' : 'COMMIT');
+      return result;
+    } catch (error) {
+      if (write && this.raw.inTransaction) {
+        this.raw.exec(nested ? 'ROLLBACK TO bindery_operation; RELEASE bindery_operation' : 'ROLLBACK');
+      }
+      throw this.failed(error);
+    } finally {
+      this.end(started);
+      this.release();
+    }
+  }
+
+  /** Runs a synchronous piece (search, idempotency) in its turn on the connection. */
+  async exclusive<T>(fn: () => T): Promise<T> {
+    await this.acquire();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> | undefined {
+    if (!this.held) {
+      this.held = true;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private begin(): number {
+    this.operations++;
+    this.active++;
+    return performance.now();
+  }
+
+  private failed(error: unknown): unknown {
+    if (isBusy(error)) this.busy++;
+    if (!(error instanceof BinderyError)) this.failures++;
+    return translate(error);
+  }
+
+  private end(started: number): void {
+    this.active--;
+    const elapsed = performance.now() - started;
+    this.totalMs += elapsed;
+    if (elapsed > SLOW_MS) this.slow++;
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held = false;
   }
 
   schemaVersion(): number {
@@ -93,7 +161,7 @@ export class SqliteDatabase {
       idle_connections: 1 - this.active,
       total_connections: 1,
       max_connections: 1,
-      waiting_requests: 0,
+      waiting_requests: this.waiting.length,
       total_acquired: this.operations,
       total_acquisition_failures: this.failures,
       average_acquisition_time_ms: this.operations ? round(this.totalMs / this.operations) : 0,
@@ -149,38 +217,33 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
+/**
+ * Statements for the dialect-free core: `$1`, `$2` … are SQLite named parameters, bound by number. Every
+ * call is synchronous underneath; the caller holds the connection (`SqliteDatabase.operation`).
+ */
+class SqliteExecutor implements Executor {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.db.stmt(sql).pluck(false).all(bind(params)) as R[];
+  }
+
+  async row<R>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
+    return this.db.stmt(sql).pluck(false).get(bind(params)) as R | undefined;
+  }
+
+  async value<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return this.db.stmt(sql).pluck(true).get(bind(params)) as T | undefined;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.db.stmt(sql).run(bind(params)).changes;
+  }
 }
 
-/** Equality filters of a list: column → value, undefined values skipped. */
-export type ListFilter = Record<string, unknown>;
-
-/**
- * One page of `table`, newest first, with the filtered total: the shape of the plain list operations.
- * `conditions` are trusted SQL fragments with one `?` each, paired with their values.
- */
-export function newestFirst<R extends { seq: number }>(
-  db: SqliteDatabase,
-  query: { table: string; columns: string; conditions: [string, unknown][]; page: PageRequest },
-): { rows: R[]; total: number } {
-  const active = query.conditions.filter(
-    ([, value]) => value !== undefined && value !== null && value !== '',
-  );
-  const where = active.map(([sql]) => sql);
-  const params = active.map(([, value]) => value);
-  const clause = (parts: string[]) => (parts.length ? `WHERE ${parts.join(' AND ')}` : '');
-  const total = db
-    .stmt(`SELECT count(*) FROM ${query.table} ${clause(where)}`)
-    .pluck()
-    .get(...params) as number;
-  const after = decodeCursor(query.page.cursor);
-  if (after !== undefined) {
-    where.push('seq < ?');
-    params.push(after);
-  }
-  const rows = db
-    .stmt(`SELECT ${query.columns} FROM ${query.table} ${clause(where)} ORDER BY seq DESC LIMIT ?`)
-    .all(...params, query.page.limit + 1) as R[];
-  return { rows, total };
+/** `[a, b]` → `{1: a, 2: b}`, the values of `$1` and `$2`. */
+function bind(params: readonly unknown[]): Record<number, unknown> {
+  const named: Record<number, unknown> = {};
+  for (let i = 0; i < params.length; i++) named[i + 1] = params[i];
+  return named;
 }

@@ -92,8 +92,8 @@ export class SqliteSearch implements CandidateSource {
     return rankedSearch(this, request);
   }
 
-  async candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest) {
-    return this.db.run(() => {
+  candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest) {
+    return this.turn(() => {
       const query = ftsExpression(terms, mode, !this.isCommon(ftsExpression(terms, mode, false), request));
       const all: SearchCandidate[] = [];
       for (const kind of request.types) {
@@ -106,10 +106,15 @@ export class SqliteSearch implements CandidateSource {
     });
   }
 
-  async corpusSize(request: SearchRequest): Promise<number> {
-    return this.db.run(() =>
+  corpusSize(request: SearchRequest): Promise<number> {
+    return this.turn(() =>
       request.types.reduce((sum, kind) => sum + (this.db.stmt(SIZE_SQL[kind]).pluck().get() as number), 0),
     );
+  }
+
+  /** One synchronous piece in its turn on the connection. */
+  private turn<T>(fn: () => T): Promise<T> {
+    return this.db.exclusive(() => this.db.run(fn));
   }
 
   /**

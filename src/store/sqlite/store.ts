@@ -1,60 +1,53 @@
 import { statSync } from 'node:fs';
-import type { Document, Note } from '../../contract/index.js';
+import type { Executor } from '../core/dialect.js';
+import { StoreCore } from '../core/store.js';
 import type {
-  ExecutionClaim,
   IdempotencyClaim,
-  NewChunk,
-  NewProject,
-  NewTask,
-  NoteChanges,
-  PageRequest,
-  ProjectChanges,
   SearchRequest,
   Store,
   StoreInfo,
-  TaskChanges,
-  TaskFilter,
   TaskLink,
-  TaskUpdateOptions,
   TransferRecord,
   TransferStore,
-  WriteGuard,
 } from '../types.js';
-import { dashboardCounts } from './dashboard.js';
 import { SQLITE_PRAGMAS, SqliteDatabase } from './database.js';
-import { type DocumentFilter, SqliteDocuments } from './documents.js';
+import { SqliteDialect } from './dialect.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { MIGRATIONS } from './migrations.js';
-import { type NoteFilter, SqliteNotes } from './notes.js';
-import { SqliteProjects } from './projects.js';
 import { SqliteSearch } from './search.js';
-import { SqliteTasks } from './tasks.js';
 import { SqliteTransfer } from './transfer.js';
 
 /**
- * The embedded default store. Methods are async to match the Store interface, but each runs
- * synchronously on the single connection, so one operation is also one uninterrupted transaction.
+ * The embedded default store: one better-sqlite3 connection. Operations take the connection in turn, so
+ * each is one uninterrupted transaction (writes) or one consistent read. The entity operations are the
+ * core's (StoreCore); this class adds the connection, search, idempotency and transfer.
  */
-export class SqliteStore implements Store, TransferStore {
+export class SqliteStore extends StoreCore implements Store, TransferStore {
   readonly kind = 'sqlite' as const;
   protected readonly db: SqliteDatabase;
-  private readonly tasks: SqliteTasks;
-  private readonly projects: SqliteProjects;
   private readonly idempotency: SqliteIdempotency;
-  private readonly notes: SqliteNotes;
-  private readonly documents: SqliteDocuments;
   private readonly searcher: SqliteSearch;
   private readonly transfer: SqliteTransfer;
 
   constructor(path: string) {
+    super(new SqliteDialect());
     this.db = new SqliteDatabase(path, MIGRATIONS);
-    this.tasks = new SqliteTasks(this.db);
-    this.projects = new SqliteProjects(this.db);
     this.idempotency = new SqliteIdempotency(this.db);
-    this.notes = new SqliteNotes(this.db);
-    this.documents = new SqliteDocuments(this.db);
     this.searcher = new SqliteSearch(this.db);
-    this.transfer = new SqliteTransfer(this.db);
+    this.transfer = new SqliteTransfer(this.db, this.cores());
+  }
+
+  /** One connection: a session and a read are the same uninterrupted turn on it. */
+  protected session<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.operation(fn);
+  }
+
+  protected read<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.operation(fn);
+  }
+
+  protected write<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    return this.db.operation(fn, true);
   }
 
   async info(): Promise<StoreInfo> {
@@ -69,7 +62,7 @@ export class SqliteStore implements Store, TransferStore {
   }
 
   async probe(): Promise<void> {
-    this.db.run(() => this.db.stmt('SELECT 1').get());
+    await this.session((x) => x.value('SELECT 1'));
   }
 
   metrics() {
@@ -84,149 +77,46 @@ export class SqliteStore implements Store, TransferStore {
     this.db.close();
   }
 
-  async existing(kind: 'task' | 'project', ids: readonly string[]) {
-    return this.db.run(() => this.tasks.existing(kind === 'task' ? 'tasks' : 'projects', ids));
+  claimIdempotency(claim: IdempotencyClaim) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.claim(claim), true));
   }
 
-  async insertTasks(tasks: readonly NewTask[]) {
-    return this.db.run(() => {
-      this.tasks.insert(tasks);
-      return this.tasks.get(tasks[0]!.id)!;
-    }, true);
+  completeIdempotency(claim: IdempotencyClaim, status: number, body: string) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.complete(claim, status, body), true));
   }
 
-  async getTask(id: string) {
-    return this.db.run(() => this.tasks.get(id));
+  releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.release(claim), true));
   }
 
-  async getTaskSummaries(ids: readonly string[]) {
-    return this.db.run(() => this.tasks.summaries(ids));
+  purgeIdempotency(olderThan: string) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.purge(olderThan), true));
   }
 
-  async listTasks(filter: TaskFilter, page: PageRequest, detail: 'summary' | 'full') {
-    return this.db.run(() => this.tasks.list(filter, page, detail));
-  }
-
-  async listChildren(parentId: string, page: PageRequest) {
-    return this.db.run(() => this.tasks.children(parentId, page));
-  }
-
-  async updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions) {
-    return this.db.run(() => this.tasks.update(id, changes, options), true);
-  }
-
-  async deleteTaskTree(id: string) {
-    return this.db.run(() => this.tasks.deleteTree(id), true);
-  }
-
-  async claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {
-    return this.db.run(() => this.tasks.claimExecution(taskId, claim, guard), true);
-  }
-
-  async insertProject(project: NewProject) {
-    return this.db.run(() => this.projects.insert(project), true);
-  }
-
-  async getProject(id: string) {
-    return this.db.run(() => this.projects.get(id));
-  }
-
-  async listProjects(page: PageRequest) {
-    return this.db.run(() => this.projects.list(page));
-  }
-
-  async updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard) {
-    return this.db.run(() => this.projects.update(id, changes, guard), true);
-  }
-
-  async deleteProject(id: string) {
-    return this.db.run(() => this.projects.delete(id), true);
-  }
-
-  async dashboardCounts(now: Date) {
-    return this.db.run(() => dashboardCounts(this.db, this.tasks, now));
-  }
-
-  async claimIdempotency(claim: IdempotencyClaim) {
-    return this.db.run(() => this.idempotency.claim(claim), true);
-  }
-
-  async completeIdempotency(claim: IdempotencyClaim, status: number, body: string) {
-    return this.db.run(() => this.idempotency.complete(claim, status, body), true);
-  }
-
-  async releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>) {
-    return this.db.run(() => this.idempotency.release(claim), true);
-  }
-
-  async purgeIdempotency(olderThan: string) {
-    return this.db.run(() => this.idempotency.purge(olderThan), true);
-  }
-
-  async insertNote(note: Note) {
-    return this.db.run(() => this.notes.insert(note), true);
-  }
-
-  async getNote(id: string) {
-    return this.db.run(() => this.notes.get(id));
-  }
-
-  async listNotes(filter: NoteFilter, page: PageRequest) {
-    return this.db.run(() => this.notes.list(filter, page));
-  }
-
-  async updateNote(id: string, changes: NoteChanges, guard?: WriteGuard) {
-    return this.db.run(() => this.notes.update(id, changes, guard), true);
-  }
-
-  async deleteNote(id: string) {
-    return this.db.run(() => this.notes.delete(id), true);
-  }
-
-  async findDocumentByHash(contentHash: string) {
-    return this.db.run(() => this.documents.findByHash(contentHash));
-  }
-
-  async insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]) {
-    this.db.run(() => this.documents.insert(document, chunks), true);
-  }
-
-  async getDocument(id: string) {
-    return this.db.run(() => this.documents.get(id));
-  }
-
-  async listDocuments(filter: DocumentFilter, page: PageRequest) {
-    return this.db.run(() => this.documents.list(filter, page));
-  }
-
-  async deleteDocument(id: string) {
-    return this.db.run(() => this.documents.delete(id), true);
-  }
-
-  async search(request: SearchRequest) {
+  search(request: SearchRequest) {
     return this.searcher.search(request);
   }
 
-  async countEntities() {
-    return this.db.run(() => this.transfer.counts());
+  countEntities() {
+    return this.read((x) => this.transfer.counts(x));
   }
 
   /** Holds a read transaction on the connection until the iteration ends: one snapshot for the export. */
   async *exportEntities() {
-    this.db.raw.exec('BEGIN');
+    await this.db.exclusive(() => this.db.raw.exec('BEGIN'));
     try {
       yield* this.transfer.entities();
     } finally {
-      this.db.raw.exec('COMMIT');
+      await this.db.exclusive(() => this.db.raw.exec('COMMIT'));
     }
   }
 
-  async importEntities(records: readonly TransferRecord[]) {
-    return this.db.run(() => this.transfer.import(records), true);
+  importEntities(records: readonly TransferRecord[]) {
+    return this.write((x) => this.transfer.import(x, records));
   }
 
-  async importLinks(links: readonly TaskLink[]) {
-    this.db.run(() => this.transfer.links(links), true);
+  importLinks(links: readonly TaskLink[]) {
+    return this.write((x) => this.tasks.link(x, links));
   }
 
   /**
@@ -234,10 +124,7 @@ export class SqliteStore implements Store, TransferStore {
    * a rare-word search over 300k imported tasks went from 1.7 to 0.7 ms (BENCHMARKS.md §3). ~2 s per 300k.
    */
   async compactAfterImport() {
-    this.db.run(
-      () => this.db.stmt("INSERT INTO search_index (search_index) VALUES ('optimize')").run(),
-      true,
-    );
+    await this.write((x) => x.run("INSERT INTO search_index (search_index) VALUES ('optimize')"));
   }
 }
 

@@ -30,7 +30,7 @@ describe('a PostgreSQL schema made by the previous release', () => {
     const store = await PostgresStore.open(schema.url);
     cleanups.push(() => store.close());
     expect((await store.info()).schema_version).toBe(PG_MIGRATIONS.at(-1)!.version);
-    await expectPreviousReleaseIntact(store);
+    await expectPreviousReleaseIntact(store, schema.name);
     const found = await store.search({
       text: 'content type parser',
       types: ['document'],

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteDatabase } from '../../src/store/sqlite/database.js';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
-import { sqlitePath } from '../../src/store/workspace.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { sqlitePath } from '../../../src/runtime/workspace.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../../src/store/sqlite/store.js';
+import { tempWorkspace } from '../../helpers/workspace.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENTITY_TYPES } from '../../src/contract/index.js';
-import { CANDIDATES_PER_KIND } from '../../src/store/search-rules.js';
-import { parseQuery } from '../../src/store/search-text.js';
-import { SqliteDatabase } from '../../src/store/sqlite/database.js';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { ftsExpression } from '../../src/store/sqlite/search.js';
-import { SqliteStore } from '../../src/store/sqlite/store.js';
-import type { NewTask } from '../../src/store/types.js';
-import { sqlitePath } from '../../src/store/workspace.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { ENTITY_TYPES } from '../../../src/contract/index.js';
+import { sqlitePath } from '../../../src/runtime/workspace.js';
+import { CANDIDATES_PER_KIND } from '../../../src/store/search-rules.js';
+import { parseQuery } from '../../../src/store/search-text.js';
+import { SqliteDatabase } from '../../../src/store/sqlite/database.js';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
+import { ftsExpression } from '../../../src/store/sqlite/search.js';
+import { SqliteStore } from '../../../src/store/sqlite/store.js';
+import type { NewTask } from '../../../src/store/types.js';
+import { tempWorkspace } from '../../helpers/workspace.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

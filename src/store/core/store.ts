@@ -1,0 +1,163 @@
+import type { Document, Note } from '../../contract/index.js';
+import type {
+  ExecutionClaim,
+  NewChunk,
+  NewProject,
+  NewTask,
+  NoteChanges,
+  PageRequest,
+  ProjectChanges,
+  TaskChanges,
+  TaskFilter,
+  TaskUpdateOptions,
+  WriteGuard,
+} from '../types.js';
+import { DashboardCore } from './dashboard.js';
+import type { Dialect, Executor } from './dialect.js';
+import { DocumentCore, type DocumentFilter } from './documents.js';
+import { NoteCore, type NoteFilter } from './notes.js';
+import { ProjectCore } from './projects.js';
+import { TaskCore } from './tasks.js';
+
+export interface EntityCores {
+  tasks: TaskCore;
+  projects: ProjectCore;
+  notes: NoteCore;
+  documents: DocumentCore;
+}
+
+/**
+ * The entity operations of the Store interface, written once: each picks how it runs (one session, a
+ * read snapshot or a write transaction) and hands the executor to the entity core. A store class extends
+ * this with its dialect and runner and adds what is its own (monitoring, search, idempotency, transfer).
+ */
+export abstract class StoreCore {
+  protected readonly tasks: TaskCore;
+  protected readonly projects: ProjectCore;
+  protected readonly notes: NoteCore;
+  protected readonly documents: DocumentCore;
+  protected readonly dashboard: DashboardCore;
+
+  protected constructor(dialect: Dialect) {
+    this.tasks = new TaskCore(dialect);
+    this.projects = new ProjectCore(dialect);
+    this.notes = new NoteCore(dialect);
+    this.documents = new DocumentCore(dialect);
+    this.dashboard = new DashboardCore(dialect, this.tasks);
+  }
+
+  /** The entity cores, for a store's own parts that write entities too (import). */
+  protected cores(): EntityCores {
+    return { tasks: this.tasks, projects: this.projects, notes: this.notes, documents: this.documents };
+  }
+
+  /** One connection, no transaction: a single statement, or reads that need no common snapshot. */
+  protected abstract session<T>(fn: (x: Executor) => Promise<T>): Promise<T>;
+  /** A read-only snapshot: the statements of one read see the same committed state. */
+  protected abstract read<T>(fn: (x: Executor) => Promise<T>): Promise<T>;
+  /** A write transaction: all or nothing. */
+  protected abstract write<T>(fn: (x: Executor) => Promise<T>): Promise<T>;
+
+  existing(kind: 'task' | 'project', ids: readonly string[]) {
+    return this.session((x) => this.tasks.existing(x, kind === 'task' ? 'tasks' : 'projects', ids));
+  }
+
+  insertTasks(tasks: readonly NewTask[]) {
+    return this.write(async (x) => {
+      await this.tasks.insert(x, tasks);
+      return (await this.tasks.get(x, tasks[0]!.id))!;
+    });
+  }
+
+  getTask(id: string) {
+    return this.session((x) => this.tasks.get(x, id));
+  }
+
+  getTaskSummaries(ids: readonly string[]) {
+    return this.session((x) => this.tasks.summaries(x, ids));
+  }
+
+  listTasks(filter: TaskFilter, page: PageRequest, detail: 'summary' | 'full') {
+    return this.read((x) => this.tasks.list(x, filter, page, detail));
+  }
+
+  listChildren(parentId: string, page: PageRequest) {
+    return this.read((x) => this.tasks.children(x, parentId, page));
+  }
+
+  updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions) {
+    return this.write((x) => this.tasks.update(x, id, changes, options));
+  }
+
+  deleteTaskTree(id: string) {
+    return this.write((x) => this.tasks.deleteTree(x, id));
+  }
+
+  claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {
+    return this.write((x) => this.tasks.claimExecution(x, taskId, claim, guard));
+  }
+
+  insertProject(project: NewProject) {
+    return this.write((x) => this.projects.insert(x, project));
+  }
+
+  getProject(id: string) {
+    return this.session((x) => this.projects.get(x, id));
+  }
+
+  listProjects(page: PageRequest) {
+    return this.read((x) => this.projects.list(x, page));
+  }
+
+  updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard) {
+    return this.write((x) => this.projects.update(x, id, changes, guard));
+  }
+
+  deleteProject(id: string) {
+    return this.write((x) => this.projects.delete(x, id));
+  }
+
+  dashboardCounts(now: Date) {
+    return this.read((x) => this.dashboard.counts(x, now));
+  }
+
+  insertNote(note: Note) {
+    return this.write((x) => this.notes.insert(x, note));
+  }
+
+  getNote(id: string) {
+    return this.session((x) => this.notes.get(x, id));
+  }
+
+  listNotes(filter: NoteFilter, page: PageRequest) {
+    return this.read((x) => this.notes.list(x, filter, page));
+  }
+
+  updateNote(id: string, changes: NoteChanges, guard?: WriteGuard) {
+    return this.write((x) => this.notes.update(x, id, changes, guard));
+  }
+
+  deleteNote(id: string) {
+    return this.write((x) => this.notes.delete(x, id));
+  }
+
+  findDocumentByHash(contentHash: string) {
+    return this.session((x) => this.documents.findByHash(x, contentHash));
+  }
+
+  insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]) {
+    return this.write((x) => this.documents.insert(x, document, chunks));
+  }
+
+  getDocument(id: string) {
+    return this.read((x) => this.documents.get(x, id));
+  }
+
+  listDocuments(filter: DocumentFilter, page: PageRequest) {
+    return this.read((x) => this.documents.list(x, filter, page));
+  }
+
+  deleteDocument(id: string) {
+    return this.write((x) => this.documents.delete(x, id));
+  }
+}
