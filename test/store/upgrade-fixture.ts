@@ -20,7 +20,7 @@ interface Snapshot {
 
 /**
  * Checks a store opened on the previous release's data: every entity as that release answered it (new
- * fields may be added, none changed), and every search hit it found still found.
+ * fields may be added, none changed), every search hit it found still found, and the new search rules.
  */
 export async function expectPreviousReleaseIntact(store: Store, workspace: string): Promise<void> {
   const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Snapshot;
@@ -33,4 +33,9 @@ export async function expectPreviousReleaseIntact(store: Store, workspace: strin
   for (const [query, ids] of Object.entries(expected.searches)) {
     expect(now.searches[query], query).toEqual(expect.arrayContaining(ids));
   }
+  // The re-indexed store stems, and finds the stored code chunk by its identifier's words.
+  const found = await store.search({ text: 'content type parser', types: ['document'], limit: 5, offset: 0 });
+  expect(found.results[0]).toMatchObject({ title: 'parser.ts', match: 'all' });
+  const stemmed = await store.search({ text: 'deployments', types: ['note'], limit: 5, offset: 0 });
+  expect(stemmed.results.map((r) => r.title)).toEqual(['Rollback']);
 }

@@ -31,14 +31,5 @@ describe('a PostgreSQL schema made by the previous release', () => {
     cleanups.push(() => store.close());
     expect((await store.info()).schema_version).toBe(PG_MIGRATIONS.at(-1)!.version);
     await expectPreviousReleaseIntact(store, schema.name);
-    const found = await store.search({
-      text: 'content type parser',
-      types: ['document'],
-      limit: 5,
-      offset: 0,
-    });
-    expect(found.results[0]).toMatchObject({ title: 'parser.ts', match: 'all' });
-    const stemmed = await store.search({ text: 'deployments', types: ['note'], limit: 5, offset: 0 });
-    expect(stemmed.results.map((r) => r.title)).toEqual(['Rollback']);
   });
 });
