@@ -8,6 +8,7 @@ import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
+import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 
 const SUITES = {
@@ -16,6 +17,7 @@ const SUITES = {
   scaling: scalingSuite,
   memory: memorySuite,
   cache: cacheSuite,
+  relevance: relevanceSuite,
 };
 
 const { values } = parseArgs({

@@ -109,8 +109,10 @@ export const knowledgeTools = [
   defineTool({
     name: 'search_entities',
     description:
-      'Full-text search over tasks, projects, notes and documents, best first. The query is plain text ' +
-      '(quotes and operators taken literally).',
+      'Search tasks, projects, notes and documents (including code), best first. Ask with the few words ' +
+      'the answer would contain ("rollback deployment", "content type parser"), not a sentence: results ' +
+      'with all of them come first (match: all), then ones with some (partial). Word forms and code ' +
+      'identifiers match. Plain text; operators are taken literally.',
     params: { search_input: SearchInput },
     jsonParams: { search_input: 'The search' },
     output: SearchResults,

@@ -5,6 +5,7 @@ import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
 import { firstWriteScope } from '../idempotency-scope.js';
 import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
+import { identifierWords } from '../search-text.js';
 import type { PoolMetrics } from '../types.js';
 import { markedWrite, SqliteIdempotency } from './idempotency.js';
 import type { Migration } from './migrations.js';
@@ -52,6 +53,10 @@ export class SqliteDatabase {
     }
     this.raw = new Database(path);
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
+    // Migration 5 indexes the identifier words of stored chunks with the rule new chunks are indexed by.
+    this.raw.function('bindery_identifier_words', { deterministic: true }, (text) =>
+      identifierWords(String(text ?? '')),
+    );
     this.migrate(migrations);
   }
 

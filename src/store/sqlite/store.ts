@@ -109,7 +109,7 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
   }
 
   search(request: SearchRequest) {
-    return this.db.exclusive(() => this.db.run(() => this.searcher.search(request)));
+    return this.searcher.search(request);
   }
 
   countEntities() {
