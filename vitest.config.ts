@@ -6,6 +6,7 @@ const POSTGRES_ONLY = [
   // The behaviour suite runs over both stores, so it needs PostgreSQL too.
   'test/store/*.test.ts',
   'test/server/multi-server.test.ts',
+  'test/server/crash-exactly-once.test.ts',
   'test/cli/export-import.test.ts',
 ];
 
@@ -15,6 +16,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Test files start real servers and processes; two workers match the 2-core CI machine.
     maxWorkers: 2,
+    setupFiles: ['test/helpers/fail-on-leak.ts'],
     // The same HTTP suites run on both stores: `postgres` repeats them with BINDERY_TEST_STORE=postgres
     // (a fresh schema per server, see test/helpers/postgres.ts). `--project sqlite` runs one of them.
     projects: [
@@ -31,7 +33,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/server/**/*.test.ts', 'test/cli/serve.test.ts', ...POSTGRES_ONLY],
+          include: [
+            'test/server/**/*.test.ts',
+            'test/cli/serve.test.ts',
+            'test/contract/surfaces.test.ts',
+            ...POSTGRES_ONLY,
+          ],
           env: { BINDERY_TEST_STORE: 'postgres' },
           globalSetup: ['test/global-setup.ts', 'test/global-setup-postgres.ts'],
         },

@@ -9,6 +9,7 @@ import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
+import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 
 const SUITES = {
@@ -18,6 +19,7 @@ const SUITES = {
   memory: memorySuite,
   cache: cacheSuite,
   changes: changesSuite,
+  relevance: relevanceSuite,
 };
 
 const { values } = parseArgs({

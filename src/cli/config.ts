@@ -1,18 +1,23 @@
 import type { ClientOptions } from '../client/index.js';
-import { Actor } from '../contract/index.js';
+import { Actor, isLoopbackHost } from '../contract/index.js';
+import { DEFAULT_TOOL_PROFILE, toolNames } from '../mcp/profiles.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
+import type { ToolSelection } from '../mcp/server.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
+import type { ServerLimits } from '../server/limits.js';
+import type { RateLimitOptions } from '../server/rate-limit.js';
+
+/** A limit that is off unless set. */
+function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? undefined : integer(env, name, min, min, max);
+}
 
 /**
  * The server's, client's and MCP process's settings from the environment (README's Configuration table);
  * the readers refuse a bad value with a ConfigError naming the variable.
  */
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
-}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -37,6 +42,12 @@ export interface ServerConfig {
   injectionPolicy: InjectionPolicy;
   /** How long and how many change-log rows are kept. */
   changeRetention: { days: number; maxRows: number };
+  limits: ServerLimits;
+  /** BINDERY_METRICS_PUBLIC: /metrics answers without the token. */
+  metricsPublic: boolean;
+  /** BINDERY_READ_ONLY: every write operation is refused with permission_denied. */
+  readOnly: boolean;
+  rateLimits: RateLimitOptions;
 }
 
 export interface ServerFlags {
@@ -53,7 +64,7 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
   };
   const host = merged.BINDERY_HOST || '127.0.0.1';
   const token = env.BINDERY_TOKEN || undefined;
-  if (!isLoopback(host) && !token) {
+  if (!isLoopbackHost(host) && !token) {
     throw new ConfigError(`BINDERY_TOKEN must be set to bind BINDERY_HOST=${host}, a non-loopback address.`);
   }
   return {
@@ -70,7 +81,33 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
       days: number(env, 'BINDERY_CHANGES_RETENTION_DAYS', 30, 0),
       maxRows: integer(env, 'BINDERY_CHANGES_MAX_ROWS', 1_000_000, 1, Number.MAX_SAFE_INTEGER),
     },
+    limits: {
+      requestTimeoutS: number(env, 'BINDERY_REQUEST_TIMEOUT_S', 30, 0.1),
+      rpcMaxBatch: integer(env, 'BINDERY_RPC_MAX_BATCH', 100, 1, 10_000),
+      maxEventLoopDelayMs: integer(env, 'BINDERY_MAX_EVENT_LOOP_DELAY_MS', 1_000, 0, 600_000),
+    },
+    metricsPublic: bool(env, 'BINDERY_METRICS_PUBLIC', false),
+    readOnly: readOnly(env),
+    rateLimits: {
+      perMinute: optionalInteger(env, 'BINDERY_RATE_LIMIT', 1, 1_000_000_000),
+      writesPerMinute: optionalInteger(env, 'BINDERY_WRITE_RATE_LIMIT', 1, 1_000_000_000),
+      redisUrl: url(env, 'BINDERY_REDIS_URL', ['redis:', 'rediss:']),
+      redisPrefix: redisPrefix(env),
+    },
   };
+}
+
+export function readOnly(env: Env): boolean {
+  return bool(env, 'BINDERY_READ_ONLY', false);
+}
+
+function redisPrefix(env: Env): string | undefined {
+  const raw = env.BINDERY_REDIS_PREFIX;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\w:.-]{1,100}$/.test(raw)) {
+    throw new ConfigError(`BINDERY_REDIS_PREFIX must be 1-100 letters, digits or _ : . -, got "${raw}".`);
+  }
+  return raw;
 }
 
 export interface ClientSettings {
@@ -117,6 +154,10 @@ export interface McpSettings {
   injectionPolicy: InjectionPolicy;
   /** Largest MCP message accepted (a stdio line, an HTTP body). */
   maxMessageBytes: number;
+  /** BINDERY_MCP_METRICS_PORT: this process's own /metrics on 127.0.0.1; off when unset. */
+  metricsPort?: number | undefined;
+  /** BINDERY_TOOLS (default standard) and BINDERY_READ_ONLY. */
+  tools: ToolSelection;
 }
 
 export function mcpSettings(env: Env): McpSettings {
@@ -126,7 +167,18 @@ export function mcpSettings(env: Env): McpSettings {
     autoLaunch: bool(env, 'MCP_AUTO_LAUNCH_BACKEND', true),
     injectionPolicy: injectionPolicy(env),
     maxMessageBytes: integer(env, 'MCP_MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 1024 ** 3),
+    metricsPort: optionalInteger(env, 'BINDERY_MCP_METRICS_PORT', 1, 65535),
+    tools: { names: tools(env), readOnly: readOnly(env) },
   };
+}
+
+function tools(env: Env): string[] {
+  const raw = env.BINDERY_TOOLS?.trim() || DEFAULT_TOOL_PROFILE;
+  try {
+    return toolNames(raw);
+  } catch (error) {
+    throw new ConfigError(`BINDERY_TOOLS ${(error as Error).message}, got "${env.BINDERY_TOOLS}".`);
+  }
 }
 
 /**

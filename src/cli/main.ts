@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { BINDERY_VERSION } from '../contract/index.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { mcpSettings, serverConfig } from './config.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
@@ -16,6 +17,8 @@ Commands:
   status    Report the workspace's backend: URL, pid, version, health, store, counts
   export    Write every entity of the store as JSON Lines (backup, or to move to another store)
   import    Read a "bindery export" file into an empty store
+  backup    Copy the SQLite database consistently while the server runs, and check the copy
+  restore   Put a backup in place of the workspace's database (server stopped)
   --version Print the version
 
 Run "bindery <command> --help" for the options of a command.`;
@@ -80,6 +83,10 @@ async function main(argv: string[]): Promise<void> {
       return exportCommand(rest);
     case 'import':
       return importCommand(rest);
+    case 'backup':
+      return backupCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
     case 'mcp':
       return mcp(rest);
     case '--version':

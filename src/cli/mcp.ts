@@ -15,6 +15,7 @@ import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
 import { detectWorkspace } from '../runtime/workspace.js';
+import { readOnlyApi } from '../service/read-only.js';
 import {
   type ClientSettings,
   clientOptions,
@@ -31,7 +32,8 @@ Backend: BINDERY_URL; else the workspace's backend, which it finds or launches a
 "bindery mcp" of the workspace (MCP_AUTO_LAUNCH_BACKEND=false: http://127.0.0.1:$BINDERY_PORT, default 3000).
 Workspace: BINDERY_WORKSPACE, else the nearest directory up holding .vespera/ or .git/. See "bindery status".
 Settings: MCP_PRODUCTION, MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, MCP_MAX_MESSAGE_BYTES (default
-16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL. Logs go to stderr.`;
+16 MiB), BINDERY_TIMEOUT, BINDERY_CACHE_TTL, BINDERY_TOKEN, BINDERY_LOG_LEVEL, BINDERY_MCP_METRICS_PORT (serve this
+process's /metrics on 127.0.0.1), BINDERY_TOOLS, BINDERY_READ_ONLY. Logs go to stderr.`;
 
 /** Serves MCP on stdio until stdin closes or a signal arrives; resolves once everything is closed. */
 export async function runMcp(env: Env): Promise<void> {
@@ -40,6 +42,15 @@ export async function runMcp(env: Env): Promise<void> {
   const logger = createLogger(logLevel(env), 'bindery-mcp');
   const actor = new ActorName(settings.actor);
   const client = await connectBackend(env, settings, options.autoLaunch, logger, actor);
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : // Loaded only when asked for, so a plain `bindery mcp` starts without prom-client.
+        await (await import('../mcp/metrics-endpoint.js')).serveClientMetrics(
+          options.metricsPort,
+          () => client.stats(),
+          logger,
+        );
   const probe: HealthProbe = {
     transport: 'stdio',
     get backendUrl() {
@@ -48,13 +59,15 @@ export async function runMcp(env: Env): Promise<void> {
     backendHealth: () => client.health(),
     clientStats: () => client.stats(),
   };
-  const server = createMcpServer(client.api, {
+  const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
+  const server = createMcpServer(api, {
     logger,
     probe,
     security: { policy: options.injectionPolicy, counters: new SecurityCounters() },
     production: options.production,
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
+    tools: options.tools,
   });
   const transport = new LineTransport({
     input: process.stdin,
@@ -82,6 +95,7 @@ export async function runMcp(env: Env): Promise<void> {
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   await closed;
+  metricsServer?.close();
   await client.close();
   logger.info('stdin closed; bindery mcp exits');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));

@@ -1,16 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { managerSettings, publishUntilClosed, runManaged } from '../manager/index.js';
+import {
+  discover,
+  managerSettings,
+  proof,
+  publishUntilClosed,
+  runManaged,
+  workspaceSecret,
+} from '../manager/index.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
-import { dataDir, detectWorkspace } from '../runtime/workspace.js';
+import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
 import { ChangeHub, wakeAfterWrites } from '../server/change-hub.js';
+import { ServerMetrics } from '../server/metrics.js';
+import { readOnlyApi } from '../service/read-only.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
 import { openStore } from '../store/index.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
+
+/** Our package name, from <root>/package.json (this file is <root>/dist/cli/serve.js, or src/cli in tests). */
+const PACKAGE_NAME = readPackageName(resolve(import.meta.dirname, '../..'));
+
+function readPackageName(dir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `npm start` in a clone of Bindery makes the clone the workspace: its data lands in the source tree. */
+function isBinderyClone(workspace: string): boolean {
+  return PACKAGE_NAME !== undefined && readPackageName(workspace) === PACKAGE_NAME;
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,24 +68,41 @@ export async function startServer(
   const logger = createLogger(config.logLevel);
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
-  const store = await openStore({ workspace, databaseUrl: config.databaseUrl });
+  const metrics = new ServerMetrics();
+  const store = metrics.instrumentStore(await openStore({ workspace, databaseUrl: config.databaseUrl }));
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
   });
-  const api = wakeAfterWrites(createService({ store, roles, version: BINDERY_VERSION, workspace }), hub);
+  const degradations: (() => string | null)[] = [];
+  const service = createService({
+    store,
+    roles,
+    version: BINDERY_VERSION,
+    workspace,
+    degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
+  });
+  const api = wakeAfterWrites(config.readOnly ? readOnlyApi(service) : service, hub);
   const mcp = options.mcp ?? mcpSettings({});
+  ensurePrivateDir(dataDir(workspace));
+  const secret = workspaceSecret(workspace);
   const app = await buildServer({
     api,
     store,
     logger,
     hub,
     retention: config.changeRetention,
+    limits: config.limits,
+    prove: (challenge, port) => proof(secret, { challenge, pid: process.pid, port, workspace }),
     safety: {
       host: config.host,
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       token: config.token,
+      publicPaths: config.metricsPublic ? ['/metrics'] : [],
     },
+    metrics,
+    rateLimits: config.rateLimits,
+    degradations,
     plugins: [
       mcpHttpEndpoint({
         api,
@@ -68,6 +113,7 @@ export async function startServer(
           production: mcp.production,
           includeMetrics: mcp.includeMetrics,
           startedAt: Date.now(),
+          tools: { names: mcp.tools.names, readOnly: config.readOnly },
         },
       }),
     ],
@@ -76,17 +122,12 @@ export async function startServer(
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(
-        `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
-      );
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw await portInUse(config, workspace);
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `http://${publishedHost(config.host)}:${port}`;
   publishUntilClosed(app.server, {
     pid: process.pid,
     port,
@@ -97,8 +138,39 @@ export async function startServer(
     managed: idleGraceMs !== undefined,
   });
   logger.info({ url, workspace, store: store.kind }, 'bindery server listening');
+  if (store.kind === 'sqlite' && isBinderyClone(workspace)) {
+    logger.warn(
+      { data: sqlitePath(workspace) },
+      `This is Bindery's own source tree, so its data goes to ${sqlitePath(workspace)}; ` +
+        'to serve a project, run it there or set BINDERY_WORKSPACE (or --workspace).',
+    );
+  }
   if (idleGraceMs !== undefined) runManaged(workspace, idleGraceMs, (message) => logger.info(message));
   return { app, url, workspace, logger };
+}
+
+/** The port is taken: by this workspace's own Bindery (say so, it is the usual case) or by something else. */
+async function portInUse(config: ServerConfig, workspace: string): Promise<Error> {
+  const found = await discover(workspace, false);
+  if (found.state !== 'absent') {
+    const { url, pid } = found.info;
+    return new Error(
+      `This workspace's Bindery already runs at ${url}, pid ${pid}; use it, or stop it (kill ${pid}) first.`,
+    );
+  }
+  return new Error(
+    `Port ${config.port} on ${config.host} is already in use; choose another with BINDERY_PORT or --port.`,
+  );
+}
+
+/**
+ * The host clients of this machine use: a wildcard bind is reached on loopback (discovery only trusts a
+ * loopback URL); any other address as it is.
+ */
+function publishedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit 0. */

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { plural } from '../contract/index.js';
 import {
   baseUrl,
   discover,
@@ -240,7 +241,10 @@ function render(report: Report, c: Colours): string {
   ]);
   if (report.counts) {
     const { tasks, projects, documents } = report.counts;
-    rows.push(['Contents', `${tasks} tasks, ${projects} projects, ${documents} documents`]);
+    rows.push([
+      'Contents',
+      `${plural(tasks, 'task')}, ${plural(projects, 'project')}, ${plural(documents, 'document')}`,
+    ]);
   }
   rows.push(['Clients', `${report.clients} MCP process${report.clients === 1 ? '' : 'es'} holding a lease`]);
   rows.push(['Log', report.log]);

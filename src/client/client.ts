@@ -66,7 +66,12 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     super();
     this.options = resolveOptions(options);
     this.transport = new Transport(this.options);
-    this.resilience = new Resilience(this.options);
+    this.resilience = new Resilience(this.options, () =>
+      this.transport.send({ method: 'GET', path: '/health' }).then(
+        () => true,
+        () => false,
+      ),
+    );
     this.cache = new ResponseCache(
       this.options.cache,
       (value) => this.graph.learn(value),
@@ -192,6 +197,7 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
 
   /** Lets requests in flight finish, then closes the connections; later calls fail with connection_error. */
   close(): Promise<void> {
+    this.resilience.close();
     this.closing ??= Promise.all([this.transport.close(), this.feed?.close()])
       .then(() => {})
       .finally(() => this.cache.clear());

@@ -138,13 +138,13 @@ const RULES: Rules = {
   complete_task(args, result, graph) {
     const effect = taskEffect();
     effect.tasks.add(args.task_id);
-    touchProjects(effect, graph.projectOf(args.task_id), result?.project_id);
+    touchProjects(effect, graph.projectOf(args.task_id), result?.task.project_id);
     return effect;
   },
   execute_task(args, result, graph) {
     const effect = taskEffect();
     effect.tasks.add(args.task_id);
-    touchProjects(effect, graph.projectOf(args.task_id), result?.task.project_id);
+    touchProjects(effect, graph.projectOf(args.task_id), result?.brief.task.project_id);
     return effect;
   },
   assign_role_to_task(args) {

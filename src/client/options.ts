@@ -35,6 +35,8 @@ export interface ClientOptions {
     threshold?: number;
     /** Open time before one probe may pass. Default 60 s. */
     resetMs?: number;
+    /** While open, how often the server's /health is asked; an answer closes the circuit. Default 1 s. */
+    healthProbeMs?: number;
   };
   cache?: {
     /** TTL of single entities (get_*, roles, version); 0 disables the cache. Default 300 s. */
@@ -57,7 +59,7 @@ export interface ResolvedOptions {
   maxResponseBytes: number;
   maxRequestBytes: number;
   retry: { maxRetries: number; baseDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
-  breaker: { threshold: number; resetMs: number };
+  breaker: { threshold: number; resetMs: number; healthProbeMs: number };
   cache: { ttlMs: number; listTtlMs: number; maxEntries: number; maxBytes: number };
 }
 
@@ -122,6 +124,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     breaker: {
       threshold: check('breaker.threshold', breaker.threshold, 5, 1, true),
       resetMs: check('breaker.resetMs', breaker.resetMs, 60_000, 1),
+      healthProbeMs: check('breaker.healthProbeMs', breaker.healthProbeMs, 1_000, 1),
     },
     cache: {
       ttlMs,

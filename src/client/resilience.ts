@@ -69,14 +69,26 @@ export class Resilience {
   private readonly counter: ConsecutiveBreaker;
   private readonly retry: RetryPolicy;
   private since: Date | null = null;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
   retries = 0;
 
-  constructor(private readonly options: Pick<ResolvedOptions, 'retry' | 'breaker'>) {
+  /**
+   * `healthy` asks the server's /health past the breaker: while the circuit is open it is asked every
+   * `breaker.healthProbeMs`, and an answer closes the circuit at once, so a server back after a restart
+   * is used again within a second instead of after the full reset time.
+   */
+  constructor(
+    private readonly options: Pick<ResolvedOptions, 'retry' | 'breaker'>,
+    private readonly healthy?: () => Promise<boolean>,
+  ) {
     const { retry: r, breaker: b } = options;
     this.counter = new ConsecutiveBreaker(b.threshold);
     this.breaker = circuitBreaker(handleAll, { halfOpenAfter: b.resetMs, breaker: this.counter });
-    this.breaker.onStateChange(() => {
+    this.breaker.onStateChange((state) => {
       this.since = new Date();
+      if (state === CircuitState.Open) this.startProbing();
+      else this.stopProbing();
     });
     this.retry = retry(
       handleWhen((error) => isTransient(error, r.maxRetryAfterMs)),
@@ -120,6 +132,35 @@ export class Resilience {
     }
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
+  }
+
+  private startProbing(): void {
+    if (!this.healthy || this.probeTimer) return;
+    this.probeTimer = setInterval(() => void this.probe(), this.options.breaker.healthProbeMs);
+    this.probeTimer.unref();
+  }
+
+  private stopProbing(): void {
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.breaker.state !== CircuitState.Open) return;
+    this.probing = true;
+    try {
+      if ((await this.healthy?.()) && this.breaker.state === CircuitState.Open) {
+        this.counter.success();
+        this.breaker.isolate().dispose(); // cockatiel's way to close a circuit from outside
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** Stops the health probe (the client is closing). */
+  close(): void {
+    this.stopProbing();
   }
 
   private openError(): BinderyError {

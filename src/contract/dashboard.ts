@@ -9,6 +9,10 @@ const countsBy = <T extends readonly [string, ...string[]]>(keys: T) =>
 export const Dashboard = z.strictObject({
   total_tasks: z.number().int(),
   completed_tasks: z.number().int(),
+  open_tasks: z
+    .number()
+    .int()
+    .describe('Tasks in todo, doing, review or blocked (list_tasks status "open").'),
   active_projects: z.number().int().describe('Projects with at least one open task.'),
   pending_tasks_by_priority: countsBy(TASK_PRIORITIES),
   recent_activity_count: z.number().int().describe('Tasks changed in the last 24 h.'),

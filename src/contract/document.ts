@@ -52,6 +52,7 @@ export const IndexDocumentInput = z.strictObject({
 });
 
 export const IndexDocumentResult = z.strictObject({
+  success: z.literal(true),
   document_id: Id,
   chunks_created: z.number().int(),
   deduplicated: z.boolean(),

@@ -52,7 +52,7 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
     httpStatus: 409,
     rpcCode: -32002,
     suggestions: [
-      'Read the entity again to get its current version and state, then retry with that version.',
+      'Read the entity again for its current state; retry an update with the version you read as expected_version, or execute_task with force to take over a running execution.',
     ],
   },
   unauthorized: {

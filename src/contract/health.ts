@@ -67,5 +67,7 @@ export const ServerHealth = z.strictObject({
     max_connections: Count,
     pool_utilization: Percent,
   }),
+  /** Dependencies working in a lesser mode (a rate limiter without its Redis), when any. */
+  degraded: z.array(z.string()).optional(),
 });
 export type ServerHealth = z.infer<typeof ServerHealth>;

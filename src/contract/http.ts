@@ -105,7 +105,7 @@ export interface ReceivedRequest {
  */
 export function inputFromRequest(takesVersion: boolean, request: ReceivedRequest): Record<string, unknown> {
   const { fields } = request;
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+  if (!isJsonObject(fields)) {
     throw BinderyError.validation([{ field: '(body)', reason: 'must be a JSON object' }]);
   }
   const input: Record<string, unknown> = { ...fields };
@@ -119,6 +119,10 @@ export function inputFromRequest(takesVersion: boolean, request: ReceivedRequest
   const version = takesVersion ? versionFromIfMatch(request.header('if-match')) : undefined;
   if (version !== undefined && input[VERSION_FIELD] === undefined) input[VERSION_FIELD] = version;
   return input;
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Whether an input schema has an `expected_version` field (so If-Match may carry it). */

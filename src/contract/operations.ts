@@ -34,7 +34,9 @@ import { SearchInput, SearchResults } from './search.js';
 import { Empty, VersionInfo } from './system.js';
 import {
   AssignRoleInput,
+  AssignRoleResult,
   CompleteTaskInput,
+  CompleteTaskResult,
   CreateTaskInput,
   DeleteTaskResult,
   ListChildrenInput,
@@ -93,7 +95,7 @@ export const operations = {
     alsoMethods: ['PUT'],
   }),
   delete_task: op('write', TaskIdParams, DeleteTaskResult, { method: 'DELETE', path: '/api/tasks/:task_id' }),
-  complete_task: op('write', CompleteTaskInput, Task, {
+  complete_task: op('write', CompleteTaskInput, CompleteTaskResult, {
     method: 'POST',
     path: '/api/tasks/:task_id/complete',
   }),
@@ -101,7 +103,7 @@ export const operations = {
     method: 'POST',
     path: '/api/tasks/:task_id/execute',
   }),
-  assign_role_to_task: op('write', AssignRoleInput, Task, {
+  assign_role_to_task: op('write', AssignRoleInput, AssignRoleResult, {
     method: 'POST',
     path: '/api/tasks/:task_id/assign-role',
   }),
@@ -193,6 +195,12 @@ export type OpOutput<N extends OperationName> = z.output<Operations[N]['output']
 
 /** One method per operation; implemented in-process by src/service and over HTTP by src/client. */
 export type BinderyApi = { [N in OperationName]: (input: OpInput<N>) => Promise<OpOutput<N>> };
+
+/** Creates or writes: what rate limits count as a mutation and read-only mode refuses. */
+export function changesData(name: OperationName): boolean {
+  const { kind } = operations[name];
+  return kind === 'create' || kind === 'write';
+}
 
 export function isOperationName(name: string): name is OperationName {
   return Object.hasOwn(operations, name);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
-import { RoleName, Task, TaskSummary } from './task.js';
+import { RoleName, RoleNameParam, Task, TaskSummary } from './task.js';
 
 export const Role = z.strictObject({
   name: RoleName,
@@ -15,7 +15,11 @@ export type Role = z.infer<typeof Role>;
 /** `<workspace>/.vespera/roles.json`: `{ "roles": [...] }` (a bare array is read as the roles list). */
 export const RolesFile = z.strictObject({ roles: z.array(Role) });
 
-export const RoleList = z.strictObject({ roles: z.array(Role), total_roles: z.number().int() });
+export const RoleList = z.strictObject({
+  success: z.literal(true),
+  roles: z.array(Role),
+  total_roles: z.number().int(),
+});
 
 export const EXECUTION_STATUSES = ['running', 'completed', 'cancelled'] as const;
 
@@ -32,7 +36,7 @@ export type Execution = z.infer<typeof Execution>;
 
 export const ExecuteTaskInput = z.strictObject({
   task_id: Id,
-  role: RoleName,
+  role_name: RoleNameParam,
   force: z.boolean().optional().describe('Cancel a running execution of this task instead of refusing.'),
 });
 
@@ -46,8 +50,9 @@ export const ExecutionBrief = z.strictObject({
 });
 
 export const ExecuteTaskResult = z.strictObject({
+  success: z.literal(true),
+  task_id: Id,
+  role_assigned: z.string(),
   execution_id: Execution.shape.id,
-  task: Task,
-  role: z.string(),
   brief: ExecutionBrief,
 });

@@ -20,6 +20,11 @@ export const SearchResult = z.strictObject({
   relevance_score: z.number().min(0).max(1),
   tags: z.array(z.string()),
   project_id: Id.nullable(),
+  match: z.enum(['all', 'partial']).describe('all: every query word matched; partial: some did.'),
+  matched: z.array(z.string()).describe('The query words found in this result.'),
+  chunk_index: z.number().int().min(0).optional().describe('Document hits: which chunk matched.'),
+  heading_path: z.array(z.string()).optional().describe('Document hits: the headings above the chunk.'),
+  symbol: z.string().optional().describe('Code document hits: the definitions in the chunk.'),
 });
 export type SearchResult = z.infer<typeof SearchResult>;
 

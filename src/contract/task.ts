@@ -64,6 +64,9 @@ export const RoleName = z
   .max(100)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a role name (letters, digits, _ . -)');
 
+/** A role name parameter (`role_name`; `role`, its REST name before 0.2, is still accepted: docs/http-api.md). */
+export const RoleNameParam = RoleName.describe('A role name from list_roles, e.g. implementer.');
+
 export const Task = z.strictObject({
   id: Id,
   title: z.string(),
@@ -125,7 +128,7 @@ export const SubtaskInput = z.strictObject({
 export type SubtaskInput = z.infer<typeof SubtaskInput>;
 
 export const CreateTaskInput = SubtaskInput.extend({
-  parent_id: Id.nullable().optional().describe('Make the new task a subtask of this existing task.'),
+  parent_id: Id.nullable().optional().describe('The existing task this one is a subtask of.'),
 });
 
 /** Every field of the task input can be changed; `expected_version` guards against blind overwrites. */
@@ -138,7 +141,10 @@ export const TaskIdParams = z.strictObject({ task_id: Id });
 export const UpdateTaskInput = TaskUpdate.extend({ task_id: Id });
 
 export const ListTasksInput = z.strictObject({
-  status: TaskStatusInput.optional(),
+  status: z
+    .enum([...TaskStatusInput.options, 'open'])
+    .optional()
+    .describe('A status, or "open" for todo, doing, review and blocked.'),
   priority: TaskPriorityInput.optional(),
   project_id: Id.optional(),
   parent_id: z
@@ -168,4 +174,20 @@ export const CompleteTaskInput = z.strictObject({
   expected_version: ExpectedVersion.optional(),
 });
 
-export const AssignRoleInput = z.strictObject({ task_id: Id, role: RoleName });
+export const AssignRoleInput = z.strictObject({
+  task_id: Id,
+  role_name: RoleNameParam,
+});
+
+export const AssignRoleResult = z.strictObject({
+  success: z.literal(true),
+  task_id: Id,
+  role_assigned: z.string(),
+  task: Task,
+});
+
+export const CompleteTaskResult = z.strictObject({
+  success: z.literal(true),
+  task: Task,
+  completion_notes: z.string().nullable(),
+});

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { BinderyError, type FieldIssue } from './errors.js';
+import { relaxInput } from './lenient.js';
 
 /** Zod issues → `{field, reason}` list: one entry per bad field, unknown keys named one by one. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
@@ -16,9 +17,9 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return issues;
 }
 
-/** Parse or throw a `validation_error` naming every bad field. */
+/** Parse (after the unambiguous agent shapes are made canonical) or throw a `validation_error` naming every bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(relaxInput(schema, value));
   if (!result.success) throw BinderyError.validation(fieldIssues(result.error));
   return result.data;
 }

@@ -2,10 +2,11 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { z } from 'zod';
 import { ServerHealth } from '../contract/index.js';
+import { CHALLENGE_HEADER, PROOF_HEADER } from '../server/health-guard.js';
 
 /** What answers at a URL: this product's /health body, some other program, or nothing. */
 export type Probe =
-  | { kind: 'bindery'; healthy: boolean; body: HealthBody }
+  | { kind: 'bindery'; healthy: boolean; body: HealthBody; proof?: string }
   | { kind: 'other'; detail: string }
   | { kind: 'down' };
 
@@ -20,14 +21,23 @@ const HealthBody = z.looseObject({
 });
 export type HealthBody = z.infer<typeof HealthBody>;
 
-/** GET /health with a deadline; a timeout means something holds the port but does not speak to us. */
-export function probeHealth(baseUrl: string, timeoutMs = 2_000): Promise<Probe> {
+/**
+ * GET /health with a deadline; a timeout means something holds the port but does not speak to us. With a
+ * `challenge`, the server's answer to it (see identity.ts) comes back as `proof`. No credential is sent.
+ */
+export function probeHealth(baseUrl: string, timeoutMs = 2_000, challenge?: string): Promise<Probe> {
   return new Promise((resolve) => {
-    const req = request(`${baseUrl}/health`, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const headers = challenge ? { [CHALLENGE_HEADER]: challenge } : {};
+    const options = { method: 'GET', agent: false, timeout: timeoutMs, headers };
+    const req = request(`${baseUrl}/health`, options, (res) => {
       const chunks: Buffer[] = [];
+      const proof = res.headers[PROOF_HEADER];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', () => resolve({ kind: 'other', detail: 'broken response' }));
-      res.on('end', () => resolve(classify(res.statusCode ?? 0, Buffer.concat(chunks).toString())));
+      res.on('end', () => {
+        const probe = classify(res.statusCode ?? 0, Buffer.concat(chunks).toString());
+        resolve(probe.kind === 'bindery' && typeof proof === 'string' ? { ...probe, proof } : probe);
+      });
     });
     req.on('timeout', () => {
       req.destroy();

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
 import { managerPaths } from '../runtime/workspace.js';
-import { probeHealth } from './health.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../store/private-files.js';
+import { provenProbe } from './discovery.js';
 import { logSize, rotateLog, tailLines } from './log-file.js';
 import { stopProcess } from './process.js';
 import { readServerFile, type ServerInfo } from './server-file.js';
@@ -46,10 +47,10 @@ export async function launchBackend(options: LaunchOptions): Promise<ServerInfo>
   const { workspace, port, timeoutMs = 30_000 } = options;
   const entry = serverEntry();
   const { logFile } = managerPaths(workspace);
-  mkdirSync(dirname(logFile), { recursive: true });
+  ensurePrivateDir(dirname(logFile));
   rotateLog(logFile);
   const logStart = logSize(logFile);
-  const fd = openSync(logFile, 'a');
+  const fd = openSync(logFile, 'a', PRIVATE_FILE_MODE);
   writeSync(
     fd,
     `${new Date().toISOString()} bindery manager (pid ${process.pid}): starting the backend on ` +
@@ -83,8 +84,8 @@ export async function launchBackend(options: LaunchOptions): Promise<ServerInfo>
     if (ended) throw failure(ended);
     const info = readServerFile(workspace);
     if (!info || info.pid !== child.pid) continue;
-    const probe = await probeHealth(info.url, HEALTH_INTERVAL_MS * 5);
-    if (probe.kind === 'bindery' && probe.healthy && probe.body.pid === child.pid) return info;
+    const probe = await provenProbe(info, workspace, HEALTH_INTERVAL_MS * 5);
+    if (probe.kind === 'bindery' && probe.healthy && probe.proven) return info;
   }
   if (child.pid !== undefined) await stopProcess(child.pid);
   throw failure(`did not become healthy within ${Math.round(timeoutMs / 1000)} s`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../store/private-files.js';
 import { readJson } from './atomic-file.js';
 import { isAlive } from './process.js';
 
@@ -17,8 +18,8 @@ export function tryLock(path: string): Lock | null {
   for (let attempt = 0; attempt < 2; attempt++) {
     const token = randomUUID();
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      const fd = openSync(path, 'wx');
+      ensurePrivateDir(dirname(path));
+      const fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
       try {
         writeSync(fd, JSON.stringify({ pid: process.pid, token, acquired_at: new Date().toISOString() }));
       } finally {

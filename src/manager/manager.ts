@@ -1,14 +1,15 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BinderyError } from '../contract/index.js';
+import { BinderyError, isLoopbackUrl } from '../contract/index.js';
 import type { Env } from '../runtime/settings.js';
 import { dataDir, managerPaths } from '../runtime/workspace.js';
-import { discover, sameDir } from './discovery.js';
+import { ensurePrivateDir } from '../store/private-files.js';
+import { discover, provenProbe } from './discovery.js';
 import { baseUrl, isPortFree, type Probe, probeHealth } from './health.js';
 import { launchBackend } from './launcher.js';
 import { Lease } from './lease.js';
 import { acquireLock } from './lock.js';
-import { stopProcess } from './process.js';
+import { isBinderyServe, stopProcess } from './process.js';
 import { type ServerInfo, unpublishServerFile } from './server-file.js';
 import { type ManagerSettings, managerSettings } from './settings.js';
 import {
@@ -77,7 +78,7 @@ export async function ensureBackend(options: EnsureBackendOptions): Promise<Back
   try {
     const { info, launched } = await findOrLaunch(ctx);
     ctx.log.info(
-      { url: info.url, pid: info.pid, workspace: ctx.workspace },
+      { url: info.url, backend_pid: info.pid, workspace: ctx.workspace },
       launched ? 'launched the Bindery backend' : 'attached to the running Bindery backend',
     );
     return new Backend(ctx, lease, info, launched, { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy });
@@ -91,7 +92,7 @@ export async function ensureBackend(options: EnsureBackendOptions): Promise<Back
 function ensureWritable(workspace: string): void {
   const dir = dataDir(workspace);
   try {
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new BinderyError(
@@ -122,16 +123,21 @@ export class Backend {
         restart: async () => (await findOrLaunch(ctx, this.#supervisor.current.port)).info,
         onRestart: (next, previous) => {
           ctx.log.warn(
-            { url: next.url, pid: next.pid, previous_pid: previous.pid },
+            { url: next.url, backend_pid: next.pid, previous_backend_pid: previous.pid },
             'the Bindery backend is back',
           );
           for (const listener of this.#restartListeners) listener(next);
           for (const waiter of this.#waiters.splice(0)) waiter.resolve();
         },
         onRestartError: (error) => ctx.log.warn({ err: error }, 'restarting the Bindery backend failed'),
+        onBusy: (busy) =>
+          ctx.log.warn(
+            { url: busy.url, pid: busy.pid },
+            'the Bindery backend is too busy to answer /health; it is working, so it is left running',
+          ),
         onUnresponsive: (silent) =>
           ctx.log.warn(
-            { url: silent.url, pid: silent.pid },
+            { url: silent.url, backend_pid: silent.pid },
             'the Bindery backend stopped answering /health; killing it to restart it',
           ),
         onFailure: (error) => {
@@ -216,11 +222,11 @@ async function findOrLaunch(
             'It was started by hand ("bindery serve"), so it is left alone: check it with "bindery status".',
         );
       }
-      log.warn({ pid: info.pid, reason }, 'stopping an unhealthy Bindery backend to replace it');
+      log.warn({ backend_pid: info.pid, reason }, 'stopping an unhealthy Bindery backend to replace it');
       await stopProcess(info.pid);
       unpublishServerFile(workspace, info.pid);
     } else if (found.stale) {
-      log.warn({ reason: found.stale }, 'replacing a stale server.json');
+      log.warn({ reason: found.stale }, `${found.stale}; launching a backend as if it were not there`);
     }
     const port = await launchPort(ctx, previousPort);
     if (typeof port !== 'number') return { info: port, launched: false };
@@ -243,7 +249,7 @@ async function launchPort(ctx: Context, previousPort: number | undefined): Promi
   const url = baseUrl(host, port);
   const probe = await probeHealth(url, 2_000);
   if (probe.kind === 'down') return port;
-  if (probe.kind === 'bindery' && probe.healthy && sameDir(probe.body.workspace, ctx.workspace)) {
+  if (probe.kind === 'bindery' && probe.healthy && (await isOurs(url, probe.body.pid, ctx.workspace))) {
     const { body } = probe;
     return {
       pid: body.pid,
@@ -256,6 +262,13 @@ async function launchPort(ctx: Context, previousPort: number | undefined): Promi
     };
   }
   throw new BinderyError('connection_error', portTakenMessage(port, probe));
+}
+
+/** The server at `url` (a loopback one) proves it is `pid`, this workspace's server. */
+async function isOurs(url: string, pid: number, workspace: string): Promise<boolean> {
+  if (!isLoopbackUrl(url) || !isBinderyServe(pid)) return false;
+  const probe = await provenProbe({ url, pid }, workspace, 2_000);
+  return probe.kind === 'bindery' && probe.proven;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -44,5 +44,36 @@ export function signal(pid: number, name: NodeJS.Signals): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * True when `pid` runs `bindery serve` as this user, judged from /proc (argv and real uid). Without a
+ * procfs (macOS) it cannot tell and says yes: the challenge answer (identity.ts) still has to be right.
+ */
+export function isBinderyServe(pid: number): boolean {
+  let argv: string[];
+  let status: string;
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync('/proc/self');
+  }
+  const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+  if (process.getuid && uid !== String(process.getuid())) return false;
+  const cli = argv.findIndex((arg) => /(^|\/)(main\.js|bindery)$/.test(arg));
+  return cli !== -1 && argv[cli + 1] === 'serve';
+}
+
+/** CPU time (clock ticks, user + system) `pid` has used, from /proc; undefined where that cannot be read. */
+export function cpuTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3 of stat(5), utime and stime are 14 and 15.
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
   }
 }

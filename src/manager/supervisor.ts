@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BinderyError } from '../contract/index.js';
 import { probeHealth } from './health.js';
-import { isAlive, signal } from './process.js';
+import { cpuTicks, isAlive, signal } from './process.js';
 import type { ServerInfo } from './server-file.js';
 
 export interface RestartPolicy {
@@ -44,6 +44,8 @@ export interface SupervisorHooks {
   onRestartError: (error: unknown) => void;
   /** The backend's pid lives but it stopped answering /health; it is killed and restarted. */
   onUnresponsive: (info: ServerInfo) => void;
+  /** The backend did not answer /health but is working (its CPU time grew): it is left running. */
+  onBusy?: (info: ServerInfo) => void;
 }
 
 /**
@@ -63,6 +65,8 @@ export class Supervisor {
   #lastProbe = Date.now();
   #probing = false;
   #silentProbes = 0;
+  /** The backend's CPU time at the last probe: silent but working is busy, silent and idle is hung. */
+  #cpuTicks: number | undefined;
   readonly #policy: RestartPolicy;
   readonly #hooks: SupervisorHooks;
 
@@ -115,7 +119,11 @@ export class Supervisor {
     }
   }
 
-  /** Only a backend that does not answer at all counts: one answering 503 (its database down) is left be. */
+  /**
+   * Only a backend that does not answer at all counts: one answering 503 (its database down) is left be.
+   * A silent backend that used CPU since the last probe is busy (a long request, a flood it sheds), not
+   * hung: it is left be too. Hung means silent and idle — stopped, or blocked on something that never comes.
+   */
   async #watchHealth(): Promise<void> {
     if (this.#probing || Date.now() - this.#lastProbe < this.#policy.healthEveryMs) return;
     this.#probing = true;
@@ -123,7 +131,11 @@ export class Supervisor {
     try {
       const probe = await probeHealth(watched.url, this.#policy.healthTimeoutMs);
       this.#lastProbe = Date.now();
-      this.#silentProbes = probe.kind === 'bindery' ? 0 : this.#silentProbes + 1;
+      const ticks = cpuTicks(watched.pid);
+      const busy = ticks !== undefined && this.#cpuTicks !== undefined && ticks > this.#cpuTicks;
+      this.#cpuTicks = ticks;
+      if (probe.kind !== 'bindery' && busy) this.#hooks.onBusy?.(watched);
+      this.#silentProbes = probe.kind === 'bindery' || busy ? 0 : this.#silentProbes + 1;
       if (this.#silentProbes < this.#policy.maxSilentProbes || this.#current !== watched) return;
       this.#silentProbes = 0;
       this.#hooks.onUnresponsive(watched);

@@ -39,6 +39,15 @@ function decodeJsonParams(tool: Tool, args: Record<string, unknown>): Record<str
   return decoded;
 }
 
+/** `{title: …}` for create_task is `{task_input: {title: …}}`: the flat form, when the one parameter is absent. */
+function wrapFlatForm(tool: Tool, args: Record<string, unknown>): Record<string, unknown> {
+  const into = tool.flatParam;
+  if (into === undefined || Object.hasOwn(args, into) || Object.keys(args).length === 0) return args;
+  const wrapped: Record<string, unknown> = Object.create(null);
+  wrapped[into] = args;
+  return wrapped;
+}
+
 export function prepareArguments(
   tool: Tool,
   raw: unknown,
@@ -51,7 +60,9 @@ export function prepareArguments(
       { field: '(arguments)', reason: 'must be an object of named parameters' },
     ]);
   }
-  const checked = checkInputStructure(decodeJsonParams(tool, args), { stringLimits: tool.stringLimits });
+  const checked = checkInputStructure(decodeJsonParams(tool, wrapFlatForm(tool, args)), {
+    stringLimits: tool.stringLimits,
+  });
   let screened: ReturnType<typeof applyInjectionPolicy>;
   try {
     screened = applyInjectionPolicy(checked, security.policy, security.counters);

@@ -5,8 +5,10 @@ import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { type CallOptions, callTool } from './call.js';
 import { type HealthProbe, healthReport } from './health.js';
+import { answerInvalidParamsInOneLine } from './invalid-params.js';
 import { toolListing } from './listing.js';
 import type { InputSecurity } from './params.js';
+import { isReadTool } from './profiles.js';
 import { TOOLS, type Tool } from './tools/index.js';
 
 export interface McpServerOptions {
@@ -19,12 +21,25 @@ export interface McpServerOptions {
   includeMetrics: boolean;
   /** When the process started, for uptime in health_check. */
   startedAt: number;
+  /** BINDERY_TOOLS and BINDERY_READ_ONLY; every tool when not given. */
+  tools?: ToolSelection;
+}
+
+export interface ToolSelection {
+  /** The tools served (see profiles.ts); others are unknown tools. */
+  names: readonly string[];
+  /**
+   * Write tools are left out of tools/list; a call to one still reaches the API, whose read-only guard
+   * refuses it with permission_denied, as REST and JSON-RPC do.
+   */
+  readOnly: boolean;
 }
 
 const INSTRUCTIONS =
   'Bindery keeps tasks (with nested subtasks), projects, notes and indexed documents. Start with ' +
   'get_dashboard_stats or list_tasks, find things with search_entities, and carry a task out with ' +
-  'execute_task then complete_task. A failed call returns {success: false, error, error_code, operation, ' +
+  'execute_task then complete_task. A parameter that takes an object (task_input, task_update, …) also ' +
+  'takes a JSON string of one. Lists page: pass next_cursor back as cursor. A failed call returns {success: false, error, error_code, operation, ' +
   'context, suggestions}: context names the fields to fix, suggestions say how to recover.';
 
 /**
@@ -66,8 +81,10 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
     includeMetrics: options.includeMetrics,
   };
 
+  const served = options.tools ? TOOLS.filter((tool) => options.tools?.names.includes(tool.name)) : TOOLS;
+  const listed = (tool: Tool) => !options.tools?.readOnly || isReadTool(tool);
   const registered = new Map<string, { tool: Tool; handle: RegisteredTool }>();
-  for (const tool of TOOLS) {
+  for (const tool of served) {
     const handle = mcp.registerTool(
       tool.name,
       {
@@ -83,7 +100,7 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
 
   mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [...registered.values()]
-      .filter(({ handle }) => handle.enabled)
+      .filter(({ tool, handle }) => handle.enabled && listed(tool))
       .map(({ tool }) => toolListing(tool)),
   }));
   mcp.server.setRequestHandler(RawCallToolRequest, (request, extra) => {
@@ -98,5 +115,6 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
     }
     return (entry.handle.handler as RawToolHandler)(request.params.arguments, extra);
   });
+  answerInvalidParamsInOneLine(mcp.server);
   return mcp;
 }

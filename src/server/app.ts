@@ -6,8 +6,18 @@ import type { ChangeHub } from './change-hub.js';
 import { type ChangeRetentionOptions, pruneChangesInBackground } from './change-retention.js';
 import { errorBody, toBinderyError } from './errors.js';
 import { registerEventStream } from './events.js';
+import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import {
+  applyHeadersTimeout,
+  DEFAULT_LIMITS,
+  registerLoadShedding,
+  type ServerLimits,
+  timeoutOptions,
+} from './limits.js';
+import { registerMetrics, ServerMetrics } from './metrics.js';
+import { type RateLimitOptions, registerRateLimits } from './rate-limit.js';
 import { registerOperationRoutes } from './routes.js';
 import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
@@ -24,6 +34,15 @@ export interface ServerOptions {
   retention: ChangeRetentionOptions;
   /** Event stream ping interval (tests shorten it). */
   pingMs?: number;
+  limits?: ServerLimits;
+  /** Answers discovery challenges on /health (see registerMonitoring). */
+  prove?: (challenge: string, port: number) => string;
+  /** Prometheus metrics; pass the one whose instrumentStore() wraps `store` to get store timings. */
+  metrics?: ServerMetrics;
+  /** BINDERY_RATE_LIMIT and friends; no limits when not given. */
+  rateLimits?: RateLimitOptions;
+  /** Receives the checks of dependencies that can degrade (the limiter's Redis), for the health answer. */
+  degradations?: (() => string | null)[];
   /** Extra routes mounted behind the same safety checks (the MCP endpoint). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -34,7 +53,9 @@ export interface ServerOptions {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { api, store, logger } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
+    ...timeoutOptions(limits),
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would cost throughput and fill stderr; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -69,11 +90,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send(errorBody(error));
   });
 
+  applyHeadersTimeout(app, limits);
   registerHttpSafety(app, options.safety);
+  await registerLoadShedding(app, limits);
+  const metrics = options.metrics ?? new ServerMetrics();
+  registerMetrics(app, metrics, store);
+  const rateLimiter = await registerRateLimits(app, options.rateLimits ?? {}, { log: logger, metrics });
+  options.degradations?.push(rateLimiter.unavailable);
   const idempotency = new IdempotencyGate(store);
-  await idempotency.purgeExpired();
+  await idempotency.start((error) => logger.warn({ err: error }, 'idempotency heartbeat failed'));
+  registerHealthGuard(app, options.prove);
   registerOperationRoutes(app, api, idempotency);
-  registerRpc(app, api, logger);
+  registerRpc(app, api, logger, limits.rpcMaxBatch);
   const { hub } = options;
   await hub.start();
   registerEventStream(app, { hub, pingMs: options.pingMs });
@@ -88,6 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await stopPruning();
   });
   app.addHook('onClose', async () => {
+    await idempotency.stop();
     await store.close();
   });
   return app;

@@ -4,6 +4,7 @@ import {
   type HttpMethod,
   hasBody,
   inputFromRequest,
+  isJsonObject,
   OPERATION_NAMES,
   type OperationName,
   operations,
@@ -16,6 +17,13 @@ import type { IdempotencyGate } from './idempotency.js';
 import { checkedInput } from './json-body.js';
 
 type Call = (input: unknown) => Promise<unknown>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operation a REST route serves (metrics and limits read it). */
+    operation?: OperationName;
+  }
+}
 
 /**
  * An entity's answer carries `ETag: "<version>"`; a GET whose `If-None-Match` names that version is answered
@@ -48,15 +56,17 @@ export function registerOperationRoutes(
     const failure = http.failure as { status: number; when: (output: unknown) => boolean } | undefined;
     const routeHandler =
       (fixed: Record<string, string>) => async (request: FastifyRequest, reply: FastifyReply) => {
+        // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
+        const fields = hasBody(request.method as HttpMethod)
+          ? (request.body ?? {})
+          : { ...(request.query as object) };
+        // The structure checks clean the body or query only: a path id with a control character stays invalid.
         const received = inputFromRequest(versioned, {
           params: request.params as Record<string, string>,
-          // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
-          fields: hasBody(request.method as HttpMethod)
-            ? (request.body ?? {})
-            : { ...(request.query as object) },
+          fields: isJsonObject(fields) ? checkedInput(fields) : fields,
           header: (header) => request.headers[header] as string | undefined,
         });
-        const args = { ...(checkedInput(received) as Record<string, unknown>), ...fixed };
+        const args = { ...(received as Record<string, unknown>), ...fixed };
         const actor = requestActor(request);
         if (request.method === 'GET') {
           const output = await runAsActor(actor, () => call(args));

@@ -49,8 +49,46 @@ function isValidId(id: unknown): id is RpcId {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 }
 
+/** Calls of one batch running at a time: a batch may not take every store connection or the whole loop. */
+export const RPC_BATCH_CONCURRENCY = 4;
+/** Once a batch's answers pass this many bytes of JSON, its remaining calls are not run. */
+export const RPC_MAX_BATCH_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Runs a batch's calls, at most RPC_BATCH_CONCURRENCY at a time, answers in call order. Calls still
+ * waiting when the answers pass RPC_MAX_BATCH_ANSWER_BYTES are not run; each gets -32600 saying so, so
+ * the caller knows exactly which to send again.
+ */
+async function runBatch(
+  calls: unknown[],
+  handleOne: (call: unknown) => Promise<RpcResponse | null>,
+): Promise<(RpcResponse | null)[]> {
+  const answers: (RpcResponse | null)[] = new Array(calls.length).fill(null);
+  let next = 0;
+  let bytes = 0;
+  const worker = async () => {
+    while (next < calls.length) {
+      const index = next++;
+      if (bytes > RPC_MAX_BATCH_ANSWER_BYTES) {
+        const call = calls[index] as { id?: unknown } | null;
+        if (call && typeof call === 'object' && !('id' in call)) continue; // a notification gets no answer
+        answers[index] = rpcFailure(isValidId(call?.id) ? call.id : null, {
+          code: RPC_INVALID_REQUEST,
+          message: `Not run: the batch's answers passed ${RPC_MAX_BATCH_ANSWER_BYTES} bytes; send this call again`,
+        });
+        continue;
+      }
+      const answer = await handleOne(calls[index]);
+      answers[index] = answer;
+      if (answer) bytes += Buffer.byteLength(JSON.stringify(answer));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RPC_BATCH_CONCURRENCY, calls.length) }, worker));
+  return answers;
+}
+
 /** JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes (docs/design.md). */
-export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger): void {
+export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger, maxBatch: number): void {
   async function handleOne(message: unknown, actor: string): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return rpcFailure(null, {
@@ -109,7 +147,13 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger):
     if (Array.isArray(body)) {
       if (body.length === 0)
         return rpcFailure(null, { code: RPC_INVALID_REQUEST, message: 'Invalid Request: empty batch' });
-      const answers = (await Promise.all(body.map((message) => handleOne(message, actor)))).filter(
+      if (body.length > maxBatch) {
+        return rpcFailure(null, {
+          code: RPC_INVALID_REQUEST,
+          message: `Invalid Request: a batch holds at most ${maxBatch} calls (BINDERY_RPC_MAX_BATCH); this one has ${body.length}`,
+        });
+      }
+      const answers = (await runBatch(body, (message) => handleOne(message, actor))).filter(
         (a): a is RpcResponse => a !== null,
       );
       if (answers.length === 0) return reply.code(204).send();

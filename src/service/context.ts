@@ -11,6 +11,8 @@ export interface ServiceContext {
   /** The workspace the server serves, as its health answer names it. */
   workspace: string;
   startedAt: Date;
+  /** Why a dependency works in a lesser mode right now (the rate limiter without Redis); [] when none. */
+  degradations?: () => string[];
 }
 
 /** Implementations of some operations; they receive validated arguments. */

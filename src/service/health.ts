@@ -60,12 +60,15 @@ export function healthHandlers({
   version,
   workspace,
   startedAt,
+  degradations,
 }: ServiceContext): Handlers<HealthOps> {
   return {
     async get_health() {
       const probeOk = await probe(store);
       const pool = analysePool(store.metrics(), probeOk);
-      const status = !probeOk ? 'unhealthy' : pool.status === 'warning' ? 'degraded' : 'healthy';
+      const degraded = degradations?.() ?? [];
+      const lesser = pool.status === 'warning' || degraded.length > 0;
+      const status = !probeOk ? 'unhealthy' : lesser ? 'degraded' : 'healthy';
       const info = await store.info().catch(() => null);
       return {
         status,
@@ -81,6 +84,7 @@ export function healthHandlers({
           max_connections: pool.max_connections,
           pool_utilization: pool.pool_utilization,
         },
+        ...(degraded.length > 0 ? { degraded } : {}),
       };
     },
 

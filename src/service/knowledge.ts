@@ -38,6 +38,7 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
   }
 
   const deduplicated = (existing: DocumentSummaryRecord) => ({
+    success: true as const,
     document_id: existing.id,
     chunks_created: existing.chunk_count,
     deduplicated: true,
@@ -127,7 +128,7 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
         if (twin) return deduplicated(twin);
         throw error;
       }
-      return { document_id: id, chunks_created: chunks.length, deduplicated: false };
+      return { success: true as const, document_id: id, chunks_created: chunks.length, deduplicated: false };
     },
 
     async get_document({ document_id }) {

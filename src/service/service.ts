@@ -1,5 +1,6 @@
 import {
   type BinderyApi,
+  normalizeOperationInput,
   OPERATION_NAMES,
   type OperationName,
   operations,
@@ -23,11 +24,14 @@ export interface ServiceOptions {
   now?: () => Date;
   /** When the server started, for its health answer's uptime; now unless given. */
   startedAt?: Date;
+  /** Why a dependency works in a lesser mode right now (health turns `degraded`). */
+  degradations?: () => string[];
 }
 
 /**
  * The in-process BinderyApi: every call is validated against the operation's input schema (so every
- * caller, REST, JSON-RPC or MCP, gets the same checks and field-level errors), then handled.
+ * caller, REST, JSON-RPC or MCP, gets the same checks, the same accepted shapes and field-level errors),
+ * then handled.
  */
 export function createService(options: ServiceOptions): BinderyApi {
   const ctx: ServiceContext = { now: () => new Date(), startedAt: new Date(), ...options };
@@ -43,7 +47,8 @@ export function createService(options: ServiceOptions): BinderyApi {
   for (const name of OPERATION_NAMES) {
     const handle = handlers[name] as (args: unknown) => Promise<unknown>;
     const schema = operations[name].input;
-    api[name] = async (input: unknown) => handle(parseInput(schema, input ?? {}));
+    api[name] = async (input: unknown) =>
+      handle(parseInput(schema, normalizeOperationInput(name, input ?? {})));
   }
   return api as BinderyApi;
 }

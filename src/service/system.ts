@@ -1,3 +1,4 @@
+import { OPEN_STATUSES } from '../contract/index.js';
 import type { Handlers, ServiceContext } from './context.js';
 
 type SystemOps = 'list_roles' | 'get_task_dashboard' | 'version_info';
@@ -6,13 +7,14 @@ export function systemHandlers({ store, roles, now, version }: ServiceContext): 
   return {
     async list_roles() {
       const list = roles.list();
-      return { roles: list, total_roles: list.length };
+      return { success: true as const, roles: list, total_roles: list.length };
     },
 
     async get_task_dashboard() {
       const counts = await store.dashboardCounts(now());
       const rate = counts.total_tasks ? (counts.completed_tasks / counts.total_tasks) * 100 : 0;
-      return { ...counts, completion_rate: Math.round(rate * 100) / 100 };
+      const open = OPEN_STATUSES.reduce((sum, status) => sum + counts.status_breakdown[status], 0);
+      return { ...counts, open_tasks: open, completion_rate: Math.round(rate * 100) / 100 };
     },
 
     async version_info() {

@@ -5,7 +5,9 @@ import {
   canonicalStatus,
   checkSubtaskLevel,
   type FieldIssue,
+  OPEN_STATUSES,
   type OpArgs,
+  plural,
   type SubtaskInput,
   type Task,
   type TaskStatus,
@@ -121,7 +123,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
 
     async list_tasks(input) {
       const filter = {
-        status: input.status && canonicalStatus(input.status),
+        statuses: statusFilter(input.status),
         priority: input.priority && canonicalPriority(input.priority),
         project_id: input.project_id,
         parent_id: input.parent_id === 'root' ? null : input.parent_id,
@@ -181,20 +183,21 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         updated_by: currentActor(),
       };
       if (completion_notes !== undefined) changes.completion_notes = completion_notes;
-      return store.updateTask(task_id, changes, {
+      const task = await store.updateTask(task_id, changes, {
         expectedVersion: expected_version,
         closeExecution: closingExecution('done', now, completion_notes ?? null),
       });
+      return { success: true as const, task, completion_notes: task.completion_notes };
     },
 
     async execute_task(input: OpArgs<'execute_task'>) {
-      const role = roles.require(input.role);
+      const role = roles.require(input.role_name, 'role_name');
       await requireTask(input.task_id);
       const now = ctx.now().toISOString();
-      const executionId = `exec_${randomUUID()}`;
-      const { task } = await store.claimExecution(input.task_id, {
+      // The execution's id comes from the store's answer: a replayed claim answers the one it started.
+      const { task, execution } = await store.claimExecution(input.task_id, {
         execution: {
-          id: executionId,
+          id: `exec_${randomUUID()}`,
           task_id: input.task_id,
           role: role.name,
           status: 'running',
@@ -220,31 +223,39 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         `Work on "${task.title}" as ${role.name}: ${role.description}`,
         `Touch only files matching: ${role.file_patterns.join(', ') || '(none)'}.`,
         waiting.length
-          ? `${waiting.length} dependencies are not done yet; check them first.`
+          ? `${plural(waiting.length, 'dependency', 'dependencies')} not done yet; check them first.`
           : 'All dependencies are done.',
-        subtasks.length ? `Work through the ${subtasks.length} subtasks.` : '',
+        subtasks.length ? `Work through its ${plural(subtasks.length, 'subtask')}.` : '',
         `When finished, call complete_task with task_id ${task.id} and your completion notes.`,
       ]
         .filter(Boolean)
         .join(' ');
       return {
-        execution_id: executionId,
-        task,
-        role: role.name,
+        success: true as const,
+        task_id: task.id,
+        role_assigned: role.name,
+        execution_id: execution.id,
         brief: { task, subtasks, dependencies, role, instructions },
       };
     },
 
-    async assign_role_to_task({ task_id, role }) {
-      const known = roles.require(role);
+    async assign_role_to_task({ task_id, role_name }) {
+      const known = roles.require(role_name, 'role_name');
       await requireTask(task_id);
-      return store.updateTask(task_id, {
+      const task = await store.updateTask(task_id, {
         role: known.name,
         updated_at: ctx.now().toISOString(),
         updated_by: currentActor(),
       });
+      return { success: true as const, task_id, role_assigned: known.name, task };
     },
   };
+}
+
+/** `open` is every status that still needs work; any other status filters by itself. */
+function statusFilter(status: OpArgs<'list_tasks'>['status']): readonly TaskStatus[] | undefined {
+  if (status === undefined) return undefined;
+  return status === 'open' ? OPEN_STATUSES : [canonicalStatus(status)];
 }
 
 /** completed_at follows status: set when a task becomes done, cleared when it leaves done. */

@@ -40,7 +40,8 @@ export interface PageRequest {
 }
 
 export interface TaskFilter {
-  status?: TaskStatus | undefined;
+  /** Tasks in any of these statuses. */
+  statuses?: readonly TaskStatus[] | undefined;
   priority?: TaskPriority | undefined;
   project_id?: string | undefined;
   /** A task id, or null for top-level tasks. */
@@ -101,22 +102,36 @@ export interface SearchPage {
 }
 
 /** The counts and lists the dashboard is built from, measured at `now`. */
-export type DashboardCounts = Omit<Dashboard, 'completion_rate'>;
+export type DashboardCounts = Omit<Dashboard, 'completion_rate' | 'open_tasks'>;
 
 export interface IdempotencyRecord {
   key: string;
   request_hash: string;
-  /** The HTTP status of the stored answer, or IDEMPOTENCY_PENDING while the claiming request runs. */
+  /**
+   * The HTTP status of the stored answer; IDEMPOTENCY_PENDING while the claiming request runs;
+   * IDEMPOTENCY_COMMITTED once its write committed but before its answer was stored (`body` then holds
+   * that write's result, from which the answer is derived again).
+   */
   status: number;
   body: string;
   created_at: string;
+  /** The server instance that claimed the key (null for claims made before instances were recorded). */
+  owner: string | null;
+  /** Whether that instance still heartbeats (see idempotencyHeartbeat); set when a claim is refused. */
+  owner_alive?: boolean;
 }
 
 /** The `status` of a claimed key whose request has not answered yet. */
 export const IDEMPOTENCY_PENDING = 0;
+/** The `status` of a claimed key whose write committed, in that write's own transaction. */
+export const IDEMPOTENCY_COMMITTED = 1;
+/** An instance that has not heartbeated for this long is dead: its claims are taken over. */
+export const INSTANCE_DEAD_AFTER_S = 6;
 
 /** A request's claim on an Idempotency-Key; `created_at` tells this claim from a later one on the same key. */
-export type IdempotencyClaim = Pick<IdempotencyRecord, 'key' | 'request_hash' | 'created_at'>;
+export type IdempotencyClaim = Pick<IdempotencyRecord, 'key' | 'request_hash' | 'created_at'> & {
+  owner: string;
+};
 
 export interface StoreInfo {
   kind: StoreKind;
@@ -155,11 +170,12 @@ export interface CoreStore {
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
   /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */
   deleteTaskTree(id: string): Promise<number>;
+  /** Starts `claim.execution` (its result also re-derives a replayed answer: see idempotency-scope.ts). */
   claimExecution(
     taskId: string,
     claim: ExecutionClaim,
     guard?: WriteGuard,
-  ): Promise<{ task: Task; cancelled: Execution | null }>;
+  ): Promise<{ task: Task; execution: Execution; cancelled: Execution | null }>;
 
   insertProject(project: NewProject): Promise<Project>;
   getProject(id: string): Promise<Project | null>;
@@ -171,11 +187,17 @@ export interface CoreStore {
 
   /** Claims a key for a request about to run: null when the claim is ours, else the record already there. */
   claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyRecord | null>;
-  /** Stores the answer of a claimed key. */
+  /** Makes a pending claim of a dead owner ours; false when it changed meanwhile. */
+  takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim): Promise<boolean>;
+  /** Stores the answer of a claimed key (pending, or committed by its write). */
   completeIdempotency(claim: IdempotencyClaim, status: number, body: string): Promise<void>;
-  /** Drops a claim that has no answer (its request failed, or its server died), so the key can run again. */
+  /** Drops a claim that has no answer and no committed write, so the key can run again. */
   releaseIdempotency(claim: Pick<IdempotencyClaim, 'key' | 'created_at'>): Promise<void>;
   purgeIdempotency(olderThan: string): Promise<number>;
+  /** Records that `instance` lives, and purges keys older than `purgeBefore` and long-dead instances. */
+  idempotencyHeartbeat(instance: string, purgeBefore: string): Promise<void>;
+  /** Removes a closing instance, so its (answered) claims need no wait. */
+  retireInstance(instance: string): Promise<void>;
 }
 
 /** Notes, indexed documents and full-text search. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientSettings, mcpSettings, serverConfig } from '../../src/cli/config.js';
+import { toolNames } from '../../src/mcp/profiles.js';
 
 describe('settings from the environment', () => {
   it('has the SPEC §8 defaults', () => {
@@ -21,6 +22,7 @@ describe('settings from the environment', () => {
       autoLaunch: true,
       injectionPolicy: 'flag',
       maxMessageBytes: 16 * 1024 * 1024,
+      tools: { names: toolNames('standard'), readOnly: false },
     });
   });
 
@@ -42,6 +44,17 @@ describe('settings from the environment', () => {
     ['BINDERY_URL', 'ftp://x', clientSettings],
     ['BINDERY_PORT', '65536', serverConfig],
     ['BINDERY_LOG_LEVEL', 'loud', serverConfig],
+    ['BINDERY_RATE_LIMIT', '0', serverConfig],
+    ['BINDERY_RATE_LIMIT', 'many', serverConfig],
+    ['BINDERY_WRITE_RATE_LIMIT', '1.5', serverConfig],
+    ['BINDERY_REDIS_URL', 'http://127.0.0.1:6379', serverConfig],
+    ['BINDERY_REDIS_PREFIX', 'has spaces', serverConfig],
+    ['BINDERY_METRICS_PUBLIC', 'perhaps', serverConfig],
+    ['BINDERY_READ_ONLY', 'mostly', serverConfig],
+    ['BINDERY_MCP_METRICS_PORT', '0', mcpSettings],
+    ['BINDERY_MCP_METRICS_PORT', 'ninety', mcpSettings],
+    ['BINDERY_TOOLS', 'some', mcpSettings],
+    ['BINDERY_READ_ONLY', 'mostly', mcpSettings],
   ] as const)('refuses %s=%s naming the variable', (name, value, read) => {
     expect(() => read({ [name]: value })).toThrow(new RegExp(`^${name} `));
   });

@@ -73,11 +73,22 @@ describe('bindery mcp with the backend manager', () => {
   it('the first MCP process launches the backend, the second attaches to it (cold start vs warm attach)', async () => {
     const ws = workspace();
     let started = performance.now();
-    const first = await mcp(ws);
+    const first = await mcp(ws, { BINDERY_LOG_LEVEL: 'info' });
     const created = await ok(first.client, 'create_task', { task_input: { title: 'cold' } });
     const coldMs = performance.now() - started;
     const backend = readServerFile(ws)!;
     expect(backend).toMatchObject({ workspace: ws, managed: true });
+    // Each log line has one `pid` (the MCP process's own); the backend's is `backend_pid`, so a JSON
+    // parser, which keeps only the last of two equal keys, loses neither.
+    const lines = first
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    for (const line of lines) expect(line.match(/"pid":/g) ?? [], line).toHaveLength(1);
+    const launched = lines
+      .map((line) => JSON.parse(line))
+      .find((e) => e.msg === 'launched the Bindery backend');
+    expect(launched).toMatchObject({ pid: first.transport.pid, backend_pid: backend.pid });
 
     started = performance.now();
     const second = await mcp(ws);

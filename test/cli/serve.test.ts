@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';
@@ -93,6 +95,30 @@ describe('bindery serve', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`Port ${port}`);
     expect(result.stderr).toContain('BINDERY_PORT');
+  });
+
+  it('a second serve in the same workspace names the Bindery that already runs there', async () => {
+    const ws = workspace();
+    const first = await serve(ws);
+    const port = new URL(first.url).port;
+    const result = await runCli(['serve'], { BINDERY_PORT: port, BINDERY_WORKSPACE: ws });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(
+      `This workspace's Bindery already runs at ${first.url}, pid ${first.proc.pid}`,
+    );
+  });
+
+  it('says where the data goes when the workspace is a clone of Bindery itself', async () => {
+    const ws = workspace();
+    writeFileSync(join(ws, 'package.json'), JSON.stringify({ name: 'bindery-mcp', version: '0.0.0' }));
+    // SQLite whatever the store under test: the notice is about the data file in the clone.
+    const server = await serve(ws, { BINDERY_DATABASE_URL: '' });
+    const notice = server
+      .stderr()
+      .split('\n')
+      .find((line) => line.includes("Bindery's own source tree"));
+    expect(notice).toBeDefined();
+    expect(JSON.parse(notice!)).toMatchObject({ data: join(ws, '.vespera', 'tasks.db') });
   });
 
   it('stops on a bad setting with one line naming the variable', async () => {

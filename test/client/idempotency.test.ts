@@ -61,8 +61,8 @@ describe('BinderyClient creates', () => {
     const task = await client.create_task({ title: 'claim me' });
     proxy.reset();
     proxy.queue({ kind: 'cut' });
-    const run = await client.execute_task({ task_id: task.id, role: 'implementer' });
+    const run = await client.execute_task({ task_id: task.id, role_name: 'implementer' });
     expect(proxy.forwarded()).toBe(2);
-    expect(run.task.status).toBe('doing');
+    expect(run.brief.task.status).toBe('doing');
   });
 });

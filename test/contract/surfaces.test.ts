@@ -33,7 +33,6 @@ const nested =
     }
     return { ...top, [param]: rest };
   };
-const withRoleName = ({ role, ...rest }: Input): Input => ({ ...rest, role_name: role });
 
 /**
  * The MCP tool of each operation and how its input becomes the tool's arguments (the tool names and
@@ -44,18 +43,18 @@ const MCP: Record<OperationName, McpRoute> = {
   create_task: { tool: 'create_task', args: nested('task_input') },
   get_task: { tool: 'get_task' },
   list_tasks: { tool: 'list_tasks' },
-  list_children: { none: 'no tool yet; list_tasks with parent_id gives the same page' },
+  list_children: { tool: 'list_children' },
   update_task: { tool: 'update_task', args: nested('task_update', 'task_id') },
   delete_task: { tool: 'delete_task' },
   complete_task: { tool: 'complete_task' },
-  execute_task: { tool: 'execute_task', args: withRoleName },
-  assign_role_to_task: { tool: 'assign_role_to_task', args: withRoleName },
+  execute_task: { tool: 'execute_task' },
+  assign_role_to_task: { tool: 'assign_role_to_task' },
   list_roles: { tool: 'list_roles' },
   create_project: { tool: 'create_project', args: nested('project_input') },
   get_project: { tool: 'get_project' },
   list_projects: { tool: 'list_projects' },
   update_project: { tool: 'update_project', args: nested('project_update', 'project_id') },
-  delete_project: { none: 'no tool yet: deleting a project is left to REST/JSON-RPC for now' },
+  delete_project: { tool: 'delete_project' },
   create_note: { tool: 'create_note', args: nested('note_input') },
   get_note: { tool: 'get_note' },
   list_notes: { tool: 'list_notes' },
@@ -64,10 +63,10 @@ const MCP: Record<OperationName, McpRoute> = {
   index_document: { tool: 'index_document', args: nested('document_input') },
   get_document: { tool: 'get_document' },
   list_documents: { tool: 'list_documents' },
-  delete_document: { none: 'no tool yet: deleting a document is left to REST/JSON-RPC for now' },
+  delete_document: { tool: 'delete_document' },
   search: { tool: 'search_entities', args: nested('search_input') },
   get_task_dashboard: { tool: 'get_dashboard_stats' },
-  version_info: { none: 'health_check reports the server version; no tool of its own' },
+  version_info: { tool: 'version_info' },
   get_health: {
     none: 'health_check reaches it through the client’s health(), past the breaker, not the API',
   },

@@ -109,9 +109,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     chunk.write('{"items":"');
     for (let sent = 0; sent < bytes && !res.destroyed; sent += chunk.length) {
       if (!res.write(chunk.subarray(0, Math.min(chunk.length, bytes - sent)))) {
-        await new Promise((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
+        // Whichever comes first removes both listeners: a 60 MB flood waits ~60 times on one response.
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
         });
       }
     }

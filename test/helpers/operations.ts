@@ -88,8 +88,8 @@ export const SAMPLE_INPUTS: Samples = {
   }),
   delete_task: async (ids) => ({ task_id: await ids.task() }),
   complete_task: async (ids) => ({ task_id: await ids.task(), completion_notes: 'done well' }),
-  execute_task: async (ids) => ({ task_id: await ids.task(), role: 'implementer', force: true }),
-  assign_role_to_task: async (ids) => ({ task_id: await ids.task(), role: 'reviewer' }),
+  execute_task: async (ids) => ({ task_id: await ids.task(), role_name: 'implementer', force: true }),
+  assign_role_to_task: async (ids) => ({ task_id: await ids.task(), role_name: 'reviewer' }),
   list_roles: async () => ({}),
 
   create_project: async () => ({ name: uniqueName('sample project'), description: 'd', tags: ['p'] }),

@@ -14,7 +14,8 @@ export interface ServeProcess {
 
 /**
  * Spawns the built `bindery serve` on a free port, on the store under test (one PostgreSQL schema per
- * workspace in the postgres project), and waits until it logs that it listens.
+ * workspace in the postgres project), and waits until it logs that it listens. Its /mcp serves every tool
+ * unless BINDERY_TOOLS says otherwise.
  */
 export async function spawnServe(workspace: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const databaseUrl = env.BINDERY_DATABASE_URL ?? (await databaseUrlFor(workspace));
@@ -25,6 +26,7 @@ export async function spawnServe(workspace: string, env: Record<string, string> 
       BINDERY_WORKSPACE: workspace,
       BINDERY_LOG_LEVEL: 'info',
       BINDERY_DATABASE_URL: databaseUrl ?? '',
+      BINDERY_TOOLS: 'all',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

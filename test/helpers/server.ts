@@ -23,7 +23,12 @@ export interface TestServer {
  * `postgres` project runs (BINDERY_TEST_STORE=postgres).
  */
 export async function startTestServer(
-  options: { workspace?: string; env?: Record<string, string> } = {},
+  options: {
+    workspace?: string;
+    env?: Record<string, string>;
+    /** Adjusts what the environment cannot express (a test-sized window or bound). */
+    configure?: (config: ServerConfig) => void;
+  } = {},
 ): Promise<TestServer> {
   const ws = options.workspace ? { dir: options.workspace, remove: () => {} } : tempWorkspace();
   const databaseUrl = options.env?.BINDERY_DATABASE_URL ?? (await databaseUrlFor(ws.dir));
@@ -32,8 +37,12 @@ export async function startTestServer(
     BINDERY_LOG_LEVEL: 'silent',
     BINDERY_WORKSPACE: ws.dir,
     BINDERY_DATABASE_URL: databaseUrl,
+    // In-process servers share the test runner's event loop, whose lag says nothing about the server:
+    // load shedding is tested on spawned servers (test/server/limits.test.ts).
+    BINDERY_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   });
+  options.configure?.(config);
   const server = await startServer(config, ws.dir);
   return {
     url: server.url,

@@ -6,13 +6,31 @@ import pino from 'pino';
 import { expect } from 'vitest';
 import { BINDERY_VERSION, type BinderyApi } from '../../src/contract/index.js';
 import { SecurityCounters } from '../../src/mcp/security/index.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer, type ToolSelection } from '../../src/mcp/server.js';
 import { dataDir } from '../../src/runtime/workspace.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { CLI } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
+
+/** The fourteen tools every Bindery has, by their fixed names. */
+export const SPEC_TOOLS = [
+  'create_task',
+  'get_task',
+  'update_task',
+  'list_tasks',
+  'create_project',
+  'get_dashboard_stats',
+  'search_entities',
+  'delete_task',
+  'complete_task',
+  'execute_task',
+  'assign_role_to_task',
+  'list_roles',
+  'index_document',
+  'health_check',
+];
 
 export interface ToolAnswer {
   isError: boolean;
@@ -39,7 +57,12 @@ export async function stdioClient(
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp'],
-    env: { ...(process.env as Record<string, string>), BINDERY_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...(process.env as Record<string, string>),
+      BINDERY_LOG_LEVEL: 'warn',
+      BINDERY_TOOLS: 'all',
+      ...env,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -75,6 +98,7 @@ export interface InMemoryOptions {
   policy?: 'flag' | 'strip' | 'reject';
   production?: boolean;
   includeMetrics?: boolean;
+  tools?: ToolSelection;
 }
 
 /** An MCP client and server in this process over the SDK's InMemoryTransport: the fast path for many calls. */
@@ -91,6 +115,7 @@ export async function inMemoryClient(api: BinderyApi, options: InMemoryOptions =
     production: options.production ?? false,
     includeMetrics: options.includeMetrics ?? false,
     startedAt: Date.now(),
+    ...(options.tools ? { tools: options.tools } : {}),
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

@@ -268,7 +268,9 @@ async function check(target: Target, name: string, args: Record<string, unknown>
   }
   target.successes.set(name, (target.successes.get(name) ?? 0) + 1);
   if (name === 'create_task') {
-    const input = typeof args.task_input === 'string' ? JSON.parse(args.task_input) : args.task_input;
+    // Without task_input, the arguments themselves were the task (the flat form).
+    const wrapped = args.task_input ?? args;
+    const input = typeof wrapped === 'string' ? JSON.parse(wrapped) : wrapped;
     expect(after - before, 'a created tree is whole').toBe(taskNodes(input));
   } else if (name === 'delete_task') {
     expect(before - after).toBe(structured.deleted_count);
@@ -294,7 +296,12 @@ function follow(
   const entry = created[name];
   if (entry) pools[entry[0]].push(entry[1]);
   if (name === 'create_task') pools.task.push(...result.children);
-  const removed: Partial<Record<string, Kind>> = { delete_task: 'task', delete_note: 'note' };
+  const removed: Partial<Record<string, Kind>> = {
+    delete_task: 'task',
+    delete_note: 'note',
+    delete_project: 'project',
+    delete_document: 'document',
+  };
   const kind = removed[name];
   if (kind) pools[kind] = pools[kind].filter((id) => id !== args[`${kind}_id`]);
 }

@@ -151,6 +151,28 @@ describe('bindery mcp on raw stdin', () => {
     expect(answer.error!.message).toContain('"drop_database"');
   });
 
+  it('answers protocol-level invalid params with -32602 and one sentence, never a schema dump', async () => {
+    const raw = new RawMcp();
+    running.push(raw);
+    raw.send({
+      jsonrpc: '2.0',
+      id: 'bad-init',
+      method: 'initialize',
+      params: { capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    const init = await raw.next();
+    expect(init).toMatchObject({ id: 'bad-init', error: { code: -32602 } });
+    expect(init.error!.message).toBe(
+      'Invalid params for initialize: protocolVersion: Invalid input: expected string, received undefined.',
+    );
+    const mcp = await start();
+    mcp.send({ jsonrpc: '2.0', id: 'level', method: 'logging/setLevel', params: { level: 'loudest' } });
+    const level = await mcp.next();
+    expect(level).toMatchObject({ id: 'level', error: { code: -32602 } });
+    expect(level.error!.message).toMatch(/^Invalid params for logging\/setLevel: level: [^\n{[]+\.$/);
+    await mcp.ping(13);
+  });
+
   it('a message over the size limit gets an error with its id and the stream goes on', async () => {
     const mcp = await start({ MCP_MAX_MESSAGE_BYTES: '65536' });
     const title = 'x'.repeat(200_000);

@@ -7,24 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';
 import { tempWorkspace } from '../helpers/workspace.js';
-import { call, chain, fails, httpClient, ok, stdioClient } from './helpers.js';
+import { call, chain, fails, httpClient, ok, SPEC_TOOLS, stdioClient } from './helpers.js';
 
-const SPEC_TOOLS = [
-  'create_task',
-  'get_task',
-  'update_task',
-  'list_tasks',
-  'create_project',
-  'get_dashboard_stats',
-  'search_entities',
-  'delete_task',
-  'complete_task',
-  'execute_task',
-  'assign_role_to_task',
-  'list_roles',
-  'index_document',
-  'health_check',
-];
 const COMPANIONS = ['list_projects', 'get_project', 'create_note', 'get_document', 'list_documents'];
 const MISSING = '00000000-0000-4000-8000-000000000000';
 

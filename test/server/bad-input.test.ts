@@ -90,6 +90,9 @@ describe('bad input over HTTP is refused with a structured error and nothing wri
     expect(bad.status).toBe(400);
     expect(bad.body.details).toEqual([{ field: 'task_id', reason: 'must be a UUID' }]);
     expect((await refused('DELETE', '/api/tasks/123')).status).toBe(400);
+    // Control characters are cleaned from the body and query, never from a path id.
+    const withControl = await refused('DELETE', `/api/tasks/${existing.id}%01`);
+    expect(withControl.body.details).toEqual([{ field: 'task_id', reason: 'must be a UUID' }]);
     const missing = await refused('PATCH', '/api/tasks/00000000-0000-4000-8000-000000000000', { title: 'x' });
     expect(missing.status).toBe(404);
     expect(missing.body.code).toBe('not_found');

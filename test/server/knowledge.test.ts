@@ -172,6 +172,7 @@ describe('documents over REST', () => {
       t.http('POST', '/api/rag/index', { title: 'second', content, tags: ['x'] }),
     );
     expect(again.body).toEqual({
+      success: true,
       document_id: first.document_id,
       chunks_created: first.chunks_created,
       deduplicated: true,

@@ -28,12 +28,13 @@ describe('JSON-RPC 2.0', () => {
       await call('update_task', { task_id: created.id, title: 'renamed', expected_version: 1 })
     ).body.result;
     expect(updated).toMatchObject({ title: 'renamed', version: 2 });
-    const executed = (await call('execute_task', { task_id: created.id, role: 'tester' })).body.result;
-    expect(executed.task.status).toBe('doing');
+    const executed = (await call('execute_task', { task_id: created.id, role_name: 'tester' })).body.result;
+    expect(executed.brief.task.status).toBe('doing');
     expect(
-      (await call('assign_role_to_task', { task_id: created.id, role: 'reviewer' })).body.result.role,
+      (await call('assign_role_to_task', { task_id: created.id, role_name: 'reviewer' })).body.result
+        .role_assigned,
     ).toBe('reviewer');
-    expect((await call('complete_task', { task_id: created.id })).body.result.status).toBe('done');
+    expect((await call('complete_task', { task_id: created.id })).body.result.task.status).toBe('done');
     const list = (await call('list_tasks', { limit: 1 })).body.result;
     expect(list.items).toHaveLength(1);
     expect((await call('list_roles')).body.result.total_roles).toBeGreaterThanOrEqual(6);

@@ -11,6 +11,8 @@ interface Result {
   relevance_score: number;
   tags: string[];
   project_id: string | null;
+  match: 'all' | 'partial';
+  matched: string[];
 }
 interface Results {
   query: string;
@@ -78,7 +80,10 @@ describe('ranking', () => {
     expect(ids(await search('CREME BRULEE'))).toEqual([note.id]);
     expect(ids(await search('brûlée café'))).toEqual([note.id]);
     expect(ids(await search('dessert caf'))).toEqual([note.id]);
-    expect(ids(await search('dess cafe'))).toEqual([]); // only the last word is a prefix
+    // Only the last word is a prefix: "dess" matches nothing, so the note is a partial match on "cafe".
+    expect((await search('dess cafe')).results).toMatchObject([
+      { id: note.id, match: 'partial', matched: ['cafe'] },
+    ]);
   });
 
   it('marks hits in a short one-line snippet', async () => {
@@ -167,7 +172,7 @@ describe('filters and paging', () => {
     const scoped = await search('heron', { project_id: p.id });
     expect(new Set(ids(scoped))).toEqual(new Set([p.id, inside.id, note.id, doc.document_id]));
     const scopedDocs = await search('herons', { project_id: p.id, entity_types: ['document', 'note'] });
-    expect(ids(scopedDocs)).toEqual([doc.document_id]);
+    expect(new Set(ids(scopedDocs))).toEqual(new Set([doc.document_id, note.id])); // heron, herons: one stem
     expect(scoped.results.every((r) => r.project_id === p.id)).toBe(true);
     const unknown = await search('heron', { project_id: '00000000-0000-4000-8000-000000000000' });
     expect(unknown.results).toEqual([]);

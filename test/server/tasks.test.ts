@@ -236,8 +236,9 @@ describe('delete, complete, roles and executions', () => {
   it('completes a task with notes', async () => {
     const task = await create({ title: 'complete me' });
     const res = await t.http('POST', `/api/tasks/${task.id}/complete`, { completion_notes: 'all good' });
-    expect(res.body).toMatchObject({ status: 'done', completion_notes: 'all good' });
-    expect(res.body.completed_at).not.toBeNull();
+    expect(res.body).toMatchObject({ success: true, completion_notes: 'all good' });
+    expect(res.body.task).toMatchObject({ status: 'done', completion_notes: 'all good' });
+    expect(res.body.task.completed_at).not.toBeNull();
   });
 
   it('lists the built-in roles and assigns one', async () => {
@@ -248,14 +249,14 @@ describe('delete, complete, roles and executions', () => {
     );
     expect(roles.total_roles).toBe(names.length);
     const task = await create({ title: 'assign' });
-    expect((await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role: 'tester' })).body.role).toBe(
-      'tester',
-    );
-    const unknownRole = await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role: 'wizard' });
+    const assigned = (await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role_name: 'tester' }))
+      .body;
+    expect(assigned).toMatchObject({ success: true, role_assigned: 'tester', task: { role: 'tester' } });
+    const unknownRole = await t.http('POST', `/api/tasks/${task.id}/assign-role`, { role_name: 'wizard' });
     expect(unknownRole.status).toBe(400);
-    expect(unknownRole.body.details[0].field).toBe('role');
+    expect(unknownRole.body.details[0].field).toBe('role_name');
     const unknownTask = await t.http('POST', '/api/tasks/00000000-0000-4000-8000-000000000000/assign-role', {
-      role: 'tester',
+      role_name: 'tester',
     });
     expect(unknownTask.status).toBe(404);
   });
@@ -263,23 +264,27 @@ describe('delete, complete, roles and executions', () => {
   it('execute_task is an atomic claim with a brief; force takes over; complete closes it', async () => {
     const dep = await create({ title: 'dep' });
     const task = await create({ title: 'run me', depends_on: [dep.id], subtasks: [{ title: 'step' }] });
-    const first = await t.http('POST', `/api/tasks/${task.id}/execute`, { role: 'implementer' });
+    const first = await t.http('POST', `/api/tasks/${task.id}/execute`, { role_name: 'implementer' });
     expect(first.status).toBe(200);
     expect(first.body.execution_id).toMatch(/^exec_/);
-    expect(first.body.task).toMatchObject({ status: 'doing', role: 'implementer' });
+    expect(first.body).toMatchObject({ success: true, task_id: task.id, role_assigned: 'implementer' });
+    expect(first.body.brief.task).toMatchObject({ status: 'doing', role: 'implementer' });
     expect(first.body.brief.role.file_patterns.length).toBeGreaterThan(0);
     expect(first.body.brief.subtasks.map((s: { title: string }) => s.title)).toEqual(['step']);
     expect(first.body.brief.dependencies.map((s: { title: string }) => s.title)).toEqual(['dep']);
 
-    const second = await t.http('POST', `/api/tasks/${task.id}/execute`, { role: 'tester' });
+    const second = await t.http('POST', `/api/tasks/${task.id}/execute`, { role_name: 'tester' });
     expect(second.status).toBe(409);
     expect(second.body.error).toContain(first.body.execution_id);
-    const forced = await t.http('POST', `/api/tasks/${task.id}/execute`, { role: 'tester', force: true });
+    const forced = await t.http('POST', `/api/tasks/${task.id}/execute`, {
+      role_name: 'tester',
+      force: true,
+    });
     expect(forced.status).toBe(200);
-    expect(forced.body.task.role).toBe('tester');
+    expect(forced.body.brief.task.role).toBe('tester');
 
     await t.http('POST', `/api/tasks/${task.id}/complete`, {});
-    const again = await t.http('POST', `/api/tasks/${task.id}/execute`, { role: 'tester' });
+    const again = await t.http('POST', `/api/tasks/${task.id}/execute`, { role_name: 'tester' });
     expect(again.status).toBe(200);
   });
 
@@ -287,7 +292,7 @@ describe('delete, complete, roles and executions', () => {
     const task = await create({ title: 'race' });
     const answers = await Promise.all(
       Array.from({ length: 10 }, () =>
-        t.http('POST', `/api/tasks/${task.id}/execute`, { role: 'implementer' }),
+        t.http('POST', `/api/tasks/${task.id}/execute`, { role_name: 'implementer' }),
       ),
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);

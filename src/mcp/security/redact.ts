@@ -10,7 +10,10 @@ export const MAX_MESSAGE_CHARS = 500;
 
 // scheme://user:pass@host → scheme://host; userinfo never holds an unescaped `/`, `@` or space.
 const URL_USERINFO = /:\/\/[^\s/@]+@/g;
-const BEARER = /\bBearer\s+[\w.~+/=-]+/gi;
+// The credential after `Bearer`, but not the words of a sentence about one ("Missing or wrong bearer
+// token.") nor a placeholder (`Bearer <token>`): those are ours, and no secret.
+const OUR_WORDS = '(?:token|tokens|auth|authentication|authorization|scheme|header|credentials?)';
+const BEARER = new RegExp(`\\b(Bearer)\\s+(?!${OUR_WORDS}\\.?(?![\\w.~+/=-]))[\\w.~+/=-]+`, 'gi');
 // `password=…`, `token: …`, `"secret": "…"`, `api_key=…`. Short names need a word start (`monkey=3`
 // is no credential), and a bare `key:` is left alone so messages like `Unknown key: "x"` stay readable.
 const CREDENTIAL =
@@ -30,7 +33,7 @@ const HOST_PORT = /(?<![\w.-])([a-z][\w-]*(?:\.[\w-]+)*):(\d{1,5})(?!\d)/gi;
 export function sanitizeMessage(message: string): string {
   const text = message
     .replace(URL_USERINFO, '://')
-    .replace(BEARER, 'Bearer [redacted]')
+    .replace(BEARER, '$1 [redacted]')
     .replace(CREDENTIAL, (match, name: string, separator: string) =>
       name.toLowerCase() === 'key' && separator.includes(':') ? match : `${name}${separator}[redacted]`,
     )

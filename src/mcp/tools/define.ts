@@ -16,14 +16,15 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
   /** One or two sentences written for a model. */
   description: string;
   params: S;
-  /** Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. */
+  /**
+   * Parameters that take an object or a JSON string of one (docs/mcp.md), with what the object is. The schema's
+   * `anyOf: [string, object]` and the server's instructions say the rest, once for every tool.
+   */
   jsonParams?: Readonly<Partial<Record<keyof S & string, string>>>;
   /** Longest JSON string accepted for a JSON parameter; default 100,000 characters. */
   jsonTextLimit?: number;
-  /** Fields allowed strings longer than the default of 10,000 characters (docs/design.md, "Input safety"). */
+  /** Fields allowed strings longer than the §5 default of 10,000 characters. */
   stringLimits?: Readonly<Record<string, number>>;
-  /** API field → the parameter that carries it, where the names differ (role → role_name). */
-  renamed?: Readonly<Record<string, keyof S & string>>;
   output: O;
   annotations: ToolAnnotations;
   run(args: z.output<z.ZodObject<S, z.core.$strict>>, ctx: ToolContext): Promise<z.input<O>>;
@@ -43,6 +44,11 @@ export interface Tool {
   advertisedInput: z.ZodObject;
   /** A success result, with the optional metrics of MCP_INCLUDE_METRICS. */
   output: z.ZodObject;
+  /**
+   * The tool's only parameter when it is a JSON one (`task_input`): arguments sent without it are taken as
+   * its fields, the flat form a model often writes.
+   */
+  flatParam: string | undefined;
   /** An API error's field path → the path in this tool's parameters, so errors name what the caller sent. */
   paramPath(field: string): string;
   run(args: unknown, ctx: ToolContext): Promise<unknown>;
@@ -50,28 +56,25 @@ export interface Tool {
 
 /**
  * The API input is the tool's one JSON parameter (`title` → `task_input.title`) next to its other
- * parameters (`task_id` stays), and some API fields travel under another name.
+ * parameters (`task_id` stays).
  */
-function paramPathOf(
-  params: readonly string[],
-  into: string | undefined,
-  renamed: Readonly<Record<string, string>>,
-) {
+function paramPathOf(params: readonly string[], into: string | undefined) {
   return (field: string): string => {
-    const [head = '', ...rest] = field.split('.');
-    if (Object.hasOwn(renamed, head)) return [renamed[head], ...rest].join('.');
+    const [head = ''] = field.split('.');
     if (into === undefined || params.includes(head)) return field;
     return field === '' ? into : `${into}.${field}`;
   };
+}
+
+function isOnlyParam(params: z.ZodRawShape, jsonParams: readonly [string, string][]): boolean {
+  return jsonParams.length === 1 && Object.keys(params).length === 1;
 }
 
 export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec: ToolSpec<S, O>): Tool {
   const jsonParams = Object.entries(spec.jsonParams ?? {}) as [string, string][];
   const advertised: Record<string, z.core.$ZodType> = { ...spec.params };
   for (const [name, what] of jsonParams) {
-    advertised[name] = z
-      .union([z.string(), spec.params[name] as z.ZodType])
-      .describe(`${what}, as an object or a JSON string of one.`);
+    advertised[name] = z.union([z.string(), spec.params[name] as z.ZodType]).describe(what);
   }
   return {
     name: spec.name,
@@ -83,11 +86,8 @@ export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec:
     input: z.strictObject(spec.params),
     advertisedInput: z.strictObject(advertised),
     output: spec.output.extend({ metrics: Metrics.optional() }),
-    paramPath: paramPathOf(
-      Object.keys(spec.params),
-      jsonParams.length === 1 ? jsonParams[0]![0] : undefined,
-      (spec.renamed ?? {}) as Record<string, string>,
-    ),
+    paramPath: paramPathOf(Object.keys(spec.params), jsonParams.length === 1 ? jsonParams[0]![0] : undefined),
+    flatParam: isOnlyParam(spec.params, jsonParams) ? jsonParams[0]![0] : undefined,
     run: spec.run as Tool['run'],
   };
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   CreateNoteInput,
   DeleteResult,
@@ -27,7 +26,7 @@ export const knowledgeTools = [
     name: 'create_note',
     description: 'Save a note (title, markdown content up to 100,000 characters, tags, optional project).',
     params: { note_input: CreateNoteInput },
-    jsonParams: { note_input: 'The note: title, content, tags, project_id' },
+    jsonParams: { note_input: 'The note' },
     stringLimits: noteLimits,
     output: Note,
     annotations: CREATE,
@@ -43,7 +42,7 @@ export const knowledgeTools = [
   }),
   defineTool({
     name: 'list_notes',
-    description: 'List notes, filtered by project or tag; pass next_cursor back as cursor for more.',
+    description: 'List notes, filtered by project or tag.',
     params: ListNotesInput.shape,
     output: NotePage,
     annotations: READ,
@@ -51,7 +50,7 @@ export const knowledgeTools = [
   }),
   defineTool({
     name: 'update_note',
-    description: 'Change fields of a note; send expected_version to refuse overwriting a newer change.',
+    description: 'Change the given fields of a note; with expected_version, never over a newer change.',
     params: {
       note_id: Id,
       note_update: UpdateNoteInput.omit({ note_id: true }),
@@ -73,17 +72,15 @@ export const knowledgeTools = [
   defineTool({
     name: 'index_document',
     description:
-      'Index a document (up to 5 MB) for search; it is split into chunks by type (markdown at headings, code ' +
-      'at definitions). Indexing the same content again returns the existing document.',
+      'Index a document (≤ 5 MB) for search, chunked by type (markdown at headings, code at definitions). ' +
+      'The same content again returns the existing document.',
     params: { document_input: IndexDocumentInput },
-    jsonParams: { document_input: 'The document: title, content, document_type, tags' },
+    jsonParams: { document_input: 'The document' },
     jsonTextLimit: MAX_DOCUMENT_JSON_TEXT_CHARS,
     stringLimits: { content: MAX_DOCUMENT_BYTES },
-    output: IndexDocumentResult.extend({ success: z.literal(true) }),
+    output: IndexDocumentResult,
     annotations: { ...CREATE, idempotentHint: true },
-    async run({ document_input }, { api }) {
-      return { success: true as const, ...(await api.index_document(document_input)) };
-    },
+    run: ({ document_input }, { api }) => api.index_document(document_input),
   }),
   defineTool({
     name: 'get_document',
@@ -102,12 +99,22 @@ export const knowledgeTools = [
     run: (args, { api }) => api.list_documents(args),
   }),
   defineTool({
+    name: 'delete_document',
+    description: 'Delete an indexed document and its chunks. This cannot be undone.',
+    params: { document_id: Id },
+    output: DeleteResult,
+    annotations: REMOVE,
+    run: (args, { api }) => api.delete_document(args),
+  }),
+  defineTool({
     name: 'search_entities',
     description:
-      'Full-text search over tasks, projects, notes and documents, best match first. The query is plain ' +
-      'text; quotes and operators are taken literally.',
+      'Search tasks, projects, notes and documents (including code), best first. Ask with the few words ' +
+      'the answer would contain ("rollback deployment", "content type parser"), not a sentence: results ' +
+      'with all of them come first (match: all), then ones with some (partial). Word forms and code ' +
+      'identifiers match. Plain text; operators are taken literally.',
     params: { search_input: SearchInput },
-    jsonParams: { search_input: 'The search: query, entity_types, project_id, limit' },
+    jsonParams: { search_input: 'The search' },
     output: SearchResults,
     annotations: READ,
     run: ({ search_input }, { api }) => api.search(search_input),

@@ -1,19 +1,20 @@
 import {
   CreateProjectInput,
+  DeleteProjectResult,
   Id,
   ListProjectsInput,
   Project,
   ProjectPage,
   UpdateProjectInput,
 } from '../../contract/index.js';
-import { CREATE, defineTool, OVERWRITE, READ } from './define.js';
+import { CREATE, defineTool, OVERWRITE, READ, REMOVE } from './define.js';
 
 export const projectTools = [
   defineTool({
     name: 'create_project',
     description: 'Create a project (a unique name plus description and tags) to group tasks and notes.',
     params: { project_input: CreateProjectInput },
-    jsonParams: { project_input: 'The project: name, description, tags' },
+    jsonParams: { project_input: 'The project' },
     output: Project,
     annotations: CREATE,
     run: ({ project_input }, { api }) => api.create_project(project_input),
@@ -28,7 +29,7 @@ export const projectTools = [
   }),
   defineTool({
     name: 'list_projects',
-    description: 'List projects with their task counts; pass next_cursor back as cursor for more.',
+    description: 'List projects with their task counts.',
     params: ListProjectsInput.shape,
     output: ProjectPage,
     annotations: READ,
@@ -46,5 +47,13 @@ export const projectTools = [
     output: Project,
     annotations: OVERWRITE,
     run: ({ project_id, project_update }, { api }) => api.update_project({ ...project_update, project_id }),
+  }),
+  defineTool({
+    name: 'delete_project',
+    description: 'Delete a project; its tasks, notes and documents stay, without a project.',
+    params: { project_id: Id },
+    output: DeleteProjectResult,
+    annotations: REMOVE,
+    run: (args, { api }) => api.delete_project(args),
   }),
 ];

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { Dashboard, Empty, RoleList } from '../../contract/index.js';
+import { Dashboard, Empty, RoleList, VersionInfo } from '../../contract/index.js';
 import { HealthReport } from '../health.js';
 import { defineTool, READ } from './define.js';
 
@@ -7,8 +6,8 @@ export const systemTools = [
   defineTool({
     name: 'get_dashboard_stats',
     description:
-      'Overview of the workspace: task counts by status and priority, completion rate, overdue and upcoming ' +
-      'tasks, active projects and the newest tasks.',
+      'Workspace overview: task counts by status and priority, completion rate, overdue and upcoming ' +
+      'tasks, active projects, newest tasks.',
     params: Empty.shape,
     output: Dashboard,
     annotations: READ,
@@ -17,19 +16,25 @@ export const systemTools = [
   defineTool({
     name: 'list_roles',
     description:
-      'List the roles a task can be assigned or executed as, with their capabilities, file patterns and restrictions.',
+      'The roles a task can be assigned or executed as, with capabilities, file patterns and restrictions.',
     params: Empty.shape,
-    output: RoleList.extend({ success: z.literal(true) }),
+    output: RoleList,
     annotations: READ,
-    async run(_args, { api }) {
-      return { success: true as const, ...(await api.list_roles({})) };
-    },
+    run: (_args, { api }) => api.list_roles({}),
+  }),
+  defineTool({
+    name: 'version_info',
+    description: 'The Bindery version, its store (sqlite or postgres) and the store schema version.',
+    params: Empty.shape,
+    output: VersionInfo,
+    annotations: READ,
+    run: (_args, { api }) => api.version_info({}),
   }),
   defineTool({
     name: 'health_check',
     description:
-      'Report whether Bindery works: the backend and its store, the client’s circuit breaker, cache and ' +
-      'retries, and security counters. Status is unhealthy when the backend does not answer.',
+      'Whether Bindery works: backend, store, the client’s breaker, cache and retries, security counters. ' +
+      'Unhealthy when the backend does not answer.',
     params: Empty.shape,
     output: HealthReport,
     annotations: READ,

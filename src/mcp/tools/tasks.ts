@@ -1,37 +1,38 @@
-import { z } from 'zod';
 import {
+  AssignRoleInput,
+  AssignRoleResult,
+  CompleteTaskResult,
   CreateTaskInput,
   DeleteTaskResult,
   Description,
   ExecuteTaskInput,
   ExecuteTaskResult,
-  ExecutionBrief,
   Id,
+  ListChildrenInput,
   ListTasksInput,
-  RoleName,
   Task,
   TaskPage,
+  TaskSummaryPage,
   TaskUpdate,
 } from '../../contract/index.js';
 import { ADVANCE, CREATE, defineTool, OVERWRITE, READ, REMOVE } from './define.js';
-
-const RoleNameParam = RoleName.describe('A role name from list_roles, e.g. implementer.');
 
 export const taskTools = [
   defineTool({
     name: 'create_task',
     description:
       'Create a task, optionally with a tree of nested subtasks (up to 10 levels) created all at once. ' +
-      'Returns the full task with the ids of its direct subtasks in children.',
+      'Returns the full task with the ids of its direct subtasks in children. Also accepted: a date ' +
+      'YYYY-MM-DD (end of that day, UTC), enum values in any case, subtasks as plain titles.',
     params: { task_input: CreateTaskInput },
-    jsonParams: { task_input: 'The task: title, optional fields and nested subtasks' },
+    jsonParams: { task_input: 'The task, with nested subtasks' },
     output: Task,
     annotations: CREATE,
     run: ({ task_input }, { api }) => api.create_task(task_input),
   }),
   defineTool({
     name: 'get_task',
-    description: 'Read one task with all its fields, including the ids of its subtasks and dependencies.',
+    description: 'Read one task with all its fields, its subtask and dependency ids among them.',
     params: { task_id: Id },
     output: Task,
     annotations: READ,
@@ -40,8 +41,8 @@ export const taskTools = [
   defineTool({
     name: 'update_task',
     description:
-      'Change fields of a task; only the fields given change. Send expected_version (the version you read) ' +
-      'to be refused with a conflict instead of overwriting someone else’s change.',
+      'Change the given fields of a task; the others stay. With expected_version (the version you read), ' +
+      'never over someone else’s change.',
     params: {
       task_id: Id,
       task_update: TaskUpdate,
@@ -53,9 +54,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'list_tasks',
-    description:
-      'List tasks, newest first, filtered by project, status, priority, parent (use "root" for top level), ' +
-      'tag or role. Returns summaries unless detail is "full"; pass next_cursor back as cursor for more.',
+    description: 'List tasks, newest first, by any of the filters; summaries unless detail is "full".',
     params: ListTasksInput.shape,
     output: TaskPage,
     annotations: READ,
@@ -63,7 +62,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'delete_task',
-    description: 'Delete a task and its whole subtree of subtasks. This cannot be undone.',
+    description: 'Delete a task and all its subtasks. This cannot be undone.',
     params: { task_id: Id },
     output: DeleteTaskResult,
     annotations: REMOVE,
@@ -71,59 +70,40 @@ export const taskTools = [
   }),
   defineTool({
     name: 'complete_task',
-    description:
-      'Mark a task done, with optional notes on what was done; closes its running execution if any.',
+    description: 'Mark a task done, with optional notes; closes its running execution if any.',
     params: {
       task_id: Id,
       completion_notes: Description.optional().describe('What was done, for whoever reads the task next.'),
     },
-    output: z.strictObject({ success: z.literal(true), task: Task, completion_notes: z.string().nullable() }),
+    output: CompleteTaskResult,
     annotations: ADVANCE,
-    async run(args, { api }) {
-      const task = await api.complete_task(args);
-      return { success: true as const, task, completion_notes: task.completion_notes };
-    },
+    run: (args, { api }) => api.complete_task(args),
   }),
   defineTool({
     name: 'execute_task',
     description:
-      'Start work on a task as a role: assigns the role, moves the task to doing and returns a brief with ' +
-      'the task, its subtasks, dependencies and the role’s rules. Refused while another execution runs unless force.',
-    params: {
-      task_id: Id,
-      role_name: RoleNameParam,
-      force: ExecuteTaskInput.shape.force,
-    },
-    renamed: { role: 'role_name' },
-    output: z.strictObject({
-      success: z.literal(true),
-      task_id: Id,
-      role_assigned: z.string(),
-      execution_id: ExecuteTaskResult.shape.execution_id,
-      brief: ExecutionBrief,
-    }),
+      'Start work on a task as a role: assigns it, moves the task to doing and returns a brief (task, ' +
+      'subtasks, dependencies, the role’s rules). Refused while another execution runs unless force.',
+    params: ExecuteTaskInput.shape,
+    output: ExecuteTaskResult,
     annotations: ADVANCE,
-    async run({ task_id, role_name, force }, { api }) {
-      const result = await api.execute_task({ task_id, role: role_name, force });
-      return {
-        success: true as const,
-        task_id,
-        role_assigned: result.role,
-        execution_id: result.execution_id,
-        brief: result.brief,
-      };
-    },
+    run: (args, { api }) => api.execute_task(args),
   }),
   defineTool({
     name: 'assign_role_to_task',
     description: 'Assign a role (see list_roles) to a task without starting an execution.',
-    params: { task_id: Id, role_name: RoleNameParam },
-    renamed: { role: 'role_name' },
-    output: z.strictObject({ success: z.literal(true), task_id: Id, role_assigned: z.string(), task: Task }),
+    params: AssignRoleInput.shape,
+    output: AssignRoleResult,
     annotations: OVERWRITE,
-    async run({ task_id, role_name }, { api }) {
-      const task = await api.assign_role_to_task({ task_id, role: role_name });
-      return { success: true as const, task_id, role_assigned: task.role ?? role_name, task };
-    },
+    run: (args, { api }) => api.assign_role_to_task(args),
+  }),
+  defineTool({
+    name: 'list_children',
+    description:
+      'List the direct subtasks of a task, oldest first; pass next_cursor back as cursor for more.',
+    params: ListChildrenInput.shape,
+    output: TaskSummaryPage,
+    annotations: READ,
+    run: (args, { api }) => api.list_children(args),
   }),
 ];

@@ -46,7 +46,7 @@ export const TASK_UPDATABLE = [
 ] as const;
 
 /** Filters the trigger-kept `task_group_counts` can total without counting task rows. */
-const GROUP_COUNTED = new Set(['project_id', 'status', 'priority']);
+const GROUP_COUNTED = new Set(['project_id', 'statuses', 'priority']);
 
 /** Task reads and writes, the execution claim and the cycle refusals; each method runs on the caller's executor. */
 export class TaskCore {
@@ -126,7 +126,7 @@ export class TaskCore {
       params.push(value);
       where.push(clause(`$${params.length}`));
     };
-    if (filter.status) add((p) => `t.status = ${p}`, filter.status);
+    if (filter.statuses) where.push(`t.status ${inList(filter.statuses, params)}`);
     if (filter.priority) add((p) => `t.priority = ${p}`, filter.priority);
     if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
     if (filter.parent_id === null) where.push('t.parent_id IS NULL');
@@ -164,11 +164,12 @@ export class TaskCore {
     }
     const where: string[] = [];
     const values: unknown[] = [];
-    for (const key of ['project_id', 'status', 'priority'] as const) {
+    for (const key of ['project_id', 'priority'] as const) {
       if (!filter[key]) continue;
       values.push(filter[key]);
       where.push(`${key} = $${values.length}`);
     }
+    if (filter.statuses) where.push(`status ${inList(filter.statuses, values)}`);
     const sql = `SELECT coalesce(sum(n), 0) FROM task_group_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return (await x.value<number>(sql, values)) ?? 0;
   }
@@ -237,7 +238,7 @@ export class TaskCore {
     taskId: string,
     claim: ExecutionClaim,
     guard: WriteGuard = {},
-  ): Promise<{ task: Task; cancelled: Execution | null }> {
+  ): Promise<{ task: Task; execution: Execution; cancelled: Execution | null }> {
     // The task's row lock orders concurrent claims, on this server or another one.
     const locked = await x.value<number>(`SELECT 1 FROM tasks WHERE id = $1${this.dialect.forNoKeyUpdate}`, [
       taskId,
@@ -262,7 +263,11 @@ export class TaskCore {
     }
     const task = await this.update(x, taskId, claim.taskChanges, guard);
     await this.insertExecutions(x, [{ ...claim.execution, task_id: taskId }]);
-    return { task, cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null };
+    return {
+      task,
+      execution: claim.execution,
+      cancelled: running ? { ...running, status: 'cancelled', finished_at: now } : null,
+    };
   }
 
   async insertExecutions(x: Executor, executions: readonly Execution[]): Promise<void> {
@@ -312,4 +317,13 @@ export class TaskCore {
       ]);
     }
   }
+}
+
+/** `IN ($n, $n+1, …)` over the values, appended to the statement's parameters. */
+function inList(values: readonly unknown[], params: unknown[]): string {
+  const marks = values.map((value) => {
+    params.push(value);
+    return `$${params.length}`;
+  });
+  return `IN (${marks.join(', ')})`;
 }

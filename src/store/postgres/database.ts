@@ -7,6 +7,7 @@ import { round } from '../core/sql.js';
 import type { PoolMetrics } from '../types.js';
 import { actorStatement } from './change-log.js';
 import { sqlState, translate } from './errors.js';
+import { markedWrite } from './idempotency.js';
 
 /** Issue 9 pool settings: 8 connections at most, 2 kept warm, 3 s to get one, bounded statements. */
 export const PG_POOL = {
@@ -157,7 +158,7 @@ export class PgDatabase {
   /** A READ COMMITTED write transaction; row locks inside `fn` provide the isolation it needs. */
   write<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
     // One round trip: BEGIN and handing the actor to the change log's triggers go as one simple query.
-    return this.transaction(`BEGIN; ${actorStatement(currentActor())}`, fn);
+    return markedWrite(fn, (marked) => this.transaction(`BEGIN; ${actorStatement(currentActor())}`, marked));
   }
 
   countQuery(ms: number): void {

@@ -15,10 +15,31 @@ export interface PgMigration {
 const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(',')})`;
 
 /**
- * Text search configuration of every vector and query: 'simple' lower-cases without stemming or stop
- * words, like the SQLite index's unicode61 tokenizer.
+ * Text search configuration of migration 2's vectors: 'simple' lower-cases without stemming or stop
+ * words, like the SQLite index's unicode61 tokenizer. Migration 4 replaces it with SEARCH_CONFIG.
  */
-export const TS_CONFIG = 'simple';
+const TS_CONFIG = 'simple';
+
+/**
+ * Text search configuration of every vector and query since migration 4: PostgreSQL's `english` with its
+ * Snowball stemmer but without its stop-word list (the query layer drops stop words, the same list on
+ * both stores, and a query of nothing but stop words must still find them).
+ */
+export const SEARCH_CONFIG = 'bindery_english';
+
+/** Migration 4's weighted vector of a task, project or note: title A, tags B, body C. */
+const entityVector = (title: string, body: string) => `
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${title})), 'A') ||
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(tags)), 'B') ||
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${body})), 'C')`;
+
+/** A chunk's vector: document title A, headings and tags B, text C, identifier words and path D. */
+const chunkVector = (chunk: string) => `
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(d.title)), 'A') ||
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${chunk}.heading_path || d.tags)), 'B') ||
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${chunk}.text)), 'C') ||
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(concat_ws(' ', bindery_identifier_words(
+    concat_ws(' ', d.title, array_to_string(${chunk}.heading_path, ' '), ${chunk}.text)), d.source_path))), 'D')`;
 
 /**
  * SQL folding diacritics out of `text`: canonical decomposition (NFD), the combining marks dropped,
@@ -205,6 +226,56 @@ export const PG_MIGRATIONS: PgMigration[] = [
   },
   {
     version: 3,
+    name: 'idempotency claims owned by live server instances',
+    sql: `
+      -- The server instance running a claimed request; a claim whose owner stopped heartbeating is taken over.
+      ALTER TABLE idempotency_keys ADD COLUMN owner text;
+      CREATE TABLE server_instances (
+        id text PRIMARY KEY,
+        heartbeat_at timestamptz NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'search with English stemming and identifier words',
+    sql: `
+      CREATE TEXT SEARCH DICTIONARY bindery_english_stem (TEMPLATE = snowball, Language = english);
+      CREATE TEXT SEARCH CONFIGURATION ${SEARCH_CONFIG} (COPY = english);
+      ALTER TEXT SEARCH CONFIGURATION ${SEARCH_CONFIG}
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH bindery_english_stem;
+
+      -- The words of camelCase identifiers (contentTypeParser → content Type Parser), as the query splits
+      -- them: the same rule as identifierWords in src/store/search-text.ts.
+      CREATE FUNCTION bindery_identifier_words(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT coalesce(string_agg(regexp_replace(m[1],
+            '([[:lower:][:digit:]])(?=[[:upper:]])|([[:upper:]])(?=[[:upper:]][[:lower:]])', '\\1\\2 ', 'g'), ' ; '), '')
+        FROM regexp_matches($1,
+          '([[:alnum:]]*(?:[[:lower:][:digit:]][[:upper:]]|[[:upper:]][[:upper:]][[:lower:]])[[:alnum:]]*)', 'g') AS m
+      $$;
+
+      ALTER TABLE tasks DROP COLUMN search;
+      ALTER TABLE tasks ADD COLUMN search tsvector GENERATED ALWAYS AS (${entityVector('title', 'description')}) STORED;
+      CREATE INDEX tasks_search ON tasks USING gin (search) WITH (fastupdate = off);
+      ALTER TABLE projects DROP COLUMN search;
+      ALTER TABLE projects ADD COLUMN search tsvector GENERATED ALWAYS AS (${entityVector('name', 'description')}) STORED;
+      CREATE INDEX projects_search ON projects USING gin (search) WITH (fastupdate = off);
+      ALTER TABLE notes DROP COLUMN search;
+      ALTER TABLE notes ADD COLUMN search tsvector GENERATED ALWAYS AS (${entityVector('title', 'content')}) STORED;
+      CREATE INDEX notes_search ON notes USING gin (search) WITH (fastupdate = off);
+
+      CREATE OR REPLACE FUNCTION document_chunks_search() RETURNS trigger LANGUAGE plpgsql
+        SET search_path FROM CURRENT AS $$
+      BEGIN
+        SELECT ${chunkVector('NEW')} INTO NEW.search FROM documents d WHERE d.id = NEW.document_id;
+        NEW.search := coalesce(NEW.search, ''::tsvector);
+        RETURN NEW;
+      END $$;
+      UPDATE document_chunks c SET search = ${chunkVector('c')} FROM documents d WHERE d.id = c.document_id;
+    `,
+  },
+  {
+    version: 5,
     name: 'change log, updated_by',
     sql: changeLogMigrationSql(),
   },

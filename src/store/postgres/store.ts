@@ -2,6 +2,7 @@ import type { Executor } from '../core/dialect.js';
 import { StoreCore } from '../core/store.js';
 import type {
   IdempotencyClaim,
+  IdempotencyRecord,
   SearchRequest,
   Store,
   StoreInfo,
@@ -118,6 +119,18 @@ export class PostgresStore extends StoreCore implements Store, TransferStore {
     const listener = new PgChangeListener(this.db.url, onChange);
     await listener.start();
     return listener;
+  }
+
+  takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim) {
+    return this.db.session((s) => pgIdempotency.takeOver(s, stale, claim));
+  }
+
+  async idempotencyHeartbeat(instance: string, purgeBefore: string) {
+    await this.db.session((s) => pgIdempotency.heartbeat(s, instance, purgeBefore));
+  }
+
+  async retireInstance(instance: string) {
+    await this.db.session((s) => pgIdempotency.retire(s, instance));
   }
 
   search(request: SearchRequest) {

@@ -1,11 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
 import { currentActor } from '../actor.js';
 import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
+import { firstWriteScope } from '../idempotency-scope.js';
+import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
+import { identifierWords } from '../search-text.js';
 import type { PoolMetrics } from '../types.js';
+import { markedWrite, SqliteIdempotency } from './idempotency.js';
 import type { Migration } from './migrations.js';
 
 /** The connection's pragmas (docs/postgres.md compares them with the PostgreSQL pool). */
@@ -39,14 +42,22 @@ export class SqliteDatabase {
   /** Operations waiting for the connection while another holds it across an await. */
   private readonly waiting: (() => void)[] = [];
   private held = false;
+  private readonly executor: Executor = new SqliteExecutor(this);
 
   constructor(
     readonly path: string,
     migrations: readonly Migration[],
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      ensurePrivateDir(dirname(path));
+      ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
+    }
     this.raw = new Database(path);
     for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
+    // Migration 5 indexes the identifier words of stored chunks with the rule new chunks are indexed by.
+    this.raw.function('bindery_identifier_words', { deterministic: true }, (text) =>
+      identifierWords(String(text ?? '')),
+    );
     this.migrate(migrations);
   }
 
@@ -65,7 +76,7 @@ export class SqliteDatabase {
   run<T>(fn: () => T, write = false): T {
     const started = this.begin();
     try {
-      return write ? this.raw.transaction(() => this.asActor(fn)).immediate() : fn();
+      return write ? markedWrite(this, () => this.asActor(fn)) : fn();
     } catch (error) {
       throw this.failed(error);
     } finally {
@@ -86,6 +97,12 @@ export class SqliteDatabase {
    * library: it is twelve lines and the hot path (connection free) takes no timer or allocation.
    */
   async operation<T>(fn: (x: Executor) => Promise<T>, write = false): Promise<T> {
+    // A request's first write under an Idempotency-Key: replayed, or marked in its own transaction.
+    const scope = write ? firstWriteScope() : undefined;
+    if (scope?.replay) {
+      scope.committed = true;
+      return scope.replay.result as T;
+    }
     await this.acquire();
     const started = this.begin();
     // An export holds a read transaction across its pages: a write inside it nests as a savepoint.
@@ -94,7 +111,9 @@ export class SqliteDatabase {
       if (write) this.raw.exec(nested ? 'SAVEPOINT bindery_operation' : 'BEGIN IMMEDIATE');
       if (write) this.asActor(() => {});
       const result = await fn(this.executor);
+      if (scope) new SqliteIdempotency(this).markCommitted(scope, result);
       if (write) this.raw.exec(nested ? 'RELEASE bindery_operation' : 'COMMIT');
+      if (scope) scope.committed = true;
       return result;
     } catch (error) {
       if (write && this.raw.inTransaction) {
@@ -116,8 +135,6 @@ export class SqliteDatabase {
       this.release();
     }
   }
-
-  private readonly executor: Executor = new SqliteExecutor(this);
 
   private acquire(): Promise<void> | undefined {
     if (!this.held) {

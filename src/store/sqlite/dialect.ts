@@ -1,5 +1,6 @@
 import type { Task } from '../../contract/index.js';
 import type { Dialect, Executor, StoredDocument } from '../core/dialect.js';
+import { identifierWords } from '../search-text.js';
 import type { NewChunk, NewTask } from '../types.js';
 import { SEARCH_ROWID_BASE } from './migrations.js';
 
@@ -114,15 +115,12 @@ export class SqliteDialect implements Dialect {
          VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
         [document.seq, chunk.index, chunk.start, chunk.end, this.encodeList(chunk.heading_path)],
       );
+      const heading = chunk.heading_path.join(' › ');
+      // The words of the chunk's identifiers and its file's path are searchable too (docs/search.md).
+      const extra = `${identifierWords(`${document.title} ${heading} ${chunk.text}`)} ${document.source_path ?? ''}`;
       await x.run(
-        'INSERT INTO search_index (rowid, title, heading, body, tags) VALUES ($1, $2, $3, $4, $5)',
-        [
-          chunkSeq! + SEARCH_ROWID_BASE.document,
-          document.title,
-          chunk.heading_path.join(' › '),
-          chunk.text,
-          tags,
-        ],
+        'INSERT INTO search_index (rowid, title, heading, body, tags, extra) VALUES ($1, $2, $3, $4, $5, $6)',
+        [chunkSeq! + SEARCH_ROWID_BASE.document, document.title, heading, chunk.text, tags, extra],
       );
     }
   }

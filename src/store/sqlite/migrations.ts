@@ -294,6 +294,44 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 4,
+    name: 'idempotency claims owned by live server instances',
+    sql: `
+      -- The server instance running a claimed request; a claim whose owner stopped heartbeating is taken over.
+      ALTER TABLE idempotency_keys ADD COLUMN owner TEXT;
+      CREATE TABLE server_instances (
+        id TEXT PRIMARY KEY,
+        heartbeat_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'search index with English stemming and identifier words',
+    sql: `
+      -- The index is rebuilt with the porter stemmer over the same tokenizer, and a fifth column, extra:
+      -- a document chunk's identifier words (contentTypeParser → content type parser) and its file's path.
+      -- The old rows are copied through a plain table: renaming an FTS5 table while triggers name the old
+      -- one fails schema checks, while triggers resolve search_index only when they run.
+      CREATE TEMP TABLE search_copy AS SELECT rowid AS id, title, heading, body, tags FROM search_index;
+      DROP TABLE search_index;
+      CREATE VIRTUAL TABLE search_index USING fts5(
+        title, heading, body, tags, extra,
+        tokenize = 'porter unicode61 remove_diacritics 2',
+        prefix = '2 3'
+      );
+      INSERT INTO search_index (rowid, title, heading, body, tags, extra)
+        SELECT s.id, s.title, s.heading, s.body, s.tags,
+          CASE WHEN s.id >= ${SEARCH_ROWID_BASE.document} THEN concat_ws(' ',
+            bindery_identifier_words(concat_ws(' ', s.title, s.heading, s.body)),
+            (SELECT d.source_path FROM document_chunks c JOIN documents d ON d.seq = c.document_seq
+              WHERE c.seq = s.id - ${SEARCH_ROWID_BASE.document}))
+          END
+        FROM search_copy s;
+      DROP TABLE search_copy;
+    `,
+  },
+  {
+    version: 6,
     name: 'change log, updated_by',
     sql: changeLogMigrationSql(),
   },

@@ -3,6 +3,7 @@ import type { Executor } from '../core/dialect.js';
 import { StoreCore } from '../core/store.js';
 import type {
   IdempotencyClaim,
+  IdempotencyRecord,
   SearchRequest,
   Store,
   StoreInfo,
@@ -98,8 +99,22 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
     return null;
   }
 
+  takeOverIdempotency(stale: IdempotencyRecord, claim: IdempotencyClaim) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.takeOver(stale, claim), true));
+  }
+
+  idempotencyHeartbeat(instance: string, purgeBefore: string) {
+    return this.db.exclusive(() =>
+      this.db.run(() => this.idempotency.heartbeat(instance, purgeBefore), true),
+    );
+  }
+
+  retireInstance(instance: string) {
+    return this.db.exclusive(() => this.db.run(() => this.idempotency.retire(instance), true));
+  }
+
   search(request: SearchRequest) {
-    return this.db.exclusive(() => this.db.run(() => this.searcher.search(request)));
+    return this.searcher.search(request);
   }
 
   countEntities() {

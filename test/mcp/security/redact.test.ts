@@ -24,6 +24,10 @@ describe('sanitizeMessage', () => {
     ['PGPASSWORD=pw BINDERY_TOKEN=t', 'PGPASSWORD=[redacted] BINDERY_TOKEN=[redacted]'],
     ['body {"password": "p w", "ok": 1}', 'body {"password": [redacted], "ok": 1}'],
     ['Authorization: Bearer xyz was refused', 'Authorization: Bearer [redacted] was refused'],
+    // Our own sentence about the header names no secret; a token that merely starts with a word does.
+    ['Missing or wrong bearer token.', 'Missing or wrong bearer token.'],
+    ['Send Authorization: Bearer <BINDERY_TOKEN>.', 'Send Authorization: Bearer <BINDERY_TOKEN>.'],
+    ['Bearer token123 refused', 'Bearer [redacted] refused'],
     [
       'cannot connect to postgres://user:pa:ss@db.internal:5432/app',
       'cannot connect to postgres://db.internal:[port]/app',

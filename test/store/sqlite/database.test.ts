@@ -76,7 +76,7 @@ describe('migration 3', () => {
     const counts = await store.dashboardCounts(new Date());
     expect(counts.status_breakdown).toMatchObject({ todo: 2, done: 1 });
     expect(counts.priority_breakdown).toMatchObject({ high: 2, low: 1 });
-    expect((await store.listTasks({ status: 'todo' }, { limit: 1 }, 'summary')).total).toBe(2);
+    expect((await store.listTasks({ statuses: ['todo'] }, { limit: 1 }, 'summary')).total).toBe(2);
     await store.close();
   });
 });

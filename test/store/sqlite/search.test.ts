@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENTITY_TYPES } from '../../../src/contract/index.js';
 import { sqlitePath } from '../../../src/runtime/workspace.js';
-import { CANDIDATES_PER_KIND, MAX_TERMS } from '../../../src/store/search-rules.js';
+import { CANDIDATES_PER_KIND } from '../../../src/store/search-rules.js';
+import { parseQuery } from '../../../src/store/search-text.js';
 import { SqliteDatabase } from '../../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../../src/store/sqlite/migrations.js';
 import { ftsExpression } from '../../../src/store/sqlite/search.js';
@@ -56,24 +57,11 @@ const searchAll = (store: SqliteStore, text: string, limit = 10) =>
   store.search({ text, types: ENTITY_TYPES, limit, offset: 0 });
 
 describe('ftsExpression', () => {
-  it('quotes every word and prefix-matches the last one', () => {
-    expect(ftsExpression('deploy server')).toBe('"deploy" "server"*');
-    expect(ftsExpression('Crème Brûlée')).toBe('"crème" "brûlée"*');
-  });
-
-  it('turns operators and punctuation into plain words or nothing', () => {
-    expect(ftsExpression('"bravo AND (')).toBe('"bravo" "and"*');
-    expect(ftsExpression('-bravo')).toBe('"bravo"*');
-    expect(ftsExpression('NEAR(')).toBe('"near"*');
-    expect(ftsExpression('title:x*')).toBe('"title" "x"');
-    expect(ftsExpression('c++')).toBe('"c"');
-    for (const text of ['*', '"', '😀', '()', '+-^:']) expect(ftsExpression(text)).toBeNull();
-  });
-
-  it('drops repeated words and keeps at most MAX_TERMS', () => {
-    expect(ftsExpression('a A a b')).toBe('"a" "b"');
-    const words = Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ');
-    expect(ftsExpression(words)!.split(' ')).toHaveLength(MAX_TERMS);
+  it('quotes every word: all words, any word, and the typed prefix', () => {
+    const terms = parseQuery('"deploy AND (server')!.terms;
+    expect(ftsExpression(terms, 'all')).toBe('"deploy" AND ("server" OR "server"*)');
+    expect(ftsExpression(terms, 'any')).toBe('"deploy" OR ("server" OR "server"*)');
+    expect(ftsExpression(terms, 'all', false)).toBe('"deploy" AND "server"');
   });
 });
 

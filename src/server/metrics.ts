@@ -1,0 +1,168 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { isOperationName } from '../contract/index.js';
+import type { PoolMetrics, Store } from '../store/types.js';
+
+/** Seconds; from a cached read (~0.2 ms) to a slow document index (seconds). */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The server's Prometheus metrics, one registry per server (a test process runs several). Every label value
+ * comes from a fixed set — operation names, route patterns, store method names, HTTP methods and statuses —
+ * never from an id or a raw URL, so the series count stays bounded whatever clients send.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'bindery_http_requests_total',
+    help: 'HTTP requests answered, by operation (or route), interface, method and status.',
+    labelNames: ['operation', 'interface', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'bindery_http_request_duration_seconds',
+    help: 'Time from request to response, by operation (or route), interface, method and status.',
+    labelNames: ['operation', 'interface', 'method', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly storeDuration = new Histogram({
+    name: 'bindery_store_operation_duration_seconds',
+    help: 'Time of one store method (one transaction or query), by method and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly idempotentReplays = new Counter({
+    name: 'bindery_idempotent_replays_total',
+    help: 'Requests answered from a stored answer of the same Idempotency-Key.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'bindery_rate_limited_total',
+    help: 'Requests refused with 429 rate_limit_exceeded, by limit (all or write).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    // The standard names (process_*, nodejs_*) so ready-made Node.js dashboards work.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A store whose async methods are timed into `bindery_store_operation_duration_seconds`. */
+  instrumentStore(store: Store): Store {
+    const histogram = this.storeDuration;
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string') return value;
+        return function timed(this: unknown, ...args: unknown[]) {
+          const end = histogram.startTimer({ operation: property });
+          const result = value.apply(target, args);
+          if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
+          return result.then(
+            (answer) => {
+              end({ outcome: 'ok' });
+              return answer;
+            },
+            (error: unknown) => {
+              end({ outcome: 'error' });
+              throw error;
+            },
+          );
+        };
+      },
+    });
+  }
+
+  /** Pool figures read from the store at each scrape. */
+  watchPool(store: Store): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'bindery_pool_connections',
+      help: 'Store connections by state (active, idle, total, max).',
+      labelNames: ['state'] as const,
+      registers,
+      collect() {
+        const m = store.metrics();
+        this.set({ state: 'active' }, m.active_connections);
+        this.set({ state: 'idle' }, m.idle_connections);
+        this.set({ state: 'total' }, m.total_connections);
+        this.set({ state: 'max' }, m.max_connections);
+      },
+    });
+    const fromPool = (name: string, help: string, read: (m: PoolMetrics) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(store.metrics()));
+        },
+      });
+    fromPool(
+      'bindery_pool_waiting_requests',
+      'Requests waiting for a store connection.',
+      (m) => m.waiting_requests,
+    );
+    fromPool(
+      'bindery_pool_utilization_percent',
+      'Share of store connections in use.',
+      (m) => m.pool_utilization,
+    );
+    fromPool('bindery_store_queries', 'Store operations since start.', (m) => m.total_queries);
+    fromPool(
+      'bindery_store_slow_queries',
+      'Store operations over 100 ms since start.',
+      (m) => m.slow_queries,
+    );
+    fromPool('bindery_store_busy_errors', 'Busy, locked or deadlock errors since start.', (m) => m.deadlocks);
+  }
+}
+
+/** The bounded name of what a request asked for: its operation, else its route pattern. */
+function labelsOf(request: FastifyRequest): { operation: string; interface: string } {
+  const route = request.routeOptions;
+  const operation = route.config?.operation;
+  if (operation) return { operation, interface: 'rest' };
+  if (route.url === '/rpc') {
+    const body = request.body as { method?: unknown } | unknown[] | undefined;
+    if (Array.isArray(body)) return { operation: 'batch', interface: 'rpc' };
+    const method = body?.method;
+    return {
+      operation: typeof method === 'string' && isOperationName(method) ? method : 'unknown',
+      interface: 'rpc',
+    };
+  }
+  if (route.url === '/mcp') return { operation: 'mcp', interface: 'mcp' };
+  return { operation: route.url ?? 'unmatched', interface: 'other' };
+}
+
+/**
+ * `GET /metrics` in the Prometheus text format, and the request metrics behind it. Recording never fails a
+ * request: an error here is logged and the answer goes out as it was.
+ */
+export function registerMetrics(app: FastifyInstance, metrics: ServerMetrics, store: Store): void {
+  metrics.watchPool(store);
+  app.addHook('onResponse', async (request, reply) => {
+    try {
+      const labels = {
+        ...labelsOf(request),
+        method: request.method,
+        status: String(reply.statusCode),
+      };
+      metrics.requests.inc(labels);
+      metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+      if (reply.getHeader('idempotent-replayed') === 'true')
+        metrics.idempotentReplays.inc({ operation: labels.operation });
+    } catch (error) {
+      request.log.warn({ err: error }, 'recording request metrics failed');
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,271 @@
+/**
+ * How both stores rank search results (docs/search.md). A store finds candidates with its full-text
+ * index (the newest matches of each kind, all query words first, then any word) and hands over their
+ * text; they are ranked here, the same way on SQLite and PostgreSQL: BM25F over weighted fields, exact
+ * word forms above other forms, query words standing together in the text above scattered ones, and
+ * results with every query word above those with some, which are ordered by how many (and how rare)
+ * of the query's words they hold.
+ */
+import type { SearchResult } from '../contract/index.js';
+import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
+import {
+  fold,
+  type Hit,
+  identifierWords,
+  parseQuery,
+  type QueryTerm,
+  snippet,
+  TermFinder,
+} from './search-text.js';
+import type { SearchPage, SearchRequest } from './types.js';
+
+type Kind = SearchResult['type'];
+
+/** A row the index matched, with the text it is ranked by. */
+export interface SearchCandidate {
+  kind: Kind;
+  /** The row's key within its kind (its seq): newer rows have larger keys. */
+  key: number;
+  /** A document's chunks share it (the document id); null for other kinds. */
+  group: string | null;
+  id: string;
+  title: string;
+  tags: string[];
+  project_id: string | null;
+  /** The chunk's heading path or code symbols, joined; '' for other kinds. */
+  heading: string;
+  /** The document's source path; '' when none. */
+  path: string;
+  body: string;
+  chunk?: { index: number; heading_path: string[]; code: boolean };
+}
+
+export type MatchMode = 'all' | 'any';
+
+/** What a store provides: its index's matches and the size of what it searched. */
+export interface CandidateSource {
+  /** The newest CANDIDATES_PER_KIND rows of each requested kind holding all (or any) of the terms. */
+  candidates(
+    terms: readonly QueryTerm[],
+    mode: MatchMode,
+    request: SearchRequest,
+  ): Promise<SearchCandidate[]>;
+  /** How many rows the requested kinds hold (an estimate will do): the N of word rarity. */
+  corpusSize(request: SearchRequest): Promise<number>;
+}
+
+/** Field weights: a word in a title counts five times one in the body (docs/search.md). */
+const FIELDS = [
+  ['title', 5],
+  ['heading', 3],
+  ['path', 4],
+  ['tags', 2],
+  ['body', 1],
+  ['identifiers', 0.5],
+] as const;
+type Field = (typeof FIELDS)[number][0];
+const K1 = 1.2;
+const B = 0.75;
+/** Query words adjacent in the query and in the text raise the score by up to this share. */
+const ADJACENCY_BONUS = 0.25;
+/** The share of its file's other matching chunks' scores a code chunk gains. */
+const MODULE_SHARE = 0.35;
+const KIND_ORDER: Record<Kind, number> = { task: 1, project: 2, note: 3, document: 4 };
+
+interface Scored {
+  candidate: SearchCandidate;
+  /** The fields' text as searched (composed Unicode), which snippets are cut from. */
+  texts: Record<Field, string>;
+  hits: Map<Field, Hit[]>;
+  matched: Set<number>;
+  all: boolean;
+  coverage: number;
+  score: number;
+}
+
+export async function rankedSearch(source: CandidateSource, request: SearchRequest): Promise<SearchPage> {
+  const plan = parseQuery(request.text);
+  if (!plan || request.types.length === 0) return { results: [], total: 0 };
+  let pool = await source.candidates(plan.terms, 'all', request);
+  if (plan.terms.length > 1 && capPerDocument(pool).length < request.limit) {
+    const seen = new Set(pool.map(identity));
+    const any = await source.candidates(plan.terms, 'any', request);
+    pool = [...pool, ...any.filter((c) => !seen.has(identity(c)))];
+  }
+  if (pool.length === 0) return { results: [], total: 0 };
+  const finder = new TermFinder(plan.terms);
+  const ranked = rank(pool, finder, await source.corpusSize(request));
+  const kept = capPerDocument(ranked);
+  const scores = displayScores(kept);
+  const from = request.offset;
+  const results = kept
+    .slice(from, from + request.limit)
+    .map((s, i) => toResult(s, finder, scores[from + i]!));
+  return { results, total: kept.length };
+}
+
+const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
+
+/** Every candidate scored and sorted best first. */
+function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: number): Scored[] {
+  const terms = finder.terms;
+  const found = pool.map((candidate) => findHits(candidate, finder));
+  const n = Math.max(corpus, pool.length);
+  const idf = terms.map((_, t) => {
+    const df = found.filter((f) => f.matched.has(t)).length;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  });
+  const totalIdf = idf.reduce((a, b) => a + b, 0) || 1;
+  const meanLength = new Map<Field, number>(
+    FIELDS.map(([field]) => [
+      field,
+      found.reduce((sum, f) => sum + f.lengths.get(field)!, 0) / found.length || 1,
+    ]),
+  );
+  const scored = found.map(({ candidate, texts, hits, matched, lengths, adjacent }): Scored => {
+    let score = 0;
+    terms.forEach((_, t) => {
+      let tf = 0;
+      for (const [field, weight] of FIELDS) {
+        const inField = hits.get(field)!.reduce((sum, h) => (h.term === t ? sum + h.weight : sum), 0);
+        if (inField > 0)
+          tf += (weight * inField) / (1 - B + (B * lengths.get(field)!) / meanLength.get(field)!);
+      }
+      score += (idf[t]! * tf * (K1 + 1)) / (K1 + tf);
+    });
+    score *= 1 + ADJACENCY_BONUS * adjacent;
+    const coverage = [...matched].reduce((sum, t) => sum + idf[t]!, 0) / totalIdf;
+    return { candidate, texts, hits, matched, all: matched.size === terms.length, coverage, score };
+  });
+  shareModuleEvidence(scored);
+  return scored.sort(
+    (a, b) =>
+      Number(b.all) - Number(a.all) ||
+      b.score - a.score ||
+      KIND_ORDER[b.candidate.kind] - KIND_ORDER[a.candidate.kind] ||
+      b.candidate.key - a.candidate.key,
+  );
+}
+
+function findHits(candidate: SearchCandidate, finder: TermFinder) {
+  // Composed forms, so a decomposed "e + ◌̀" is found as "è" (and folded to "e") like the index finds it.
+  const texts: Record<Field, string> = {
+    title: composed(candidate.title),
+    heading: composed(candidate.heading),
+    path: candidate.path,
+    tags: composed(candidate.tags.join(' ')),
+    body: composed(candidate.body),
+    // Only chunks have their identifiers' words indexed (tasks and notes are indexed by SQL triggers).
+    identifiers: candidate.chunk
+      ? identifierWords(`${candidate.title} ${candidate.heading} ${candidate.body}`)
+      : '',
+  };
+  const hits = new Map<Field, Hit[]>();
+  const lengths = new Map<Field, number>();
+  const folded = new Map<Field, string>();
+  const matched = new Set<number>();
+  for (const [field] of FIELDS) {
+    const text = texts[field];
+    folded.set(field, text && fold(text));
+    const found = text ? finder.find(folded.get(field)!) : NO_HITS;
+    hits.set(field, found);
+    lengths.set(field, texts[field].length);
+    for (const hit of found) matched.add(hit.term);
+  }
+  const adjacent = adjacency(folded, hits, finder.terms.length);
+  return { candidate, texts, hits, matched, lengths, adjacent };
+}
+
+const NO_HITS: Hit[] = [];
+const ASCII = /^[\x00-\x7f]*$/;
+const composed = (text: string) => (ASCII.test(text) ? text : text.normalize('NFC'));
+
+/** What may stand between two words that count as adjacent: a space, a hyphen, an underscore, a dot … */
+const ADJACENT_GAP = /^[ \t\-_./:'’]{1,3}$/;
+
+/** Share of the query's neighbouring word pairs that stand next to each other in some field. */
+function adjacency(texts: Map<Field, string>, hits: Map<Field, Hit[]>, termCount: number): number {
+  if (termCount < 2) return 0;
+  const pairs = new Set<number>();
+  for (const [field, list] of hits) {
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i - 1]!;
+      const b = list[i]!;
+      if (b.term === a.term + 1 && ADJACENT_GAP.test(texts.get(field)!.slice(a.end, b.start)))
+        pairs.add(a.term);
+    }
+  }
+  return pairs.size / (termCount - 1);
+}
+
+/**
+ * A code chunk is one piece of a module: the query words matched by its file's other chunks (a helper's
+ * name, a comment further down) are evidence for it too, so each code chunk gains a share of theirs.
+ */
+function shareModuleEvidence(scored: Scored[]): void {
+  const totals = new Map<string, number>();
+  for (const s of scored)
+    if (s.candidate.chunk?.code)
+      totals.set(s.candidate.group!, (totals.get(s.candidate.group!) ?? 0) + s.score);
+  for (const s of scored) {
+    if (s.candidate.chunk?.code) s.score += MODULE_SHARE * (totals.get(s.candidate.group!)! - s.score);
+  }
+}
+
+/** Keeps a document's best CHUNKS_PER_DOCUMENT chunks (the list is sorted best first). */
+function capPerDocument<T extends SearchCandidate | Scored>(ranked: readonly T[]): T[] {
+  const seen = new Map<string, number>();
+  return ranked.filter((item) => {
+    const group = 'candidate' in item ? item.candidate.group : item.group;
+    if (group === null) return true;
+    const count = (seen.get(group) ?? 0) + 1;
+    seen.set(group, count);
+    return count <= CHUNKS_PER_DOCUMENT;
+  });
+}
+
+/**
+ * relevance_score: each result's score (a partial match's scaled by the share of the query it covers)
+ * over the best one's, never increasing down the list, rounded to 4 decimals.
+ */
+function displayScores(kept: readonly Scored[]): number[] {
+  const values = kept.map((s) => (s.all ? s.score : s.score * s.coverage));
+  const best = Math.max(...values) || 1;
+  let floor = 1;
+  return values.map((v) => {
+    floor = Math.min(floor, Math.round((v / best) * 10_000) / 10_000);
+    return floor;
+  });
+}
+
+function toResult(s: Scored, finder: TermFinder, relevance: number): SearchResult {
+  const terms = finder.terms;
+  const c = s.candidate;
+  const result: SearchResult = {
+    id: c.id,
+    type: c.kind,
+    title: c.title,
+    snippet: snippetOf(s, finder),
+    relevance_score: relevance,
+    tags: c.tags,
+    project_id: c.project_id,
+    match: s.all ? 'all' : 'partial',
+    matched: terms.filter((_, t) => s.matched.has(t)).map((t) => t.word),
+  };
+  if (c.chunk) {
+    result.chunk_index = c.chunk.index;
+    if (c.chunk.code) {
+      if (c.chunk.heading_path.length > 0) result.symbol = c.chunk.heading_path.join(', ');
+    } else result.heading_path = c.chunk.heading_path;
+  }
+  return result;
+}
+
+/** From the body around its hits; from the title, headings or tags when only they matched. */
+function snippetOf(s: Scored, finder: TermFinder): string {
+  const { texts, hits } = s;
+  if (hits.get('body')!.length > 0) return snippet(texts.body, hits.get('body')!);
+  const label = [texts.title, texts.heading, texts.tags].filter(Boolean).join(' — ');
+  const labelHits = finder.find(fold(label));
+  return labelHits.length > 0 ? snippet(label, labelHits) : snippet(texts.body, []);
+}

@@ -1,0 +1,253 @@
+/**
+ * Search text handling shared by both stores (docs/search.md): query words, stop words, identifier
+ * words, folding, finding the query's words in a field, snippets. The dialects hold only SQL.
+ */
+import { stemmer } from 'stemmer';
+import { MARK_CLOSE, MARK_OPEN, MAX_TERMS, SNIPPET_CHARS } from './search-rules.js';
+import { STOP_WORDS } from './search-stop-words.js';
+
+export { STOP_WORDS };
+
+/** One word of the query, as the index and the ranking see it. */
+export interface QueryTerm {
+  /** Folded (lower case, no diacritics). */
+  word: string;
+  /** Its English stem (Porter). */
+  stem: string;
+  /**
+   * For the last word typed, of two or more characters, what it also matches as a prefix (search as you
+   * type): the part it shares with its stem, since the index holds stems and a stem can end differently
+   * from the word (deploy → deploi, while deployment → deploy); null for other words. The word itself
+   * is matched too.
+   */
+  prefix: string | null;
+}
+
+export interface QueryPlan {
+  /** The words that must match (all, or at least one for a partial match), in query order. */
+  terms: QueryTerm[];
+}
+
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}\p{M}]/u;
+/** A lower-case letter or digit followed by an upper-case letter: where a camelCase word splits. */
+const HUMP = /([\p{Ll}\p{N}])(?=\p{Lu})|(\p{Lu})(?=\p{Lu}\p{Ll})/gu;
+const MARKS = /\p{M}/gu;
+
+/**
+ * Folds case and diacritics without changing the text's length, so offsets found in the folded text
+ * are offsets in the original too. A character whose folded form has another length is kept lower-cased
+ * (or as it is), which only costs a match on such rare characters (ligatures, a lone combining mark).
+ */
+export function fold(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length && ASCII.test(text)) return lower;
+  return text.replace(/[^\x00-\x7f]|[A-Z]/gu, (c) => {
+    const folded = c.normalize('NFKD').replace(MARKS, '').toLowerCase();
+    if (folded.length === c.length) return folded;
+    const lowered = c.toLowerCase();
+    return lowered.length === c.length ? lowered : c;
+  });
+}
+
+/** `contentTypeParser` → `content Type Parser`; `HTTPServer` → `HTTP Server`. */
+export function splitIdentifier(word: string): string {
+  return word.replace(HUMP, '$1$2 ');
+}
+
+/**
+ * The words of the camelCase and PascalCase identifiers in `text`, each identifier's words in order:
+ * indexed next to the text, so "content type parser" finds `contentTypeParser` (the whole identifier
+ * is indexed as one word by the text itself; snake_case and kebab-case split on their own).
+ */
+export function identifierWords(text: string): string {
+  const humps = ASCII.test(text) ? ASCII_HUMPS : HUMPS;
+  humps.lastIndex = 0;
+  const out: string[] = [];
+  let wordEnd = -1;
+  // Finds the humps, then the word around each: a regex matching such words whole would backtrack over
+  // every word of the text (4 s for 5 MB).
+  for (let hump = humps.exec(text); hump; hump = humps.exec(text)) {
+    if (hump.index < wordEnd) continue; // another hump of the word already taken
+    let start = hump.index;
+    while (start > 0 && LETTER_OR_DIGIT.test(text[start - 1]!)) start--;
+    wordEnd = hump.index + 1;
+    while (wordEnd < text.length && LETTER_OR_DIGIT.test(text[wordEnd]!)) wordEnd++;
+    out.push(splitIdentifier(text.slice(start, wordEnd)));
+    humps.lastIndex = wordEnd;
+  }
+  return out.join(' ; ');
+}
+
+/** A lower-case letter or digit then an upper-case letter, or ABc: where a camelCase word splits. */
+const HUMPS = /[\p{Ll}\p{N}]\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/gu;
+const ASCII_HUMPS = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]/g;
+
+/**
+ * User text → the words to search. Every word is a run of letters, digits and marks; anything else only
+ * separates words, so no user text is query syntax. A camelCase word counts as its words. Stop words
+ * are dropped, unless the query has nothing else. Repeats are dropped; at most MAX_TERMS words.
+ * Null when the text has no words.
+ */
+export function parseQuery(text: string): QueryPlan | null {
+  const raw = (text.match(WORD) ?? []).flatMap((w) => splitIdentifier(w).split(' '));
+  const words = [...new Set(raw.map((w) => fold(w).replace(MARKS, '')).filter((w) => w.length > 0))];
+  if (words.length === 0) return null;
+  const kept = words.filter((w) => !STOP_WORDS.has(w));
+  const used = (kept.length > 0 ? kept : words).slice(0, MAX_TERMS);
+  const lastTyped = words.at(-1);
+  return {
+    terms: used.map((word) => {
+      const prefix = prefixForm(word);
+      const typed = word === lastTyped && [...prefix].length >= 2;
+      return { word, stem: stem(word), prefix: typed ? prefix : null };
+    }),
+  };
+}
+
+/**
+ * The prefix a typed word is matched by: the part it shares with its stem, shortened until stemming
+ * leaves it alone (the index stems a prefix too: "deploy*" would look for "deploi…").
+ */
+function prefixForm(word: string): string {
+  let prefix = commonPrefix(word, stem(word));
+  while (prefix.length > 2 && stem(prefix) !== prefix) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+const stems = new Map<string, string>();
+/** Porter stem of a folded word (the stemmer of SQLite's FTS5 `porter` tokenizer), memoised. */
+export function stem(word: string): string {
+  let found = stems.get(word);
+  if (found === undefined) {
+    found = /^\p{Ll}+$/u.test(word) ? stemmer(word) : word;
+    if (stems.size > 50_000) stems.clear();
+    stems.set(word, found);
+  }
+  return found;
+}
+
+/** How a word of the text relates to a query term. Exact forms count more than other forms of the word. */
+export const EXACT = 1;
+export const STEMMED = 0.7;
+
+/** A query word found in a field: offsets into the field and which term, with its weight. */
+export interface Hit {
+  start: number;
+  end: number;
+  term: number;
+  weight: number;
+}
+
+/** Finds the query's terms in text, by whole words: exact, same stem, or (the typed last word) prefix. */
+export class TermFinder {
+  private readonly pattern: RegExp;
+
+  constructor(readonly terms: readonly QueryTerm[]) {
+    // A word is a candidate when it starts with what a term and its stem share; the stem then decides.
+    const starts = terms.map((t) => escapeRegExp(commonPrefix(t.word, t.stem)));
+    this.pattern = new RegExp(`(?:${starts.join('|')})[\\p{L}\\p{N}]*`, 'gu');
+  }
+
+  /** Hits in `folded` text (see fold), in text order. */
+  find(folded: string): Hit[] {
+    const hits: Hit[] = [];
+    const pattern = this.pattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(folded); match; match = pattern.exec(folded)) {
+      // Only whole words: a match that starts inside a word is not one (cheaper than a lookbehind).
+      if (match.index > 0 && LETTER_OR_DIGIT.test(folded[match.index - 1]!)) continue;
+      const token = match[0];
+      for (let i = 0; i < this.terms.length; i++) {
+        const weight = this.weigh(token, this.terms[i]!);
+        if (weight > 0) {
+          hits.push({ start: match.index, end: match.index + token.length, term: i, weight });
+          break;
+        }
+      }
+    }
+    return hits;
+  }
+
+  private weigh(token: string, term: QueryTerm): number {
+    if (token === term.word) return EXACT;
+    if (term.prefix && token.startsWith(term.prefix)) return STEMMED;
+    if (!token.startsWith(term.stem.slice(0, 1))) return 0;
+    return stem(token) === term.stem ? STEMMED : 0;
+  }
+}
+
+function commonPrefix(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return a.slice(0, Math.max(i, 1));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// Private-use markers while a snippet is cut, so a « already in the text is not taken for a hit.
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+/** Characters of context kept before the first hit of a snippet. */
+const LEAD = 60;
+
+/**
+ * One line of at most SNIPPET_CHARS around the hits of `text` (whose hits were found in its folded
+ * form), each hit marked «like this», `…` where text was cut. Starts a little before the first hit of
+ * the window holding the most distinct query words.
+ */
+export function snippet(text: string, hits: readonly Hit[]): string {
+  if (hits.length === 0) return clip(oneLine(text));
+  const lead = windowStart(hits);
+  const from = lead > 0 ? wordStart(text, lead) : 0;
+  let marked = '';
+  let at = from;
+  for (const hit of hits) {
+    if (hit.start < from) continue;
+    if (hit.start - from > SNIPPET_CHARS * 3) break;
+    marked += text.slice(at, hit.start) + OPEN + text.slice(hit.start, hit.end) + CLOSE;
+    at = hit.end;
+  }
+  marked += text.slice(at, at + SNIPPET_CHARS * 3);
+  const body = oneLine(marked);
+  const clipped = clip(from > 0 ? `…${body}` : body);
+  return clipped.replaceAll(OPEN, MARK_OPEN).replaceAll(CLOSE, MARK_CLOSE);
+}
+
+/** Where the snippet starts: LEAD characters before the hit that opens the richest window. */
+function windowStart(hits: readonly Hit[]): number {
+  let best = hits[0]!.start;
+  let bestCount = 0;
+  for (let i = 0; i < hits.length; i++) {
+    const terms = new Set<number>();
+    for (let j = i; j < hits.length && hits[j]!.end - hits[i]!.start < SNIPPET_CHARS - LEAD; j++)
+      terms.add(hits[j]!.term);
+    if (terms.size > bestCount) {
+      bestCount = terms.size;
+      best = hits[i]!.start;
+    }
+  }
+  return Math.max(0, best - LEAD);
+}
+
+/** Moves `at` forward to the start of a word, so a snippet does not open mid-word. */
+function wordStart(text: string, at: number): number {
+  const space = text.slice(at, at + 30).search(/\s/);
+  return space >= 0 && at + space + 1 <= text.length ? at + space + 1 : at;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Cuts to SNIPPET_CHARS with an ellipsis, never inside a surrogate pair or between a hit's markers. */
+export function clip(text: string): string {
+  if (text.length <= SNIPPET_CHARS) return text;
+  let cut = text.slice(0, SNIPPET_CHARS - 2);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  if (cut.lastIndexOf(OPEN) > cut.lastIndexOf(CLOSE)) cut += CLOSE;
+  return `${cut}…`;
+}

@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_TERMS } from '../../src/store/search-rules.js';
+import { fold, identifierWords, parseQuery, snippet, TermFinder } from '../../src/store/search-text.js';
+
+const words = (text: string) => parseQuery(text)?.terms.map((t) => t.word) ?? null;
+
+describe('parseQuery: user text is never query syntax', () => {
+  it('keeps only words; operators and punctuation separate them', () => {
+    expect(words('"bravo AND (')).toEqual(['bravo']); // "and" is a stop word
+    expect(words('c++ & !bravo | <-> wal')).toEqual(['c', 'bravo', 'wal']);
+    expect(words('title:x* NEAR(')).toEqual(['title', 'x', 'near']);
+    for (const text of ['*', '"', '😀', '()', '+-^:']) expect(parseQuery(text)).toBeNull();
+  });
+
+  it('drops stop words unless nothing else is left, and repeats, and keeps at most MAX_TERMS', () => {
+    expect(words('how do we roll back a deployment')).toEqual(['roll', 'back', 'deployment']);
+    expect(words('what is this')).toEqual(['what', 'is', 'this']);
+    expect(words('Quokka quokka QUOKKA')).toEqual(['quokka']);
+    expect(words(Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '))).toHaveLength(MAX_TERMS);
+  });
+
+  it('folds case and diacritics, splits camelCase, and makes the last word typed a prefix', () => {
+    const plan = parseQuery('Crème contentTypeParser')!;
+    expect(plan.terms.map((t) => [t.word, t.prefix])).toEqual([
+      ['creme', null],
+      ['content', null],
+      ['type', null],
+      ['parser', 'parser'],
+    ]);
+    expect(parseQuery('deploy x')!.terms.map((t) => t.prefix)).toEqual([null, null]); // one letter
+    // The prefix is what the word shares with its stem: deploy → deploi, but deployment → deploy.
+    expect(parseQuery('deploy')!.terms[0]!.prefix).toBe('deplo');
+    expect(parseQuery('sessions expiring')!.terms.map((t) => t.stem)).toEqual(['session', 'expir']);
+  });
+
+  it('holds for any text: every term is letters and digits', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
+        for (const term of parseQuery(text)?.terms ?? []) expect(term.word).toMatch(/^[\p{L}\p{N}]+$/u);
+      }),
+    );
+  });
+});
+
+describe('identifier words', () => {
+  it('splits camelCase and PascalCase identifiers, leaving plain words alone', () => {
+    expect(identifierWords('const contentTypeParser = new HTTPServer(x) // plain words')).toBe(
+      'content Type Parser ; HTTP Server',
+    );
+    expect(identifierWords('snake_case and kebab-case split by themselves')).toBe('');
+  });
+});
+
+describe('finding terms and cutting snippets', () => {
+  it('folds without changing the length, so hits point into the original text', () => {
+    const text = 'Die Größe der Crème brûlée';
+    expect(fold(text)).toHaveLength(text.length);
+    const hits = new TermFinder(parseQuery('creme brulee')!.terms).find(fold(text));
+    expect(hits.map((h) => text.slice(h.start, h.end))).toEqual(['Crème', 'brûlée']);
+  });
+
+  it('finds exact forms, other forms of the word (weighted less) and the typed prefix', () => {
+    const finder = new TermFinder(parseQuery('session expire deplo')!.terms);
+    const hits = finder.find(fold('Sessions expired; session expire; deployment'));
+    expect(hits.map((h) => [h.term, h.weight])).toEqual([
+      [0, 0.7],
+      [1, 0.7],
+      [0, 1],
+      [1, 1],
+      [2, 0.7],
+    ]);
+  });
+
+  it('marks the hits in one line of at most 200 characters, around the richest window', () => {
+    const text = `${'filler words here '.repeat(30)}\nthe walrus\nand the seal ${'more text '.repeat(30)}`;
+    const finder = new TermFinder(parseQuery('walrus seal')!.terms);
+    const cut = snippet(text, finder.find(fold(text)));
+    expect(cut).toMatch(/^….*«walrus» and the «seal».*…$/);
+    expect(cut).not.toContain('\n');
+    expect(cut.length).toBeLessThanOrEqual(200);
+  });
+});
