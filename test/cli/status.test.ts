@@ -74,7 +74,7 @@ describe('bindery status', () => {
     });
   });
 
-  it('shows how the workspace was detected (SPEC §7)', async () => {
+  it('shows how the workspace was detected (docs/manager.md)', async () => {
     const root = workspace();
     mkdirSync(join(root, '.git'));
     mkdirSync(join(root, 'src/deep'), { recursive: true });
