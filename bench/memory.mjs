@@ -6,7 +6,7 @@ import { json, printTable, round, startBindery, tempDir } from './lib.mjs';
 
 /**
  * Resident memory in MB: all of it, and the anonymous part (heap, SQLite's page cache). The rest is the
- * database file mapped by `mmap_size` (SPEC §2.2): page cache the kernel shares and can reclaim.
+ * database file mapped by `mmap_size` (docs/postgres.md): page cache the kernel shares and can reclaim.
  */
 function rss(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

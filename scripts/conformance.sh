@@ -3,7 +3,7 @@
 # HTTP endpoint of a real `bindery serve` on a free port over a temp workspace. Exits non-zero on any failure.
 #
 # The suite needs Node 22, which npm ships as the package `node`; the suite's version is pinned.
-# Bindery refuses every Origin header unless it is in BINDERY_ALLOWED_ORIGINS (SPEC §2), while the
+# Bindery refuses every Origin header unless it is in BINDERY_ALLOWED_ORIGINS (docs/security.md), while the
 # dns-rebinding-protection scenario also checks that a request with the server's own loopback Origin is
 # accepted: the server is started with that one origin allowed.
 set -euo pipefail

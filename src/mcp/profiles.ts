@@ -5,7 +5,7 @@ import { TOOLS } from './tools/index.js';
  * BINDERY_TOOLS: which tools tools/list shows. Every listed tool costs context in every session, so a
  * client that needs little can ask for little (docs/mcp.md lists each profile and its size).
  * - core: the fourteen tools every Bindery has had, plus next_task where this build has it;
- * - standard (default): core plus the everyday reads and notes: projects, notes, documents, history;
+ * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history;
  * - all: every tool.
  * A name a profile lists but this build lacks is skipped, so a profile can name a tool before it lands.
  */
@@ -28,6 +28,7 @@ const CORE = [
 ];
 const STANDARD = [
   ...CORE,
+  'list_children',
   'get_project',
   'list_projects',
   'create_note',

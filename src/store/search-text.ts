@@ -92,7 +92,8 @@ const ASCII_HUMPS = /[a-z0-9][A-Z]|[A-Z][A-Z][a-z]/g;
  */
 export function parseQuery(text: string): QueryPlan | null {
   const raw = (text.match(WORD) ?? []).flatMap((w) => splitIdentifier(w).split(' '));
-  const words = [...new Set(raw.map((w) => fold(w).replace(MARKS, '')).filter((w) => w.length > 0))];
+  // Folding can turn one character into several, punctuation among them (🄀 → "0."): split again after it.
+  const words = [...new Set(raw.flatMap((w) => fold(w).replace(MARKS, '').match(WORD) ?? []))];
   if (words.length === 0) return null;
   const kept = words.filter((w) => !STOP_WORDS.has(w));
   const used = (kept.length > 0 ? kept : words).slice(0, MAX_TERMS);

@@ -3,7 +3,7 @@ import { clientSettings, mcpSettings, serverConfig } from '../../src/cli/config.
 import { toolNames } from '../../src/mcp/profiles.js';
 
 describe('settings from the environment', () => {
-  it('has the SPEC §8 defaults', () => {
+  it('has the documented defaults (README configuration table)', () => {
     expect(serverConfig({})).toMatchObject({
       host: '127.0.0.1',
       port: 3000,

@@ -34,7 +34,7 @@ describe('bindery status', () => {
     expect(text.stdout).toMatch(/Health {5}healthy\n/);
     expect(text.stdout).toMatch(/Version {4}\d+\.\d+\.\d+ \(sqlite schema \d+\)/);
     expect(text.stdout).toContain(`Store      sqlite ${join(ws, '.vespera/tasks.db')} (`);
-    expect(text.stdout).toContain('Contents   3 tasks, 1 projects, 1 documents');
+    expect(text.stdout).toContain('Contents   3 tasks, 1 project, 1 document');
     expect(text.stdout).not.toContain('\u001b['); // not a TTY: no colours
 
     const json = JSON.parse((await runCli(['status', '--json'], { BINDERY_WORKSPACE: ws })).stdout);
@@ -70,11 +70,11 @@ describe('bindery status', () => {
     expect(stale.code).toBe(1);
     expect(JSON.parse(stale.stdout)).toMatchObject({
       backend: null,
-      problem: `no backend is running for this workspace (stale server.json: process ${killed.proc.pid} named in server.json is gone)`,
+      problem: `no backend is running for this workspace (stale server.json: ignored ${join(ws, '.vespera', 'server.json')}: process ${killed.proc.pid} named in it is gone)`,
     });
   });
 
-  it('shows how the workspace was detected (SPEC §7)', async () => {
+  it('shows how the workspace was detected (docs/manager.md)', async () => {
     const root = workspace();
     mkdirSync(join(root, '.git'));
     mkdirSync(join(root, 'src/deep'), { recursive: true });

@@ -42,7 +42,7 @@ function nestedObjects(levels: number): Record<string, unknown> {
 }
 
 describe('limits', () => {
-  it('exports the SPEC §5 values', () => {
+  it('exports the documented limit values', () => {
     expect([MAX_INPUT_DEPTH, MAX_SUBTASK_DEPTH, MAX_OBJECT_KEYS, MAX_ARRAY_ITEMS, MAX_STRING_CHARS]).toEqual([
       10, 10, 100, 1000, 10_000,
     ]);

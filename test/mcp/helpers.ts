@@ -15,7 +15,7 @@ import { CLI } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';
 
 /** The fourteen tools every Bindery has, by their fixed names. */
-export const SPEC_TOOLS = [
+export const SEED_TOOLS = [
   'create_task',
   'get_task',
   'update_task',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpSettings } from '../../src/cli/config.js';
 import { TOOL_PROFILES, toolNames } from '../../src/mcp/profiles.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { call, httpClient, inMemoryClient, inProcessApi, SPEC_TOOLS, stdioClient } from './helpers.js';
+import { call, httpClient, inMemoryClient, inProcessApi, SEED_TOOLS, stdioClient } from './helpers.js';
 
 /**
  * What tools/list costs per profile, in bytes of its JSON (what enters a model's context). Before the
@@ -51,7 +51,7 @@ describe('tools/list budget', () => {
 
 describe('BINDERY_TOOLS', () => {
   it('core is the fourteen seed tools (next_task joins it once it exists)', () => {
-    expect(toolNames('core').sort()).toEqual([...SPEC_TOOLS].sort());
+    expect(toolNames('core').sort()).toEqual([...SEED_TOOLS].sort());
     expect(mcpSettings({}).tools.names).toEqual(toolNames('standard'));
     expect(toolNames('standard').length).toBeGreaterThan(toolNames('core').length);
     expect(toolNames('all').length).toBeGreaterThan(toolNames('standard').length);

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` in plain strings is hostile input under test.
 /**
- * The environment settings of the MCP layer (SPEC §3, §5, §8), on the real processes: MCP_PRODUCTION,
+ * The environment settings of the MCP layer (docs/mcp.md, docs/security.md, README configuration table), on the real processes: MCP_PRODUCTION,
  * MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, and what happens when the backend is not there.
  */
 import { createServer } from 'node:net';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';
 import { tempWorkspace } from '../helpers/workspace.js';
-import { call, chain, fails, httpClient, ok, SPEC_TOOLS, stdioClient } from './helpers.js';
+import { call, chain, fails, httpClient, ok, SEED_TOOLS, stdioClient } from './helpers.js';
 
 const COMPANIONS = ['list_projects', 'get_project', 'create_note', 'get_document', 'list_documents'];
 const MISSING = '00000000-0000-4000-8000-000000000000';
@@ -47,7 +47,7 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
     const size = JSON.stringify(listing).length;
     expect(size).toBeLessThanOrEqual(32 * 1024);
     const names = listing.tools.map((t) => t.name);
-    for (const name of [...SPEC_TOOLS, ...COMPANIONS]) expect(names).toContain(name);
+    for (const name of [...SEED_TOOLS, ...COMPANIONS]) expect(names).toContain(name);
     for (const tool of listing.tools) {
       expect(tool.description?.length).toBeGreaterThan(20);
       expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);

@@ -187,7 +187,7 @@ describe('HTTP safety', () => {
   });
 });
 
-describe('structure limits and dangerous keys (SPEC §5) on REST and JSON-RPC', () => {
+describe('structure limits and dangerous keys (docs/security.md) on REST and JSON-RPC', () => {
   it('refuses __proto__, constructor and __-prefixed keys anywhere, naming the path', async () => {
     const proto = await refused(
       'POST',

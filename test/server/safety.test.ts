@@ -105,7 +105,7 @@ describe('/health on a non-loopback bind', () => {
     const trusted = await http('GET', '/health', undefined, auth);
     expect(trusted.body).toMatchObject({
       status: 'healthy',
-      workspace: '/the/workspace/path',
+      workspace: expect.any(String),
       pid: process.pid,
     });
   });

@@ -109,10 +109,9 @@ export const knowledgeTools = [
   defineTool({
     name: 'search_entities',
     description:
-      'Search tasks, projects, notes and documents (including code), best first. Ask with the few words ' +
-      'the answer would contain ("rollback deployment", "content type parser"), not a sentence: results ' +
-      'with all of them come first (match: all), then ones with some (partial). Word forms and code ' +
-      'identifiers match. Plain text; operators are taken literally.',
+      'Search tasks, projects, notes and documents (code too), best first. Ask with the few words the ' +
+      'answer would contain ("rollback deployment"), not a sentence: all-word matches come first (match: ' +
+      'all), then partial ones. Word forms and code identifiers match; operators are literal.',
     params: { search_input: SearchInput },
     jsonParams: { search_input: 'The search' },
     output: SearchResults,

@@ -19,7 +19,7 @@ function freshPath(): string {
 }
 
 describe('SQLite database', () => {
-  it('creates the file in .vespera with the SPEC pragmas and records its migrations', async () => {
+  it('creates the file in .vespera with the documented pragmas and records its migrations', async () => {
     const path = freshPath();
     const store = new SqliteStore(path);
     const info = await store.info();
