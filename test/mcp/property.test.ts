@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BinderyApi } from '../../src/contract/index.js';
+import { type BinderyApi, encodeCursor } from '../../src/contract/index.js';
 import { ToolErrorResult } from '../../src/mcp/errors.js';
 import { TOOLS } from '../../src/mcp/tools/index.js';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
@@ -215,7 +215,10 @@ function plausibleArguments(tool: (typeof TOOLS)[number], ids: Ids) {
     detail: fc.constantFrom('summary', 'full'),
     document_type: fc.constantFrom('text', 'markdown'),
     limit: fc.integer({ min: 1, max: 50 }),
-    cursor: fc.string({ maxLength: 10 }),
+    // Mostly cursors a list could have returned, so paged tools also get through validation.
+    cursor: fc.oneof(fc.nat({ max: 1_000 }).map(encodeCursor), fc.string({ maxLength: 10 })),
+    entity: fc.constantFrom('task', 'project', 'note'),
+    id: ids.task,
   };
   const shape = tool.input.shape as Record<string, { safeParse: (v: unknown) => { success: boolean } }>;
   const names = Object.keys(shape);
