@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENTITY_TYPES } from '../../../src/contract/index.js';
@@ -6,30 +5,9 @@ import { PostgresStore } from '../../../src/store/postgres/store.js';
 import type { NewTask, SearchRequest } from '../../../src/store/types.js';
 import { withAdmin } from '../../helpers/pg-admin.js';
 import { createTestSchema } from '../../helpers/postgres.js';
+import { newTask } from '../stores.js';
 
-function task(title: string, description = ''): NewTask {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    updated_by: 'anonymous',
-    title,
-    description,
-    status: 'todo',
-    priority: 'normal',
-    tags: [],
-    labels: {},
-    parent_id: null,
-    project_id: null,
-    role: null,
-    depends_on: [],
-    due_at: null,
-    created_at: now,
-    updated_at: now,
-    completed_at: null,
-    completion_notes: null,
-    version: 1,
-  };
-}
+const task = (title: string, description = ''): NewTask => newTask({ title, description });
 
 const request = (text: string): SearchRequest => ({ text, types: ENTITY_TYPES, limit: 10, offset: 0 });
 

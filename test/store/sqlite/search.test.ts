@@ -10,6 +10,7 @@ import { ftsExpression } from '../../../src/store/sqlite/search.js';
 import { SqliteStore } from '../../../src/store/sqlite/store.js';
 import type { NewTask } from '../../../src/store/types.js';
 import { tempWorkspace } from '../../helpers/workspace.js';
+import { newTask as buildTask } from '../stores.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -29,29 +30,9 @@ function openStore(path = freshPath()): SqliteStore {
 }
 
 const at = '2026-01-01T00:00:00.000Z';
-function newTask(title: string, fields: Partial<NewTask> = {}): NewTask {
-  return {
-    id: randomUUID(),
-    updated_by: 'anonymous',
-    title,
-    description: '',
-    status: 'todo',
-    priority: 'normal',
-    tags: [],
-    labels: {},
-    parent_id: null,
-    project_id: null,
-    role: null,
-    depends_on: [],
-    due_at: null,
-    created_at: at,
-    updated_at: at,
-    completed_at: null,
-    completion_notes: null,
-    version: 1,
-    ...fields,
-  };
-}
+/** A task titled `title`, all written at one instant (the store's own builder, test/store/stores.ts). */
+const newTask = (title: string, fields: Partial<NewTask> = {}): NewTask =>
+  buildTask({ title, created_at: at, updated_at: at, ...fields });
 
 const searchAll = (store: SqliteStore, text: string, limit = 10) =>
   store.search({ text, types: ENTITY_TYPES, limit, offset: 0 });
