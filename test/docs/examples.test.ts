@@ -61,11 +61,13 @@ interface Curl {
   path: string;
   headers: Record<string, string>;
   body: string | undefined;
+  /** `-N`: an event stream, which never ends by itself. */
+  stream: boolean;
 }
 
 function parseCurl(command: string): Curl {
   const words = shellWords(command);
-  const curl: Curl = { method: 'GET', path: '', headers: {}, body: undefined };
+  const curl: Curl = { method: 'GET', path: '', headers: {}, body: undefined, stream: false };
   for (let i = 1; i < words.length; i++) {
     const word = words[i]!;
     if (word === '-X') curl.method = words[++i]!;
@@ -77,6 +79,7 @@ function parseCurl(command: string): Curl {
       if (curl.method === 'GET') curl.method = 'POST';
     } else if (word.startsWith('http://127.0.0.1:3000'))
       curl.path = word.slice('http://127.0.0.1:3000'.length);
+    else if (word === '-N') curl.stream = true;
     else if (word !== '-s') throw new Error(`curl option the test does not know: ${word}`);
   }
   return curl;
@@ -112,6 +115,15 @@ describe('the examples in the docs', () => {
     let taskId: string | undefined;
     for (const { file, line } of curls) {
       const curl = parseCurl(line.replaceAll('$TASK_ID', taskId ?? '$TASK_ID'));
+      if (curl.stream) {
+        // An event stream answers its headers at once and then stays open: check them, then hang up.
+        const abort = new AbortController();
+        const res = await fetch(`${server.url}${curl.path}`, { headers: curl.headers, signal: abort.signal });
+        expect(res.status, `${file}: ${line}`).toBe(200);
+        expect(res.headers.get('content-type'), `${file}: ${line}`).toContain('text/event-stream');
+        abort.abort();
+        continue;
+      }
       const body = curl.body === undefined ? undefined : (JSON.parse(curl.body) as unknown);
       const answer = await server.http(curl.method, curl.path, body, curl.headers);
       expect(answer.status, `${file}: ${line}\n${JSON.stringify(answer.body)}`).toBeLessThan(400);

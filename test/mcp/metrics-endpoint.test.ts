@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseScrape, sample } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { call, stdioClient } from './helpers.js';
@@ -35,6 +35,16 @@ afterAll(async () => {
 describe('bindery mcp with BINDERY_MCP_METRICS_PORT', () => {
   it('serves its client metrics on /metrics: breaker state, calls, cache hits and misses', async () => {
     const created = await call(client, 'create_task', { task_input: { title: 'scraped' } });
+    // The first read starts the client's change feed; once it is live (and has delivered the create, whose
+    // echo would otherwise drop the cached entry), the next read of the same task is answered from cache.
+    await call(client, 'get_task', { task_id: created.data.id });
+    await vi.waitFor(
+      async () => {
+        const health = await call(client, 'health_check', {});
+        expect(health.data.client.feed).toMatchObject({ connected: true, caught_up: true });
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     for (let i = 0; i < 2; i++) await call(client, 'get_task', { task_id: created.data.id });
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.status).toBe(200);
