@@ -72,6 +72,7 @@ export async function createProjects(store, count) {
       created_at: now,
       updated_at: now,
       version: 1,
+      updated_by: 'bench',
     });
     ids.push(project.id);
   }
@@ -115,6 +116,7 @@ export async function loadTasks(store, { count, projectIds, offset = 0, batch = 
         completed_at: status === 'done' ? created : null,
         completion_notes: null,
         version: 1,
+        updated_by: 'bench',
       });
     }
     await store.insertTasks(rows);
