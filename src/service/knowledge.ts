@@ -10,7 +10,7 @@ import {
 } from '../contract/index.js';
 import { currentActor } from '../store/actor.js';
 import type { DocumentSummaryRecord, NoteChanges } from '../store/types.js';
-import { chunkDocument } from './chunking.js';
+import { chunkDocument } from './chunking/chunk-document.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
 
 type KnowledgeOps =

@@ -5,7 +5,7 @@ import {
   chunkDocument,
   type DocumentTypeName,
   MAX_CHUNK_CHARS,
-} from '../../src/service/chunking.js';
+} from '../../src/service/chunking/chunk-document.js';
 
 /** Checks every promise chunkDocument makes, whatever the input (plain checks: inputs have ~100k chunks). */
 function expectInvariants(content: string, chunks: Chunk[]): void {
