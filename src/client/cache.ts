@@ -46,6 +46,11 @@ interface InFlight extends ReadEntry {
   promise: Promise<unknown>;
   /** Set when a mutation overtook the read: its answer may predate the mutation and is not stored. */
   stale: boolean;
+  /**
+   * Changes that overtook the read but that its answer may already show: it is stored only if it shows
+   * every one of them (checked on the answer once it arrives).
+   */
+  mustShow: ((entry: ReadEntry) => boolean)[];
 }
 
 /**
@@ -86,12 +91,16 @@ export function cacheKey(op: ReadName, args: Record<string, unknown>): string {
  * Consistency: this process never reads its own stale write. A mutation invalidates, before it resolves,
  * every entry it can change and every read still in flight that it can change; such a read still answers
  * its own callers (they asked before the write finished) but is neither stored nor joined by later reads.
+ * A change from the feed spares what already shows it (the changed entity, read at that version or later),
+ * so the echo of this process's own write does not drop the entity it has just read again.
  * Another process's write stays unseen for at most the TTL: `listTtlMs` (default 5 s) for lists, search and
  * the dashboard, `ttlMs` (default 300 s) for single entities.
  */
 export class ResponseCache {
   private readonly lru: LRUCache<string, Stored> | null;
   private readonly inFlight = new Map<string, InFlight>();
+  /** Reads overtaken by a change that they may still show: no later read joins them, but they can be stored. */
+  private readonly overtaken = new Set<InFlight>();
   private counts = {
     hits: 0,
     misses: 0,
@@ -145,17 +154,19 @@ export class ResponseCache {
     }
     if (hit) this.counts.revalidations++;
     else this.counts.misses++;
-    const entry: InFlight = { op, args, stale: false, promise: Promise.resolve() };
+    const entry: InFlight = { op, args, stale: false, mustShow: [], promise: Promise.resolve() };
     const started = Date.now();
     entry.promise = load(hit ? entityTag(hit.value) : undefined)
       .then((loaded) => {
+        const current = (value: unknown) =>
+          !entry.stale && entry.mustShow.every((shows) => shows({ op, args, value }));
         if (loaded === NOT_MODIFIED) {
           this.counts.not_modified++;
-          if (!entry.stale) hit!.confirmedAt = started;
+          if (current(hit!.value)) hit!.confirmedAt = started;
           return hit!.value;
         }
         const { value, bytes } = loaded;
-        if (!entry.stale) {
+        if (current(value)) {
           this.onFresh(value);
           const ttl = AGGREGATES.has(op) ? this.options.listTtlMs : this.options.ttlMs;
           if (ttl > 0)
@@ -164,23 +175,35 @@ export class ResponseCache {
         return value;
       })
       .finally(() => {
+        this.overtaken.delete(entry);
         if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
       });
     this.inFlight.set(key, entry);
     return structuredClone((await entry.promise) as T);
   }
 
-  /** Drops every entry, and detaches every read in flight, that `affected` says a mutation could change. */
-  invalidate(affected: (entry: ReadEntry) => boolean): void {
+  /**
+   * Drops every entry, and detaches every read in flight, that `affected` says a change could touch. With
+   * `alreadyShows` (a change from the feed), an entry or answer that already shows the change is kept.
+   */
+  invalidate(affected: (entry: ReadEntry) => boolean, alreadyShows?: (entry: ReadEntry) => boolean): void {
+    const overtake = (entry: InFlight) => {
+      if (alreadyShows) entry.mustShow.push(alreadyShows);
+      else entry.stale = true;
+    };
+    for (const entry of this.overtaken) if (affected(entry)) overtake(entry);
     for (const [key, entry] of this.inFlight) {
       if (!affected(entry)) continue;
-      entry.stale = true;
+      overtake(entry);
       this.inFlight.delete(key);
+      if (!entry.stale) this.overtaken.add(entry);
       this.counts.invalidations++;
     }
     if (!this.lru) return;
     const doomed: string[] = [];
-    for (const [key, entry] of this.lru.entries()) if (affected(entry)) doomed.push(key);
+    for (const [key, entry] of this.lru.entries()) {
+      if (affected(entry) && !alreadyShows?.(entry)) doomed.push(key);
+    }
     for (const key of doomed) this.lru.delete(key);
     this.counts.invalidations += doomed.length;
   }

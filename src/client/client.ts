@@ -12,7 +12,14 @@ import {
 import { type CacheStats, type Loaded, NOT_MODIFIED, ResponseCache } from './cache.js';
 import { decode } from './decode.js';
 import { ChangeFeed, type FeedState } from './feed.js';
-import { affects, effectOf, effectOfChange, type MutationName, type ReadName } from './invalidation.js';
+import {
+  affects,
+  alreadyShows,
+  effectOf,
+  effectOfChange,
+  type MutationName,
+  type ReadName,
+} from './invalidation.js';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type BreakerStats, Resilience } from './resilience.js';
 import { buildRequest, type HttpRequest, isIdempotent } from './routing.js';
@@ -82,7 +89,10 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
       ? new ChangeFeed(this.options.url, this.options.token, {
           change: (change) => {
             const effect = effectOfChange(change);
-            this.cache.invalidate((entry) => affects(effect, entry, this.graph));
+            this.cache.invalidate(
+              (entry) => affects(effect, entry, this.graph),
+              (entry) => alreadyShows(change, entry),
+            );
           },
           reset: () => this.cache.clear(),
         })

@@ -353,6 +353,26 @@ export interface ReadEntry {
   value?: unknown;
 }
 
+/** The read of one entity of each kind, and the argument naming it. */
+const ENTITY_READ: Partial<Record<Change['entity'], readonly [ReadName, string]>> = {
+  task: ['get_task', 'task_id'],
+  project: ['get_project', 'project_id'],
+  note: ['get_note', 'note_id'],
+  document: ['get_document', 'document_id'],
+};
+
+/**
+ * Whether a cached answer is the changed entity itself, read at the change's version or later, so it already
+ * shows the change. That is how this client's own writes come back on the feed, after it has read them anew.
+ */
+export function alreadyShows(change: Change, entry: ReadEntry): boolean {
+  if (change.op === 'deleted' || change.version === null || entry.value === undefined) return false;
+  const read = ENTITY_READ[change.entity];
+  if (!read || entry.op !== read[0] || entry.args[read[1]] !== change.id) return false;
+  const version = (entry.value as { version?: unknown }).version;
+  return typeof version === 'number' && version >= change.version;
+}
+
 export function affects(effect: Effect, entry: ReadEntry, graph: TaskGraph): boolean {
   const matcher = MATCHERS[entry.op] as (
     e: Effect,

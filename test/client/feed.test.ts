@@ -47,6 +47,23 @@ describe('cache coherence across processes', () => {
     expect(reader.stats().feed).toMatchObject({ connected: true, caught_up: true });
   });
 
+  it('keeps its own fresh read when the feed brings back its own write', async () => {
+    const own = client(true);
+    const task = await own.create_task({ title: 'mine' });
+    await own.feedLive();
+    const seqBefore = own.stats().feed!.last_seq!;
+    await own.update_task({ task_id: task.id, title: 'mine, edited' });
+    await own.get_task({ task_id: task.id });
+    const deadline = Date.now() + 10_000;
+    while (own.stats().feed!.last_seq === seqBefore && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(own.stats().feed!.last_seq).toBeGreaterThan(seqBefore);
+    const { hits, misses } = own.stats().cache;
+    expect((await own.get_task({ task_id: task.id })).title).toBe('mine, edited');
+    expect(own.stats().cache).toMatchObject({ hits: hits + 1, misses });
+  });
+
   it('without a live feed, revalidates an entity cached over 1 s ago: 304 keeps it, a change replaces it', async () => {
     const reader = client(false);
     const writer = client(false);
