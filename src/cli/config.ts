@@ -5,6 +5,7 @@ import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.
 import type { ToolSelection } from '../mcp/server.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
 import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
+import type { EventStreamTuning } from '../server/events.js';
 import type { ServerLimits } from '../server/limits.js';
 import type { RateLimitOptions } from '../server/rate-limit.js';
 
@@ -42,6 +43,8 @@ export interface ServerConfig {
   injectionPolicy: InjectionPolicy;
   /** How long and how many change-log rows are kept. */
   changeRetention: { days: number; maxRows: number };
+  /** Not a setting: tests shorten the event stream's ping interval and slow-reader bound through it. */
+  eventStream?: EventStreamTuning;
   limits: ServerLimits;
   /** BINDERY_METRICS_PUBLIC: /metrics answers without the token. */
   metricsPublic: boolean;

@@ -91,6 +91,7 @@ export async function startServer(
     logger,
     hub,
     retention: config.changeRetention,
+    eventStream: config.eventStream,
     limits: config.limits,
     prove: (challenge, port) => proof(secret, { challenge, pid: process.pid, port, workspace }),
     safety: {

@@ -5,7 +5,7 @@ import type { Store } from '../store/types.js';
 import type { ChangeHub } from './change-hub.js';
 import { type ChangeRetentionOptions, pruneChangesInBackground } from './change-retention.js';
 import { errorBody, toBinderyError } from './errors.js';
-import { registerEventStream } from './events.js';
+import { type EventStreamTuning, registerEventStream } from './events.js';
 import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
@@ -32,8 +32,8 @@ export interface ServerOptions {
   /** The server's one reader of the change log (its API wakes it after writes: `wakeAfterWrites`). */
   hub: ChangeHub;
   retention: ChangeRetentionOptions;
-  /** Event stream ping interval (tests shorten it). */
-  pingMs?: number;
+  /** Event stream ping interval and slow-reader bound (tests shorten them). */
+  eventStream?: EventStreamTuning;
   limits?: ServerLimits;
   /** Answers discovery challenges on /health (see registerMonitoring). */
   prove?: (challenge: string, port: number) => string;
@@ -104,7 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerRpc(app, api, logger, limits.rpcMaxBatch);
   const { hub } = options;
   await hub.start();
-  registerEventStream(app, { hub, pingMs: options.pingMs });
+  registerEventStream(app, { hub, ...options.eventStream });
   const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
     logger.error({ err: error }, 'pruning the change log failed'),
   );

@@ -2,12 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
 import type { ChangeHub, FeedEvent } from './change-hub.js';
 
-export interface EventStreamOptions {
-  hub: ChangeHub;
+export interface EventStreamTuning {
   /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
   pingMs?: number;
   /** A subscriber whose unsent data passes this many bytes reads too slowly: it is cut, and resumes by id. */
   maxBufferedBytes?: number;
+}
+
+export interface EventStreamOptions extends EventStreamTuning {
+  hub: ChangeHub;
 }
 
 const PING_MS = 15_000;

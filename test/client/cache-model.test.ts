@@ -197,10 +197,15 @@ describe('cache against a model', () => {
       { kind: 'create', parent: 1, title: 'G', deps: [] },
       { kind: 'children', pick: 0 },
     ];
-    await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60, size: 'max' }), run), {
-      numRuns: 150,
-      examples: [[grandchild]],
-    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60, size: 'max' }), (commands) =>
+        run(commands),
+      ),
+      {
+        numRuns: 150,
+        examples: [[grandchild]],
+      },
+    );
     // The property is only worth something if the cache actually answered many of those reads.
     expect(cacheHits).toBeGreaterThan(300);
   }, 120_000);

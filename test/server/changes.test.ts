@@ -207,6 +207,22 @@ describe('GET /api/events', () => {
     expect([...seen, ...rest].map((c) => c.id)).toEqual(made);
   });
 
+  it('sends a ping comment on a quiet stream (every 15 s by default; shortened here)', async () => {
+    const quiet = await startTestServer({ configure: (config) => (config.eventStream = { pingMs: 50 }) });
+    try {
+      const stream = await openEvents(quiet.url);
+      const deadline = Date.now() + 5_000;
+      while (stream.text().split(': ping\n\n').length < 3 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      stream.close();
+      expect(stream.text().split(': ping\n\n').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await quiet.stop();
+      await quiet.remove();
+    }
+  });
+
   it('refuses a foreign Origin like every route', async () => {
     const res = await http('GET', '/api/events', undefined, { origin: 'http://evil.example' });
     expect(res.status).toBe(403);
