@@ -1,35 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
-import { type ServeProcess, spawnServe } from '../helpers/process.js';
-import { type HttpHelper, type HttpResponse, httpHelper } from '../helpers/server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../helpers/server.js';
+import { useServerPair } from '../helpers/server-pair.js';
 
 /**
  * Two `bindery serve` on one PostgreSQL schema behind a "load balancer": keyed creates go to A; A is
  * killed with -9 under load, and every request it did not answer is retried with the same key on B.
  */
-let schema: TestSchema;
-const servers: ServeProcess[] = [];
-const workspaces = [tempWorkspace(), tempWorkspace()];
-let a: HttpHelper;
-let b: HttpHelper;
-
-beforeAll(async () => {
-  schema = await createTestSchema();
-  servers.push(
-    ...(await Promise.all(workspaces.map((ws) => spawnServe(ws.dir, { BINDERY_DATABASE_URL: schema.url })))),
-  );
-  [a, b] = servers.map((s) => httpHelper(s.url)) as [HttpHelper, HttpHelper];
-});
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.proc.kill('SIGKILL');
-    await server.exited;
-  }
-  for (const ws of workspaces) ws.remove();
-  await schema.drop();
-});
+const pair = useServerPair('SIGKILL');
 
 const WRITERS = 8;
 const PER_WRITER = 25;
@@ -45,7 +22,7 @@ describe('Idempotency-Key across a kill -9 of one of two servers', () => {
       const headers = { 'idempotency-key': key };
       try {
         if (!killed) {
-          const res = await a('POST', '/api/tasks', body, headers);
+          const res = await pair.a('POST', '/api/tasks', body, headers);
           acknowledgedByA++;
           return res;
         }
@@ -53,7 +30,7 @@ describe('Idempotency-Key across a kill -9 of one of two servers', () => {
         // A died with the request in flight: the load balancer retries it on B with the same key.
       }
       for (;;) {
-        const res = await b('POST', '/api/tasks', body, headers);
+        const res = await pair.b('POST', '/api/tasks', body, headers);
         if (res.status !== 409) return res;
         stillRunning++;
       }
@@ -66,13 +43,13 @@ describe('Idempotency-Key across a kill -9 of one of two servers', () => {
     });
     const killer = (async () => {
       while (acknowledgedByA < 40) await new Promise((resolve) => setTimeout(resolve, 5));
-      servers[0]!.proc.kill('SIGKILL');
+      pair.servers[0].proc.kill('SIGKILL');
       killed = true;
     })();
     await Promise.all([...writers, killer]);
 
     expect([...answers.values()].map((res) => res.status)).toEqual(Array(WRITERS * PER_WRITER).fill(201));
-    const listed = await b('GET', '/api/tasks?tag=crash&limit=500');
+    const listed = await pair.b('GET', '/api/tasks?tag=crash&limit=500');
     const titles = listed.body.items.map((task: { title: string }) => task.title);
     const duplicates = titles.length - new Set(titles).size;
     console.info(

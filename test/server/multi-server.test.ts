@@ -1,38 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { changesOf, openEvents } from '../helpers/events.js';
 import { withAdmin } from '../helpers/pg-admin.js';
-import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
-import { type ServeProcess, spawnServe } from '../helpers/process.js';
-import { countTasksTitled, type HttpHelper, httpHelper } from '../helpers/server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { countTasksTitled, type HttpHelper } from '../helpers/server.js';
+import { useServerPair } from '../helpers/server-pair.js';
 
 /** Two `bindery serve` processes on one PostgreSQL schema, as behind a load balancer. */
-let schema: TestSchema;
-const servers: ServeProcess[] = [];
-const workspaces = [tempWorkspace(), tempWorkspace()];
-let a: HttpHelper;
-let b: HttpHelper;
+const pair = useServerPair();
 
-beforeAll(async () => {
-  schema = await createTestSchema();
-  // Both start at once: the migration's advisory lock lets one migrate while the other waits.
-  servers.push(
-    ...(await Promise.all(workspaces.map((ws) => spawnServe(ws.dir, { BINDERY_DATABASE_URL: schema.url })))),
-  );
-  [a, b] = servers.map((s) => httpHelper(s.url)) as [HttpHelper, HttpHelper];
-});
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.proc.kill('SIGTERM');
-    await server.exited;
-  }
-  for (const ws of workspaces) ws.remove();
-  await schema.drop();
-});
-
-const both = () => [a, b];
+const both = () => [pair.a, pair.b];
 
 async function create(http: HttpHelper, body: Record<string, unknown>) {
   const res = await http('POST', '/api/tasks', body);
@@ -44,7 +20,7 @@ describe('two servers on one PostgreSQL database', () => {
   it('migrated once although both started together', async () => {
     const versions = await withAdmin(
       async (c) =>
-        (await c.query(`SELECT version FROM ${schema.name}.schema_migrations ORDER BY version`)).rows,
+        (await c.query(`SELECT version FROM ${pair.schema.name}.schema_migrations ORDER BY version`)).rows,
     );
     expect(versions.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
   });
@@ -70,25 +46,23 @@ describe('two servers on one PostgreSQL database', () => {
     const listed: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; next_cursor: string | null; total: number } } = await b(
-        'GET',
-        `/api/tasks?tag=burst&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
-      );
+      const page: { body: { items: { id: string }[]; next_cursor: string | null; total: number } } =
+        await pair.b('GET', `/api/tasks?tag=burst&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.body.total).toBe(640);
       listed.push(...page.body.items.map((t) => t.id));
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(listed).toHaveLength(640);
     expect(new Set(listed)).toEqual(new Set(acknowledged));
-    expect((await a('GET', '/api/dashboard/stats')).body.total_tasks).toBeGreaterThanOrEqual(1280);
+    expect((await pair.a('GET', '/api/dashboard/stats')).body.total_tasks).toBeGreaterThanOrEqual(1280);
   });
 
   it('refuses a stale expected_version across servers; of racing updates exactly one wins', async () => {
-    const task = await create(a, { title: 'contended' });
-    expect((await a('PATCH', `/api/tasks/${task.id}`, { title: 'by a', expected_version: 1 })).status).toBe(
-      200,
-    );
-    const stale = await b('PATCH', `/api/tasks/${task.id}`, { title: 'by b', expected_version: 1 });
+    const task = await create(pair.a, { title: 'contended' });
+    expect(
+      (await pair.a('PATCH', `/api/tasks/${task.id}`, { title: 'by a', expected_version: 1 })).status,
+    ).toBe(200);
+    const stale = await pair.b('PATCH', `/api/tasks/${task.id}`, { title: 'by b', expected_version: 1 });
     expect(stale.status).toBe(409);
     expect(stale.body.details).toMatchObject({ current_version: 2, expected_version: 1 });
 
@@ -99,11 +73,11 @@ describe('two servers on one PostgreSQL database', () => {
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(15);
-    expect((await b('GET', `/api/tasks/${task.id}`)).body.version).toBe(3);
+    expect((await pair.b('GET', `/api/tasks/${task.id}`)).body.version).toBe(3);
   });
 
   it('one of many simultaneous execution claims on both servers wins', async () => {
-    const task = await create(b, { title: 'claim me' });
+    const task = await create(pair.b, { title: 'claim me' });
     const claims = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         both()[i % 2]!('POST', `/api/tasks/${task.id}/execute`, { role: 'implementer' }),
@@ -117,7 +91,7 @@ describe('two servers on one PostgreSQL database', () => {
       async (c) =>
         (
           await c.query(
-            `SELECT count(*)::int AS n FROM ${schema.name}.executions WHERE task_id = $1 AND status = 'running'`,
+            `SELECT count(*)::int AS n FROM ${pair.schema.name}.executions WHERE task_id = $1 AND status = 'running'`,
             [task.id],
           )
         ).rows[0].n,
@@ -127,45 +101,45 @@ describe('two servers on one PostgreSQL database', () => {
 
   it('never lets two racing moves close a parent cycle, nor two dependency edits a dependency cycle', async () => {
     for (let round = 0; round < 5; round++) {
-      const x = await create(a, { title: `x${round}` });
-      const y = await create(b, { title: `y${round}` });
+      const x = await create(pair.a, { title: `x${round}` });
+      const y = await create(pair.b, { title: `y${round}` });
       const [moveX, moveY] = await Promise.all([
-        a('PATCH', `/api/tasks/${x.id}`, { parent_id: y.id }),
-        b('PATCH', `/api/tasks/${y.id}`, { parent_id: x.id }),
+        pair.a('PATCH', `/api/tasks/${x.id}`, { parent_id: y.id }),
+        pair.b('PATCH', `/api/tasks/${y.id}`, { parent_id: x.id }),
       ]);
       expect([moveX.status, moveY.status].sort()).toEqual([200, 409]);
       const [depX, depY] = await Promise.all([
-        b('PATCH', `/api/tasks/${x.id}`, { depends_on: [y.id] }),
-        a('PATCH', `/api/tasks/${y.id}`, { depends_on: [x.id] }),
+        pair.b('PATCH', `/api/tasks/${x.id}`, { depends_on: [y.id] }),
+        pair.a('PATCH', `/api/tasks/${y.id}`, { depends_on: [x.id] }),
       ]);
       expect([depX.status, depY.status].sort()).toEqual([200, 409]);
     }
   });
 
   it('a subtree deleted on one server while the other adds to it leaves no orphan', async () => {
-    const root = await create(a, { title: 'doomed', subtasks: [{ title: 'branch' }] });
+    const root = await create(pair.a, { title: 'doomed', subtasks: [{ title: 'branch' }] });
     const branch = root.children[0];
     const [deleted, ...adds] = await Promise.all([
-      a('DELETE', `/api/tasks/${root.id}`),
-      ...Array.from({ length: 10 }, () => b('POST', '/api/tasks', { title: 'leaf', parent_id: branch })),
+      pair.a('DELETE', `/api/tasks/${root.id}`),
+      ...Array.from({ length: 10 }, () => pair.b('POST', '/api/tasks', { title: 'leaf', parent_id: branch })),
     ]);
     expect(deleted.status).toBe(200);
     for (const add of adds) expect([201, 400, 409]).toContain(add.status);
     for (const add of adds.filter((r) => r.status === 201)) {
-      expect((await b('GET', `/api/tasks/${add.body.id}`)).status).toBe(404);
+      expect((await pair.b('GET', `/api/tasks/${add.body.id}`)).status).toBe(404);
     }
     const orphans = await withAdmin(
       async (c) =>
         (
-          await c.query(`SELECT count(*)::int AS n FROM ${schema.name}.tasks t WHERE t.parent_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ${schema.name}.tasks p WHERE p.id = t.parent_id)`)
+          await c.query(`SELECT count(*)::int AS n FROM ${pair.schema.name}.tasks t WHERE t.parent_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${pair.schema.name}.tasks p WHERE p.id = t.parent_id)`)
         ).rows[0].n,
     );
     expect(orphans).toBe(0);
   });
 
   it('overlapping subtree deletes on both servers delete every task exactly once', async () => {
-    const root = await create(a, {
+    const root = await create(pair.a, {
       title: 'overlap',
       subtasks: Array.from({ length: 8 }, (_, i) => ({
         title: `child ${i}`,
@@ -173,7 +147,7 @@ describe('two servers on one PostgreSQL database', () => {
       })),
     });
     const deletes = await Promise.all([
-      a('DELETE', `/api/tasks/${root.id}`),
+      pair.a('DELETE', `/api/tasks/${root.id}`),
       ...root.children.map((child: string, i: number) => both()[i % 2]!('DELETE', `/api/tasks/${child}`)),
     ]);
     for (const res of deletes) expect([200, 404]).toContain(res.status);
@@ -182,9 +156,9 @@ describe('two servers on one PostgreSQL database', () => {
   });
 
   it('replays an Idempotency-Key on the other server', async () => {
-    const headers = { 'idempotency-key': `multi-${schema.name}` };
-    const first = await a('POST', '/api/tasks', { title: 'once' }, headers);
-    const again = await b('POST', '/api/tasks', { title: 'once' }, headers);
+    const headers = { 'idempotency-key': `multi-${pair.schema.name}` };
+    const first = await pair.a('POST', '/api/tasks', { title: 'once' }, headers);
+    const again = await pair.b('POST', '/api/tasks', { title: 'once' }, headers);
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -193,22 +167,22 @@ describe('two servers on one PostgreSQL database', () => {
 
   it('runs racing requests with one Idempotency-Key on both servers once', async () => {
     for (let round = 0; round < 5; round++) {
-      const headers = { 'idempotency-key': `race-${schema.name}-${round}` };
+      const headers = { 'idempotency-key': `race-${pair.schema.name}-${round}` };
       const answers = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          (i % 2 ? a : b)('POST', '/api/tasks', { title: 'raced' }, headers),
+          (i % 2 ? pair.a : pair.b)('POST', '/api/tasks', { title: 'raced' }, headers),
         ),
       );
       expect(answers.map((res) => res.status)).toEqual(Array(8).fill(201));
       expect(new Set(answers.map((res) => res.body.id)).size).toBe(1);
     }
-    expect(await countTasksTitled(a, 'raced')).toBe(5);
+    expect(await countTasksTitled(pair.a, 'raced')).toBe(5);
   });
 
   it('a write on one server reaches an event stream of the other (LISTEN/NOTIFY wakes it)', async () => {
-    const stream = await openEvents(servers[1]!.url);
+    const stream = await openEvents(pair.servers[1].url);
     await stream.until((events) => events.some((e) => e.event === 'ready'));
-    const task = await create(a, { title: 'seen across servers' });
+    const task = await create(pair.a, { title: 'seen across servers' });
     const events = await stream.until((e) => changesOf(e).some((c) => c.id === task.id));
     stream.close();
     expect(changesOf(events).find((c) => c.id === task.id)).toMatchObject({ entity: 'task', op: 'created' });
