@@ -8,6 +8,7 @@ const POSTGRES_ONLY = [
   'test/server/multi-server.test.ts',
   'test/server/crash-exactly-once.test.ts',
   'test/cli/export-import.test.ts',
+  'test/cli/doctor.test.ts',
 ];
 
 export default defineConfig({

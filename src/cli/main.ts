@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { BINDERY_VERSION } from '../contract/index.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { mcpSettings, serverConfig } from './config.js';
+import { doctor } from './doctor.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { MCP_USAGE, runMcp } from './mcp.js';
@@ -19,6 +20,7 @@ Commands:
   import    Read a "bindery export" file into an empty store
   backup    Copy the SQLite database consistently while the server runs, and check the copy
   restore   Put a backup in place of the workspace's database (server stopped)
+  doctor    Check the machine, settings, store and backend, and say how to fix what is wrong
   --version Print the version
 
 Run "bindery <command> --help" for the options of a command.`;
@@ -87,6 +89,8 @@ async function main(argv: string[]): Promise<void> {
       return backupCommand(rest);
     case 'restore':
       return restoreCommand(rest);
+    case 'doctor':
+      return doctor(rest);
     case 'mcp':
       return mcp(rest);
     case '--version':

@@ -106,7 +106,7 @@ type Located =
   | { url: string; foundBy: string; health: HealthBody | null; managed: boolean | null }
   | { problem: string };
 
-async function locate(env: NodeJS.ProcessEnv, workspace: string): Promise<Located> {
+export async function locate(env: NodeJS.ProcessEnv, workspace: string): Promise<Located> {
   if (env.BINDERY_URL) {
     const probe = await probeHealth(env.BINDERY_URL.replace(/\/+$/, ''));
     const health = probe.kind === 'bindery' ? probe.body : null;
@@ -170,7 +170,11 @@ async function contents(
   }
 }
 
-function workspaceSource(workspace: string, flag: string | undefined, explicit: string | undefined): string {
+export function workspaceSource(
+  workspace: string,
+  flag: string | undefined,
+  explicit: string | undefined,
+): string {
   if (flag) return '--workspace';
   if (explicit) return 'BINDERY_WORKSPACE';
   if (existsSync(join(workspace, DATA_DIR))) return `${DATA_DIR}/ found`;

@@ -2,7 +2,7 @@ export { managerPaths } from '../runtime/workspace.js';
 export { type BackendConnection, followBackend } from './backend-client.js';
 export { type Discovery, discover, sameDir } from './discovery.js';
 export { baseUrl, type HealthBody, probeHealth } from './health.js';
-export { proof, workspaceSecret } from './identity.js';
+export { proof, runtimeDir, workspaceSecret } from './identity.js';
 export { liveLeases } from './lease.js';
 export { runManaged } from './managed-server.js';
 export {
