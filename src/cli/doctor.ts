@@ -1,8 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statfsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { managerSettings, runtimeDir } from '../manager/index.js';
 import { dataDir, detectWorkspace, managerPaths, sqlitePath } from '../runtime/workspace.js';
+import { RoleRegistry } from '../service/roles.js';
 import { redactUrl } from '../store/postgres/location.js';
 import { PG_MIGRATIONS } from '../store/postgres/migrations.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
@@ -13,7 +15,8 @@ export const DOCTOR_USAGE = `Usage: bindery doctor [--workspace DIR] [--json]
 
 Checks what Bindery needs on this machine and says how to fix what is wrong: the Node version, the
 settings in the environment, the SQLite driver, the store (integrity and schema version, or the
-PostgreSQL connection), file permissions, the runtime secret directory, Redis, the port and the backend.
+PostgreSQL connection and privileges), file permissions, the runtime secret directory, the roles file,
+disk space, the log file, Redis, the port and the backend.
 It changes nothing. Exit status: 0 when nothing failed (warnings allowed), 1 otherwise.`;
 
 type Verdict = 'ok' | 'warn' | 'fail';
@@ -57,7 +60,13 @@ async function diagnose(env: Env, cwd: string, flag: string | undefined): Promis
     verdict: 'ok',
     detail: `${workspace} (${workspaceSource(workspace, flag, explicit)})`,
   });
-  checks.push(privateFiles(workspace), secretDir(env));
+  checks.push(
+    privateFiles(workspace),
+    secretDir(env),
+    roles(workspace),
+    diskSpace(workspace),
+    logFile(workspace),
+  );
   if (env.BINDERY_DATABASE_URL) checks.push(await postgres(env.BINDERY_DATABASE_URL));
   else checks.push(...(await sqlite(workspace)));
   if (env.BINDERY_REDIS_URL) checks.push(await redis(env.BINDERY_REDIS_URL));
@@ -105,6 +114,57 @@ function privateFiles(workspace: string): Check {
     detail: `readable by other users: ${open.join(', ')}`,
     fix: `chmod 700 ${dir} && chmod 600 ${dir}/*.db* (the server also tightens them at start)`,
   };
+}
+
+function roles(workspace: string): Check {
+  const file = join(dataDir(workspace), 'roles.json');
+  try {
+    const count = RoleRegistry.forWorkspace(dataDir(workspace)).list().length;
+    const source = existsSync(file) ? file : 'built-in only';
+    return { name: 'roles', verdict: 'ok', detail: `${count} roles (${source})` };
+  } catch (error) {
+    return {
+      name: 'roles',
+      verdict: 'fail',
+      detail: (error as Error).message,
+      fix: `correct or remove ${file}`,
+    };
+  }
+}
+
+const LOW_DISK_BYTES = 500 * 1024 ** 2;
+const FULL_DISK_BYTES = 50 * 1024 ** 2;
+
+function diskSpace(workspace: string): Check {
+  const { bavail, bsize } = statfsSync(workspace);
+  const free = bavail * bsize;
+  const detail = `${formatMb(free)} free where the store lives`;
+  if (free >= LOW_DISK_BYTES) return { name: 'disk', verdict: 'ok', detail };
+  return {
+    name: 'disk',
+    verdict: free < FULL_DISK_BYTES ? 'fail' : 'warn',
+    detail,
+    fix: 'free some space: SQLite needs room for its WAL and for VACUUM',
+  };
+}
+
+const LARGE_LOG_BYTES = 100 * 1024 ** 2;
+
+function logFile(workspace: string): Check {
+  const file = managerPaths(workspace).logFile;
+  if (!existsSync(file)) return { name: 'log', verdict: 'ok', detail: `${file} (not written yet)` };
+  const size = statSync(file).size;
+  if (size < LARGE_LOG_BYTES) return { name: 'log', verdict: 'ok', detail: `${file} (${formatMb(size)})` };
+  return {
+    name: 'log',
+    verdict: 'warn',
+    detail: `${file} is ${formatMb(size)}`,
+    fix: 'truncate or rotate it while no server runs (it is only appended to)',
+  };
+}
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 }
 
 function secretDir(env: Env): Check {
@@ -177,8 +237,20 @@ async function postgres(url: string): Promise<Check> {
     const tables = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS made");
     if (!tables.rows[0].made)
       return { name: 'store', verdict: 'ok', detail: `${where}: reachable, schema made at first start` };
-    const { rows } = await client.query('SELECT max(version) AS v FROM schema_migrations');
-    return schemaCheck(where, Number(rows[0].v), PG_MIGRATIONS.at(-1)!.version);
+    const { rows } = await client.query(
+      "SELECT max(version) AS v, has_schema_privilege(current_schema(), 'CREATE') AS can_create FROM schema_migrations",
+    );
+    const newest = PG_MIGRATIONS.at(-1)!.version;
+    const version = Number(rows[0].v);
+    if (version < newest && !rows[0].can_create) {
+      return {
+        name: 'store',
+        verdict: 'fail',
+        detail: `${where}: schema ${version} needs migrating to ${newest}, but this role may not CREATE in the schema`,
+        fix: 'GRANT CREATE ON SCHEMA … TO the role, or start once as the schema owner',
+      };
+    }
+    return schemaCheck(where, version, newest);
   } catch (error) {
     return {
       name: 'store',

@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestSchema } from '../helpers/postgres.js';
@@ -58,9 +58,11 @@ describe('bindery doctor', () => {
     expect(check('store')?.detail).toMatch(/: intact, schema \d+$/);
     expect(check('files')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('tasks.db') });
     expect(check('files')?.fix).toContain('chmod 600');
+    expect(check('log')?.detail).toContain('server.log (');
+    expect(check('disk')?.detail).toMatch(/MB free/);
   });
 
-  it('fails on a bad setting, naming it, and on a database or Redis it cannot reach', async () => {
+  it('fails on a bad setting or roles file, naming it, and on a database or Redis it cannot reach', async () => {
     const ws = workspace();
     const bad = await doctor({ BINDERY_WORKSPACE: ws, BINDERY_PORT: 'abc' });
     expect(bad.code).toBe(1);
@@ -68,6 +70,15 @@ describe('bindery doctor', () => {
       verdict: 'fail',
       detail: expect.stringContaining('BINDERY_PORT'),
     });
+    mkdirSync(join(ws, '.vespera'), { recursive: true });
+    writeFileSync(join(ws, '.vespera/roles.json'), '{"roles": [{"name": 7}]}');
+    const roles = await doctor({ BINDERY_WORKSPACE: ws });
+    expect(roles.code).toBe(1);
+    expect(roles.check('roles')).toMatchObject({
+      verdict: 'fail',
+      detail: expect.stringContaining('roles.json'),
+    });
+    rmSync(join(ws, '.vespera/roles.json'));
     const unreachable = await doctor({
       BINDERY_WORKSPACE: ws,
       BINDERY_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
@@ -79,7 +90,7 @@ describe('bindery doctor', () => {
       fix: expect.stringContaining('BINDERY_DATABASE_URL'),
     });
     expect(unreachable.check('redis')).toMatchObject({ verdict: 'warn' });
-  });
+  }, 60_000);
 
   it('reads the schema version of a PostgreSQL store a server made', async () => {
     const schema = await createTestSchema();
@@ -95,5 +106,5 @@ describe('bindery doctor', () => {
       detail: expect.stringMatching(/: intact, schema \d+$/),
     });
     expect(check('store')?.detail).not.toContain('password');
-  });
+  }, 60_000);
 });
