@@ -14,6 +14,7 @@ import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
+import { startTracing, stopTracing } from '../runtime/tracing.js';
 import { detectWorkspace } from '../runtime/workspace.js';
 import { readOnlyApi } from '../service/read-only.js';
 import {
@@ -40,6 +41,7 @@ export async function runMcp(env: Env): Promise<void> {
   const options = mcpSettings(env);
   const settings = clientSettings(env);
   const logger = createLogger(logLevel(env), 'bindery-mcp');
+  await startTracing('bindery-mcp', logger, env);
   const actor = new ActorName(settings.actor);
   const client = await connectBackend(env, settings, options.autoLaunch, logger, actor);
   const metricsServer =
@@ -97,6 +99,7 @@ export async function runMcp(env: Env): Promise<void> {
   await closed;
   metricsServer?.close();
   await client.close();
+  await stopTracing();
   logger.info('stdin closed; bindery mcp exits');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
 }

@@ -13,6 +13,7 @@ import {
 import { SecurityCounters } from '../mcp/security/index.js';
 import { mcpHttpEndpoint } from '../mcp/transport/http.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
+import { startTracing, stopTracing, traceCalls } from '../runtime/tracing.js';
 import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
 import { ChangeHub, wakeAfterWrites } from '../server/change-hub.js';
@@ -66,10 +67,13 @@ export async function startServer(
   // Read before any work, so a bad BINDERY_IDLE_GRACE_S is a start-up error like every other setting.
   const idleGraceMs = options.managed ? managerSettings(process.env).idleGraceMs : undefined;
   const logger = createLogger(config.logLevel);
+  await startTracing('bindery-server', logger);
   const workspace = detectWorkspace(cwd, config.workspace);
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const metrics = new ServerMetrics();
-  const store = metrics.instrumentStore(await openStore({ workspace, databaseUrl: config.databaseUrl }));
+  const store = metrics.instrumentStore(
+    traceCalls(await openStore({ workspace, databaseUrl: config.databaseUrl }), 'store'),
+  );
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
   });
@@ -81,7 +85,7 @@ export async function startServer(
     workspace,
     degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
   });
-  const api = wakeAfterWrites(config.readOnly ? readOnlyApi(service) : service, hub);
+  const api = traceCalls(wakeAfterWrites(config.readOnly ? readOnlyApi(service) : service, hub), 'operation');
   const mcp = options.mcp ?? mcpSettings({});
   ensurePrivateDir(dataDir(workspace));
   const secret = workspaceSecret(workspace);
@@ -181,13 +185,16 @@ export function closeOnSignals(server: RunningServer): void {
     if (stopping) return;
     stopping = true;
     server.logger.info({ signal }, 'shutting down');
-    server.app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    server.app
+      .close()
+      .then(stopTracing)
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -9,6 +9,7 @@ import {
   operations,
   parseInput,
 } from '../contract/index.js';
+import { traced } from '../runtime/tracing.js';
 import { type CacheStats, type Loaded, NOT_MODIFIED, ResponseCache } from './cache.js';
 import { decode } from './decode.js';
 import { ChangeFeed, type FeedState } from './feed.js';
@@ -153,7 +154,9 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
     if (ifNoneMatch) request.ifNoneMatch = ifNoneMatch;
     this.inFlight++;
     try {
-      return await this.resilience.run(() => this.exchange(name, request), isIdempotent(name, request));
+      return await traced(`client ${name}`, { 'bindery.operation': name }, () =>
+        this.resilience.run(() => this.exchange(name, request), isIdempotent(name, request)),
+      );
     } finally {
       this.inFlight--;
     }

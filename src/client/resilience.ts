@@ -13,6 +13,7 @@ import {
   retry,
 } from 'cockatiel';
 import { BinderyError } from '../contract/index.js';
+import { traceEvent } from '../runtime/tracing.js';
 import { TransportError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -97,8 +98,9 @@ export class Resilience {
         backoff: new DelegateBackoff((context: IRetryBackoffContext<unknown>) => this.delay(context)),
       },
     );
-    this.retry.onRetry(() => {
+    this.retry.onRetry((reason) => {
       this.retries++;
+      traceEvent('retry', { reason: 'error' in reason ? String((reason.error as Error).message) : 'value' });
     });
   }
 

@@ -6,6 +6,7 @@ import {
   ERROR_CODES,
   type ErrorCode,
 } from '../contract/index.js';
+import { injectTraceContext } from '../runtime/tracing.js';
 import { TransportError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { HttpRequest } from './routing.js';
@@ -123,6 +124,7 @@ export class Transport {
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.idempotencyKey) headers['idempotency-key'] = request.idempotencyKey;
     if (request.ifNoneMatch) headers['if-none-match'] = request.ifNoneMatch;
+    injectTraceContext(headers);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     try {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BinderyError, fieldIssues } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
+import { traced } from '../runtime/tracing.js';
 import { inParamTerms, toolError } from './errors.js';
 import { type InputSecurity, prepareArguments } from './params.js';
 import type { Tool, ToolContext } from './tools/define.js';
@@ -18,7 +19,11 @@ export interface CallOptions extends ToolContext {
  * advertised output schema (a client validates it too, and would otherwise throw instead of showing a
  * result), and every failure turned into a structured error result. Never throws.
  */
-export async function callTool(tool: Tool, raw: unknown, options: CallOptions): Promise<CallToolResult> {
+export function callTool(tool: Tool, raw: unknown, options: CallOptions): Promise<CallToolResult> {
+  return traced(`tool ${tool.name}`, { 'mcp.tool': tool.name }, () => runTool(tool, raw, options));
+}
+
+async function runTool(tool: Tool, raw: unknown, options: CallOptions): Promise<CallToolResult> {
   const started = performance.now();
   let structured: Record<string, unknown>;
   let isError = false;

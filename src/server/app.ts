@@ -21,6 +21,7 @@ import { type RateLimitOptions, registerRateLimits } from './rate-limit.js';
 import { registerOperationRoutes } from './routes.js';
 import { registerRpc, rpcFailure } from './rpc.js';
 import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
+import { registerTracing } from './tracing.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -91,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   applyHeadersTimeout(app, limits);
+  registerTracing(app);
   registerHttpSafety(app, options.safety);
   await registerLoadShedding(app, limits);
   const metrics = options.metrics ?? new ServerMetrics();
