@@ -332,12 +332,13 @@ export function renderPlan(roots: readonly Task[], byId: ReadonlyMap<string, Tas
       ...(task.due_at
         ? [`due:${task.due_at.endsWith('T23:59:59.999Z') ? task.due_at.slice(0, 10) : task.due_at}`]
         : []),
-      ...task.depends_on.flatMap((dep) => {
-        const n = number.get(dep);
-        if (n === undefined) return [];
-        const title = byId.get(dep)!.title;
-        return [titles.get(title) === 1 && !title.includes('"') ? `after:"${title}"` : `after:${n}`];
-      }),
+      ...task.depends_on
+        .flatMap((dep) => number.get(dep) ?? [])
+        .sort((a, b) => a - b)
+        .map((n) => {
+          const { title } = order[n - 1]!;
+          return titles.get(title) === 1 && !title.includes('"') ? `after:"${title}"` : `after:${n}`;
+        }),
       ...(task.status !== 'todo' && task.status !== 'done' ? [`status:${task.status}`] : []),
     ];
     const title = task.title
