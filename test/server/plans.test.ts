@@ -193,6 +193,17 @@ describe('import_plan', () => {
     expect(await taskCount(projectId)).toBe(0);
   });
 
+  it('a retry with the same Idempotency-Key answers the same tasks and creates them once', async () => {
+    const projectId = await project();
+    const body = { markdown: '- [ ] once\n  - [ ] only once', project_id: projectId };
+    const headers = { 'idempotency-key': `plan-${projectId}` };
+    const first = await t.http('POST', '/api/plans/import', body, headers);
+    const again = await t.http('POST', '/api/plans/import', body, headers);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await taskCount(projectId)).toBe(2);
+  });
+
   it('under parent_id: the plan joins that task and its project', async () => {
     const projectId = await project();
     const parent = (await t.http('POST', '/api/tasks', { title: 'host', project_id: projectId })).body;
