@@ -37,6 +37,47 @@ describe('response cache', () => {
     }
   });
 
+  it('keeps tasks, parents, projects, lists and plans current through batches and plan imports', async () => {
+    const client = makeClient();
+    const project = await client.create_project({ name: 'cache-batch' });
+    const [a, b] = [
+      await client.create_task({ title: 'A', project_id: project.id }),
+      await client.create_task({ title: 'B', project_id: project.id }),
+    ];
+    const read = async () => ({
+      a: await client.get_task({ task_id: a.id }),
+      b: await client.get_task({ task_id: b.id }),
+      aChildren: await client.list_children({ task_id: a.id }),
+      project: await client.get_project({ project_id: project.id }),
+      list: await client.list_tasks({ project_id: project.id }),
+      plan: await client.export_plan({ project_id: project.id }),
+    });
+    await read();
+    await client.update_tasks({
+      items: [
+        { task_id: a.id, title: 'A2' },
+        { task_id: b.id, parent_id: a.id },
+      ],
+    });
+    let now = await read();
+    expect(now.a.title).toBe('A2');
+    expect(now.a.children).toEqual([b.id]);
+    expect(now.aChildren.items.map((item) => item.id)).toEqual([b.id]);
+    expect(now.plan.markdown).toBe('- [ ] A2\n  - [ ] B\n');
+
+    await client.complete_tasks({ task_ids: [b.id] });
+    now = await read();
+    expect(now.b.status).toBe('done');
+    expect(now.project.open_task_count).toBe(1);
+
+    await client.import_plan({ markdown: '- [ ] C', parent_id: a.id });
+    now = await read();
+    expect(now.a.children).toHaveLength(2);
+    expect(now.project.task_count).toBe(3);
+    expect(now.list.total).toBe(3);
+    expect(now.plan.task_count).toBe(3);
+  });
+
   it('hands out copies: editing an answer does not edit the cache', async () => {
     const client = makeClient();
     const task = await client.create_task({ title: 'pristine' });
