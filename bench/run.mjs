@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { batchSuite } from './batch.mjs';
 import { cacheSuite } from './cache.mjs';
 import { changesSuite } from './changes.mjs';
 import { httpSuite } from './http.mjs';
@@ -22,6 +23,7 @@ const SUITES = {
   changes: changesSuite,
   relevance: relevanceSuite,
   tracing: tracingSuite,
+  batch: batchSuite,
 };
 
 const { values } = parseArgs({

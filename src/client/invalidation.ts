@@ -92,6 +92,21 @@ function detach(effect: Effect, id: string, graph: TaskGraph): void {
   else if (parent !== null) effect.parents.add(parent);
 }
 
+/** The effect of several mutations together. */
+function merged(effects: readonly Effect[]): Effect {
+  const all = emptyEffect();
+  for (const effect of effects) {
+    for (const key of ['tasks', 'parents', 'detached', 'notes', 'documents', 'lists', 'search'] as const) {
+      for (const value of effect[key]) (all[key] as Set<string>).add(value);
+    }
+    all.unknownParent ||= effect.unknownParent;
+    all.dashboard ||= effect.dashboard;
+    if (effect.projects === 'all') all.projects = 'all';
+    else for (const project of effect.projects) addProject(all, project);
+  }
+  return all;
+}
+
 type Rules = {
   [N in MutationName]: (args: OpArgs<N>, result: OpOutput<N> | undefined, graph: TaskGraph) => Effect;
 };
@@ -123,6 +138,21 @@ const RULES: Rules = {
     }
     const searched = [args.title, args.description, args.tags, args.project_id];
     if (searched.some((field) => field !== undefined)) effect.search.add('task');
+    return effect;
+  },
+  update_tasks(args, _result, graph) {
+    return merged(args.items.map((item) => RULES.update_task(item, undefined, graph)));
+  },
+  complete_tasks(args, _result, graph) {
+    return merged(args.task_ids.map((task_id) => RULES.complete_task({ task_id }, undefined, graph)));
+  },
+  import_plan(args) {
+    if (args.dry_run) return emptyEffect();
+    const effect = taskEffect();
+    if (args.parent_id) effect.parents.add(args.parent_id);
+    // Under a parent and without project_id, the tasks join the parent's project, unknown here.
+    addProject(effect, args.project_id ?? (args.parent_id ? undefined : null));
+    effect.search.add('task');
     return effect;
   },
   delete_task(args, _result, graph) {
@@ -326,6 +356,7 @@ const MATCHERS: Matchers = {
   },
   list_tasks: touchesTasks,
   list_roles: () => false,
+  export_plan: touchesTasks,
   get_project: (e, { project_id }) => e.projects === 'all' || e.projects.has(project_id),
   list_projects: (e) => e.lists.has('projects') || e.projects === 'all' || e.projects.size > 0,
   get_note: (e, { note_id }, note) =>

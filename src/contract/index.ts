@@ -1,3 +1,4 @@
+export * from './batch.js';
 export * from './change.js';
 export * from './common.js';
 export * from './cursor.js';
@@ -10,6 +11,7 @@ export * from './input-safety.js';
 export * from './loopback.js';
 export * from './note.js';
 export * from './operations.js';
+export * from './plan.js';
 export * from './plural.js';
 export * from './project.js';
 export * from './role.js';

@@ -42,7 +42,7 @@ function unwrap(schema: z.ZodType): { core: z.ZodType; nullable: boolean; option
   }
 }
 
-function endOfDay(value: string): string | undefined {
+export function endOfDay(value: string): string | undefined {
   const match = CALENDAR_DATE.exec(value);
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];

@@ -5,6 +5,7 @@
  * and not another. docs/design.md walks through adding one.
  */
 import type { z } from 'zod';
+import { BatchResult, CompleteTasksInput, UpdateTasksInput } from './batch.js';
 import { ChangePage, GetHistoryInput, HistoryPage, ListChangesInput } from './change.js';
 import { DeleteResult } from './common.js';
 import { Dashboard } from './dashboard.js';
@@ -20,6 +21,13 @@ import {
 import { PoolHealthReport, PoolMetrics, ServerHealth } from './health.js';
 import type { HttpRoute } from './http.js';
 import { CreateNoteInput, ListNotesInput, Note, NoteIdParams, NotePage, UpdateNoteInput } from './note.js';
+import {
+  ExportPlanInput,
+  ExportPlanResult,
+  ImportPlanInput,
+  ImportPlanResult,
+  MAX_PLAN_CHARS,
+} from './plan.js';
 import {
   CreateProjectInput,
   DeleteProjectResult,
@@ -81,6 +89,9 @@ const HISTORY_PATHS = {
 /** JSON text of a 5 MB document can grow with escapes; leave room for the envelope. */
 const DOCUMENT_BODY_LIMIT = MAX_DOCUMENT_BYTES * 2 + 64 * 1024;
 
+/** A plan's JSON text can grow with escapes (\\uXXXX is 6 bytes for a character of 1 to 3). */
+const PLAN_BODY_LIMIT = MAX_PLAN_CHARS * 6 + 64 * 1024;
+
 export const operations = {
   create_task: op('create', CreateTaskInput, Task, { method: 'POST', path: '/api/tasks', status: 201 }),
   get_task: op('read', TaskIdParams, Task, { method: 'GET', path: '/api/tasks/:task_id' }),
@@ -108,6 +119,17 @@ export const operations = {
     path: '/api/tasks/:task_id/assign-role',
   }),
   list_roles: op('read', Empty, RoleList, { method: 'GET', path: '/api/roles' }),
+  update_tasks: op('write', UpdateTasksInput, BatchResult, { method: 'PATCH', path: '/api/tasks' }),
+  complete_tasks: op('write', CompleteTasksInput, BatchResult, {
+    method: 'POST',
+    path: '/api/tasks/complete',
+  }),
+  import_plan: op('create', ImportPlanInput, ImportPlanResult, {
+    method: 'POST',
+    path: '/api/plans/import',
+    bodyLimit: PLAN_BODY_LIMIT,
+  }),
+  export_plan: op('read', ExportPlanInput, ExportPlanResult, { method: 'GET', path: '/api/plans/export' }),
 
   create_project: op('create', CreateProjectInput, Project, {
     method: 'POST',

@@ -5,7 +5,8 @@ import { TOOLS } from './tools/index.js';
  * BINDERY_TOOLS: which tools tools/list shows. Every listed tool costs context in every session, so a
  * client that needs little can ask for little (docs/mcp.md lists each profile and its size).
  * - core: the fourteen tools every Bindery has had, plus next_task where this build has it;
- * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history;
+ * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history, batch
+ *   changes and plans;
  * - all: every tool.
  * A name a profile lists but this build lacks is skipped, so a profile can name a tool before it lands.
  */
@@ -38,6 +39,10 @@ const STANDARD = [
   'get_document',
   'list_documents',
   'get_history',
+  'update_tasks',
+  'complete_tasks',
+  'import_plan',
+  'export_plan',
 ];
 
 export const TOOL_PROFILES = ['core', 'standard', 'all'] as const;

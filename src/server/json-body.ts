@@ -1,4 +1,4 @@
-import { BinderyError, checkInputStructure, MAX_DOCUMENT_BYTES } from '../contract/index.js';
+import { BinderyError, checkInputStructure, MAX_DOCUMENT_BYTES, MAX_PLAN_CHARS } from '../contract/index.js';
 
 /**
  * Request bodies are parsed with JSON.parse and nothing else; a syntax error becomes a validation error
@@ -22,9 +22,9 @@ export function parseJsonBody(text: string): unknown {
 
 /**
  * Long text fields. The exact limits live in the schemas and the service (100,000 characters for notes,
- * 5 MB of UTF-8 for documents, which is a 413): this bound only has to let such content through to them.
+ * 5 MB of UTF-8 for documents, which is a 413; plans): this bound only has to let such content through to them.
  */
-const LONG_STRING_FIELDS = { content: 2 * MAX_DOCUMENT_BYTES };
+const LONG_STRING_FIELDS = { content: 2 * MAX_DOCUMENT_BYTES, markdown: MAX_PLAN_CHARS };
 
 /**
  * The structure checks (docs/design.md, "Input safety") on an operation's input (body, query or JSON-RPC

@@ -7,10 +7,12 @@ import {
   parseInput,
 } from '../contract/index.js';
 import type { Store } from '../store/types.js';
+import { batchHandlers } from './batch.js';
 import { changeHandlers } from './changes.js';
 import type { Handlers, ServiceContext } from './context.js';
 import { healthHandlers } from './health.js';
 import { knowledgeHandlers } from './knowledge.js';
+import { planHandlers } from './plans.js';
 import { projectHandlers } from './projects.js';
 import type { RoleRegistry } from './roles.js';
 import { systemHandlers } from './system.js';
@@ -37,6 +39,8 @@ export function createService(options: ServiceOptions): BinderyApi {
   const ctx: ServiceContext = { now: () => new Date(), startedAt: new Date(), ...options };
   const handlers: Handlers<OperationName> = {
     ...taskHandlers(ctx),
+    ...batchHandlers(ctx),
+    ...planHandlers(ctx),
     ...projectHandlers(ctx),
     ...knowledgeHandlers(ctx),
     ...systemHandlers(ctx),

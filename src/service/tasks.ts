@@ -13,7 +13,7 @@ import {
   type TaskStatus,
 } from '../contract/index.js';
 import { currentActor } from '../store/actor.js';
-import type { NewTask, TaskChanges } from '../store/types.js';
+import type { NewTask, Store, TaskChanges, TaskWrite } from '../store/types.js';
 import { type Handlers, pageRequest, type ServiceContext, toUtc } from './context.js';
 
 /** Upper bound on tasks one create call may write, so a single request cannot monopolise the store. */
@@ -30,9 +30,91 @@ type TaskOps =
   | 'execute_task'
   | 'assign_role_to_task';
 
-interface References {
+/** Field path → id of each task and project an input names, checked before the write. */
+export interface References {
   tasks: Map<string, string>;
   projects: Map<string, string>;
+}
+
+export function noReferences(): References {
+  return { tasks: new Map(), projects: new Map() };
+}
+
+/** Every referenced task/project must exist: one issue naming each missing reference. */
+export async function missingReferences(store: Store, refs: References): Promise<FieldIssue[]> {
+  const [tasks, projects] = await Promise.all([
+    store.existing('task', [...new Set(refs.tasks.values())]),
+    store.existing('project', [...new Set(refs.projects.values())]),
+  ]);
+  const issues: FieldIssue[] = [];
+  for (const [field, id] of refs.tasks)
+    if (!tasks.has(id)) issues.push({ field, reason: `no task with id ${id}` });
+  for (const [field, id] of refs.projects) {
+    if (!projects.has(id)) issues.push({ field, reason: `no project with id ${id}` });
+  }
+  return issues;
+}
+
+/**
+ * The store write of one update_task input, given the task's current status: its changes and guard, with
+ * the tasks and projects it names added to `refs` (field paths after `prefix`). Throws a validation error
+ * for an input that changes nothing or names an unknown role.
+ */
+export function taskUpdateWrite(
+  ctx: ServiceContext,
+  currentStatus: TaskStatus,
+  { task_id, expected_version, ...update }: OpArgs<'update_task'>,
+  refs: References,
+  prefix = '',
+): TaskWrite {
+  if (Object.keys(update).length === 0) {
+    throw BinderyError.validation([
+      { field: prefix.replace(/\.$/, ''), reason: 'no fields to change; send at least one task field' },
+    ]);
+  }
+  if (update.parent_id) refs.tasks.set(`${prefix}parent_id`, update.parent_id);
+  if (update.project_id) refs.projects.set(`${prefix}project_id`, update.project_id);
+  update.depends_on?.forEach((id, i) => {
+    refs.tasks.set(`${prefix}depends_on.${i}`, id);
+  });
+  if (update.role) ctx.roles.require(update.role, `${prefix}role`);
+
+  const now = ctx.now().toISOString();
+  const { status: statusInput, priority, due_at, depends_on, ...plain } = update;
+  const changes: TaskChanges = { ...plain, updated_at: now, updated_by: currentActor() };
+  if (priority) changes.priority = canonicalPriority(priority);
+  if (due_at !== undefined) changes.due_at = toUtc(due_at) ?? null;
+  if (depends_on) changes.depends_on = [...new Set(depends_on)];
+  const status = statusInput && canonicalStatus(statusInput);
+  if (status) Object.assign(changes, statusChange(currentStatus, status, now));
+  return {
+    id: task_id,
+    changes,
+    options: { expectedVersion: expected_version, closeExecution: closingExecution(status, now, null) },
+  };
+}
+
+/** The store write that completes a task, given its current status. */
+export function completionWrite(
+  ctx: ServiceContext,
+  currentStatus: TaskStatus,
+  { task_id, completion_notes, expected_version }: OpArgs<'complete_task'>,
+): TaskWrite {
+  const now = ctx.now().toISOString();
+  const changes: TaskChanges = {
+    ...statusChange(currentStatus, 'done', now),
+    updated_at: now,
+    updated_by: currentActor(),
+  };
+  if (completion_notes !== undefined) changes.completion_notes = completion_notes;
+  return {
+    id: task_id,
+    changes,
+    options: {
+      expectedVersion: expected_version,
+      closeExecution: closingExecution('done', now, completion_notes ?? null),
+    },
+  };
 }
 
 export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
@@ -46,16 +128,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
 
   /** Every referenced task/project must exist: one validation error naming each missing reference. */
   async function checkReferences(refs: References): Promise<void> {
-    const [tasks, projects] = await Promise.all([
-      store.existing('task', [...new Set(refs.tasks.values())]),
-      store.existing('project', [...new Set(refs.projects.values())]),
-    ]);
-    const issues: FieldIssue[] = [];
-    for (const [field, id] of refs.tasks)
-      if (!tasks.has(id)) issues.push({ field, reason: `no task with id ${id}` });
-    for (const [field, id] of refs.projects) {
-      if (!projects.has(id)) issues.push({ field, reason: `no project with id ${id}` });
-    }
+    const issues = await missingReferences(store, refs);
     if (issues.length) throw BinderyError.validation(issues);
   }
 
@@ -63,7 +136,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     async create_task(input) {
       const now = ctx.now().toISOString();
       const rows: NewTask[] = [];
-      const refs: References = { tasks: new Map(), projects: new Map() };
+      const refs = noReferences();
       if (input.parent_id) refs.tasks.set('parent_id', input.parent_id);
 
       const visit = (
@@ -138,34 +211,12 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       return store.listChildren(input.task_id, pageRequest(input));
     },
 
-    async update_task({ task_id, expected_version, ...update }) {
-      if (Object.keys(update).length === 0) {
-        throw BinderyError.validation([
-          { field: '', reason: 'no fields to change; send at least one task field' },
-        ]);
-      }
-      const current = await requireTask(task_id);
-      const refs: References = { tasks: new Map(), projects: new Map() };
-      if (update.parent_id) refs.tasks.set('parent_id', update.parent_id);
-      if (update.project_id) refs.projects.set('project_id', update.project_id);
-      update.depends_on?.forEach((id, i) => {
-        refs.tasks.set(`depends_on.${i}`, id);
-      });
-      if (update.role) roles.require(update.role);
+    async update_task(input) {
+      const current = await requireTask(input.task_id);
+      const refs = noReferences();
+      const write = taskUpdateWrite(ctx, current.status, input, refs);
       await checkReferences(refs);
-
-      const now = ctx.now().toISOString();
-      const { status: statusInput, priority, due_at, depends_on, ...plain } = update;
-      const changes: TaskChanges = { ...plain, updated_at: now, updated_by: currentActor() };
-      if (priority) changes.priority = canonicalPriority(priority);
-      if (due_at !== undefined) changes.due_at = toUtc(due_at) ?? null;
-      if (depends_on) changes.depends_on = [...new Set(depends_on)];
-      const status = statusInput && canonicalStatus(statusInput);
-      if (status) Object.assign(changes, statusChange(current.status, status, now));
-      return store.updateTask(task_id, changes, {
-        expectedVersion: expected_version,
-        closeExecution: closingExecution(status, now, null),
-      });
+      return store.updateTask(write.id, write.changes, write.options);
     },
 
     async delete_task({ task_id }) {
@@ -174,19 +225,10 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       return { success: true as const, task_id, deleted_count: deleted };
     },
 
-    async complete_task({ task_id, completion_notes, expected_version }) {
-      const current = await requireTask(task_id);
-      const now = ctx.now().toISOString();
-      const changes: TaskChanges = {
-        ...statusChange(current.status, 'done', now),
-        updated_at: now,
-        updated_by: currentActor(),
-      };
-      if (completion_notes !== undefined) changes.completion_notes = completion_notes;
-      const task = await store.updateTask(task_id, changes, {
-        expectedVersion: expected_version,
-        closeExecution: closingExecution('done', now, completion_notes ?? null),
-      });
+    async complete_task(input) {
+      const current = await requireTask(input.task_id);
+      const write = completionWrite(ctx, current.status, input);
+      const task = await store.updateTask(write.id, write.changes, write.options);
       return { success: true as const, task, completion_notes: task.completion_notes };
     },
 

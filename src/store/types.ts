@@ -5,6 +5,7 @@
  * (aliases, completed_at, depth limits, roles) stay in src/service.
  */
 import type {
+  BatchItemError,
   Dashboard,
   Document,
   Execution,
@@ -61,6 +62,24 @@ export interface TaskUpdateOptions extends WriteGuard {
     | { status: 'completed' | 'cancelled'; finished_at: string; notes: string | null }
     | undefined;
 }
+
+/** One task change of a batch, prepared by the service as for a single update. */
+export interface TaskWrite {
+  id: string;
+  changes: TaskChanges;
+  options: TaskUpdateOptions;
+}
+
+/** What one write of a batch did: plain data, so a replayed request re-derives its answer from it. */
+export type TaskWriteOutcome =
+  | { ok: true; version: number; status: TaskStatus }
+  | { ok: false; error: BatchItemError };
+
+/**
+ * each: commit the writes that succeed; all: commit only when every write succeeds; check: try every write
+ * and commit none (to name every failure of a batch already known to fail).
+ */
+export type BatchMode = 'each' | 'all' | 'check';
 
 export interface ExecutionClaim {
   execution: Execution;
@@ -168,6 +187,16 @@ export interface CoreStore {
   ): Promise<Page<Task | TaskSummary>>;
   listChildren(parentId: string, page: PageRequest): Promise<Page<TaskSummary>>;
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
+  /**
+   * Applies the writes in order in one transaction, each as updateTask would, and answers one outcome per
+   * write; `committed` is false when `mode` rolled the transaction back.
+   */
+  updateTasks(
+    writes: readonly TaskWrite[],
+    mode: BatchMode,
+  ): Promise<{ committed: boolean; outcomes: TaskWriteOutcome[] }>;
+  /** Writes a task tree as insertTasks does and answers the ids written, in the order given. */
+  insertTaskList(tasks: readonly NewTask[]): Promise<string[]>;
   /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */
   deleteTaskTree(id: string): Promise<number>;
   /** Starts `claim.execution` (its result also re-derives a replayed answer: see idempotency-scope.ts). */

@@ -10,6 +10,23 @@ function makeClient(cache: ClientOptions['cache'] = {}): BinderyClient {
 
 const gets = (path: string) =>
   proxy.seen.filter((r) => r.method === 'GET' && r.path.split('?')[0] === path).length;
+/** A project with two top-level tasks A and B, and a reader of everything a change to them can reach. */
+async function twoTasks(client: BinderyClient, name: string) {
+  const project = await client.create_project({ name });
+  const a = await client.create_task({ title: 'A', project_id: project.id });
+  const b = await client.create_task({ title: 'B', project_id: project.id });
+  const read = async () => ({
+    a: await client.get_task({ task_id: a.id }),
+    b: await client.get_task({ task_id: b.id }),
+    aChildren: await client.list_children({ task_id: a.id }),
+    project: await client.get_project({ project_id: project.id }),
+    list: await client.list_tasks({ project_id: project.id }),
+    dashboard: await client.get_task_dashboard({}),
+    plan: await client.export_plan({ project_id: project.id }),
+  });
+  return { project, a, b, read };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('response cache', () => {
@@ -37,6 +54,35 @@ describe('response cache', () => {
     }
   });
 
+  it('keeps tasks, parents, projects, lists and plans current through batches and plan imports', async () => {
+    const client = makeClient();
+    const { a, b, read } = await twoTasks(client, 'cache-batch');
+    await read();
+    await client.update_tasks({
+      items: [
+        { task_id: a.id, title: 'A2' },
+        { task_id: b.id, parent_id: a.id },
+      ],
+    });
+    let now = await read();
+    expect(now.a.title).toBe('A2');
+    expect(now.a.children).toEqual([b.id]);
+    expect(now.aChildren.items.map((item) => item.id)).toEqual([b.id]);
+    expect(now.plan.markdown).toBe('- [ ] A2\n  - [ ] B\n');
+
+    await client.complete_tasks({ task_ids: [b.id] });
+    now = await read();
+    expect(now.b.status).toBe('done');
+    expect(now.project.open_task_count).toBe(1);
+
+    await client.import_plan({ markdown: '- [ ] C', parent_id: a.id });
+    now = await read();
+    expect(now.a.children).toHaveLength(2);
+    expect(now.project.task_count).toBe(3);
+    expect(now.list.total).toBe(3);
+    expect(now.plan.task_count).toBe(3);
+  });
+
   it('hands out copies: editing an answer does not edit the cache', async () => {
     const client = makeClient();
     const task = await client.create_task({ title: 'pristine' });
@@ -48,17 +94,7 @@ describe('response cache', () => {
 
   it('keeps parents, children lists, project counts, lists and the dashboard current through subtask changes', async () => {
     const client = makeClient();
-    const project = await client.create_project({ name: 'cache-tree' });
-    const a = await client.create_task({ title: 'A', project_id: project.id });
-    const b = await client.create_task({ title: 'B', project_id: project.id });
-    const read = async () => ({
-      a: await client.get_task({ task_id: a.id }),
-      b: await client.get_task({ task_id: b.id }),
-      aChildren: await client.list_children({ task_id: a.id }),
-      project: await client.get_project({ project_id: project.id }),
-      list: await client.list_tasks({ project_id: project.id }),
-      dashboard: await client.get_task_dashboard({}),
-    });
+    const { project, a, b, read } = await twoTasks(client, 'cache-tree');
     const before = await read();
 
     const child = await client.create_task({ title: 'child', parent_id: a.id, project_id: project.id });

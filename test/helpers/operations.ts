@@ -91,6 +91,23 @@ export const SAMPLE_INPUTS: Samples = {
   execute_task: async (ids) => ({ task_id: await ids.task(), role_name: 'implementer', force: true }),
   assign_role_to_task: async (ids) => ({ task_id: await ids.task(), role_name: 'reviewer' }),
   list_roles: async () => ({}),
+  update_tasks: async (ids) => ({
+    items: [
+      { task_id: await ids.task(), title: 'renamed in a batch', expected_version: 1 },
+      { task_id: await ids.task(), priority: 'high', tags: ['batch'] },
+    ],
+    atomic: false,
+  }),
+  complete_tasks: async (ids) => ({
+    task_ids: [await ids.task(), await ids.task()],
+    completion_notes: 'done together',
+  }),
+  import_plan: async (ids) => ({
+    markdown: `# ${uniqueName('plan')} @implementer !high\n- [ ] first #sample due:2030-01-02\n  - [x] second after:1\n`,
+    project_id: await ids.project(),
+    dry_run: false,
+  }),
+  export_plan: async (ids) => ({ task_id: await ids.task() }),
 
   create_project: async () => ({ name: uniqueName('sample project'), description: 'd', tags: ['p'] }),
   get_project: async (ids) => ({ project_id: await ids.project() }),

@@ -219,6 +219,35 @@ function plausibleArguments(tool: (typeof TOOLS)[number], ids: Ids) {
     cursor: fc.oneof(fc.nat({ max: 1_000 }).map(encodeCursor), fc.string({ maxLength: 10 })),
     entity: fc.constantFrom('task', 'project', 'note'),
     id: ids.task,
+    items: fc.array(
+      fc.record(
+        { task_id: ids.task, ...taskFields, expected_version: fc.integer({ min: 1, max: 3 }) },
+        { requiredKeys: ['task_id'] },
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    atomic: fc.boolean(),
+    task_ids: fc.array(ids.task, { minLength: 1, maxLength: 4 }),
+    // Plan lines: items at some depth with marks, headings, text; hostile titles now and then.
+    markdown: fc
+      .array(
+        fc.tuple(
+          fc.constantFrom('- [ ] ', '- [x] ', '  - [ ] ', '    * [X] ', '# ', '## ', '  ', ''),
+          text,
+          fc.constantFrom(
+            '',
+            ' @tester',
+            ' @nobody',
+            ' #t !high',
+            ' due:2030-01-01',
+            ' after:1',
+            ' after:"x"',
+          ),
+        ),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((lines) => lines.map((parts) => parts.join('')).join('\n')),
+    dry_run: fc.boolean(),
   };
   const shape = tool.input.shape as Record<string, { safeParse: (v: unknown) => { success: boolean } }>;
   const names = Object.keys(shape);
@@ -277,6 +306,8 @@ async function check(target: Target, name: string, args: Record<string, unknown>
     expect(after - before, 'a created tree is whole').toBe(taskNodes(input));
   } else if (name === 'delete_task') {
     expect(before - after).toBe(structured.deleted_count);
+  } else if (name === 'import_plan') {
+    expect(after - before, 'a plan is written whole').toBe(structured.dry_run ? 0 : structured.task_count);
   } else {
     expect(after).toBe(before);
   }
@@ -299,6 +330,15 @@ function follow(
   const entry = created[name];
   if (entry) pools[entry[0]].push(entry[1]);
   if (name === 'create_task') pools.task.push(...result.children);
+  if (name === 'import_plan' && !result.dry_run) {
+    const walk = (nodes: { id: string; subtasks: never[] }[]) => {
+      for (const node of nodes) {
+        pools.task.push(node.id);
+        walk(node.subtasks);
+      }
+    };
+    walk(result.tasks);
+  }
   const removed: Partial<Record<string, Kind>> = {
     delete_task: 'task',
     delete_note: 'note',

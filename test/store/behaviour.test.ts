@@ -93,6 +93,49 @@ describe.each(STORES)('the $kind store', ({ open }) => {
     expect((await store.getTask(b.id))?.depends_on).toEqual([c.id]);
   });
 
+  it('applies a batch in order: each, all (rolled back on any failure) and check (never committed)', async () => {
+    const store = await open();
+    const [a, b] = [newTask({ title: 'a' }), newTask({ title: 'b' })];
+    await store.insertTasks([a, b]);
+    const writes = (title: string) => [
+      { id: a.id, changes: { title }, options: {} },
+      { id: randomUUID(), changes: { title }, options: {} },
+      { id: b.id, changes: { title }, options: { expectedVersion: 9 } },
+      { id: b.id, changes: { depends_on: [b.id] }, options: {} },
+      { id: b.id, changes: { title: `${title} b` }, options: { expectedVersion: 1 } },
+    ];
+    const expected = (committed: boolean) => ({
+      committed,
+      outcomes: [
+        { ok: true, version: 2, status: 'todo' },
+        { ok: false, error: expect.objectContaining({ code: 'not_found' }) },
+        { ok: false, error: expect.objectContaining({ code: 'conflict', details: expect.anything() }) },
+        { ok: false, error: expect.objectContaining({ code: 'conflict' }) },
+        { ok: true, version: 2, status: 'todo' },
+      ],
+    });
+    expect(await store.updateTasks(writes('all'), 'all')).toEqual(expected(false));
+    expect(await store.updateTasks(writes('check'), 'check')).toEqual(expected(false));
+    expect(await store.getTask(a.id)).toMatchObject({ title: 'a', version: 1 });
+    expect(await store.getTask(b.id)).toMatchObject({ title: 'b', depends_on: [], version: 1 });
+    expect(await store.updateTasks(writes('each'), 'each')).toEqual(expected(true));
+    expect(await store.getTask(a.id)).toMatchObject({ title: 'each', version: 2 });
+    expect(await store.getTask(b.id)).toMatchObject({ title: 'each b', depends_on: [], version: 2 });
+    const good = await store.updateTasks([{ id: a.id, changes: { title: 'all ok' }, options: {} }], 'all');
+    expect(good).toEqual({ committed: true, outcomes: [{ ok: true, version: 3, status: 'todo' }] });
+  });
+
+  it('writes a task list and answers its ids in order', async () => {
+    const store = await open();
+    const root = newTask();
+    const kids = [newTask({ parent_id: root.id }), newTask({ parent_id: root.id, depends_on: [] })];
+    const later = newTask({ parent_id: root.id });
+    kids[0]!.depends_on = [later.id];
+    const ids = await store.insertTaskList([root, ...kids, later]);
+    expect(ids).toEqual([root.id, kids[0]!.id, kids[1]!.id, later.id]);
+    expect(await store.getTask(kids[0]!.id)).toMatchObject({ depends_on: [later.id] });
+  });
+
   it('claims an execution once, refuses a second claim, and with force cancels the running one', async () => {
     const store = await open();
     const task = newTask();

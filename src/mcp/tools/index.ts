@@ -1,3 +1,4 @@
+import { batchTools } from './batch.js';
 import { changeTools } from './changes.js';
 import type { Tool } from './define.js';
 import { knowledgeTools } from './knowledge.js';
@@ -10,6 +11,7 @@ export type { Tool, ToolContext } from './define.js';
 /** Every tool, in the order tools/list shows them. */
 export const TOOLS: readonly Tool[] = [
   ...taskTools,
+  ...batchTools,
   ...projectTools,
   ...knowledgeTools,
   ...changeTools,

@@ -1,6 +1,7 @@
-import type { ChangeEntity, Document, Note } from '../../contract/index.js';
+import { BinderyError, type ChangeEntity, type Document, type Note } from '../../contract/index.js';
 import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {
+  BatchMode,
   ExecutionClaim,
   NewChunk,
   NewProject,
@@ -11,6 +12,8 @@ import type {
   TaskChanges,
   TaskFilter,
   TaskUpdateOptions,
+  TaskWrite,
+  TaskWriteOutcome,
   WriteGuard,
 } from '../types.js';
 import { ChangeCore } from './changes.js';
@@ -105,6 +108,27 @@ export abstract class StoreCore {
     return this.write((x) => this.tasks.update(x, id, changes, options));
   }
 
+  async updateTasks(writes: readonly TaskWrite[], mode: BatchMode) {
+    try {
+      const outcomes = await this.write(async (x) => {
+        const done = await this.tasks.updateEach(x, writes);
+        if (mode === 'check' || (mode === 'all' && done.some((o) => !o.ok))) throw new RolledBack(done);
+        return done;
+      });
+      return { committed: true, outcomes };
+    } catch (error) {
+      if (error instanceof RolledBack) return { committed: false, outcomes: error.outcomes };
+      throw error;
+    }
+  }
+
+  insertTaskList(tasks: readonly NewTask[]) {
+    return this.write(async (x) => {
+      await this.tasks.insert(x, tasks);
+      return tasks.map((task) => task.id);
+    });
+  }
+
   deleteTaskTree(id: string) {
     return this.write((x) => this.tasks.deleteTree(x, id));
   }
@@ -175,5 +199,15 @@ export abstract class StoreCore {
 
   deleteDocument(id: string) {
     return this.write((x) => this.documents.delete(x, id));
+  }
+}
+
+/**
+ * Unwinds a batch's transaction while keeping its outcomes. A BinderyError, so the runners pass it through
+ * untranslated and count no database failure.
+ */
+class RolledBack extends BinderyError {
+  constructor(readonly outcomes: TaskWriteOutcome[]) {
+    super('conflict', 'The batch was rolled back.');
   }
 }

@@ -1,5 +1,6 @@
 import {
   BinderyError,
+  batchItemError,
   decodeCursor,
   type Execution,
   type Task,
@@ -15,6 +16,8 @@ import type {
   TaskFilter,
   TaskLink,
   TaskUpdateOptions,
+  TaskWrite,
+  TaskWriteOutcome,
   WriteGuard,
 } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
@@ -211,6 +214,27 @@ export class TaskCore {
       );
     }
     return (await this.get(x, id))!;
+  }
+
+  /**
+   * Each write in its own savepoint: a refused one (not found, version conflict, cycle) is undone alone and
+   * reported, the others stay. A database failure (deadlock, lost connection) still fails the whole call.
+   */
+  async updateEach(x: Executor, writes: readonly TaskWrite[]): Promise<TaskWriteOutcome[]> {
+    const outcomes: TaskWriteOutcome[] = [];
+    for (const { id, changes, options } of writes) {
+      await x.run('SAVEPOINT bindery_item');
+      try {
+        const task = await this.update(x, id, changes, options);
+        outcomes.push({ ok: true, version: task.version, status: task.status });
+      } catch (error) {
+        if (!(error instanceof BinderyError)) throw error;
+        await x.run('ROLLBACK TO SAVEPOINT bindery_item');
+        outcomes.push({ ok: false, error: batchItemError(error) });
+      }
+      await x.run('RELEASE SAVEPOINT bindery_item');
+    }
+    return outcomes;
   }
 
   /** Dependencies of a task; every task they name must exist. */
