@@ -160,7 +160,13 @@ export function Board({ model }: { model: BoardModel }) {
   }, [model.revision, filters]);
   const now = Date.now();
   return (
-    <section class="board" aria-label="Task board">
+    <section
+      class="board"
+      aria-label="Task board"
+      data-tasks={model.timings.tasks}
+      data-load-ms={Math.round(model.timings.loadMs)}
+      data-ready-at={Math.round(model.timings.readyAt)}
+    >
       <p id="drag-help" class="sr-only">
         Press Enter to open the task; Alt plus Left or Right arrow moves it to the previous or next column.
       </p>
