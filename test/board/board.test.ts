@@ -56,6 +56,8 @@ beforeAll(async () => {
   const review = await createTask(t, { title: 'Review the API', status: 'review', priority: 'high' });
   const drag = await createTask(t, { title: 'Drag me', priority: 'low' });
   const xss = await createTask(t, { title: XSS, tags: ['<b>tag</b>'] });
+  const claimed = await t.http('POST', `/api/tasks/${dep.id}/execute`, { role_name: 'architect' });
+  expect(claimed.status).toBe(200);
   Object.assign(ids, { dep: dep.id, parent: parent.id, review: review.id, drag: drag.id, xss: xss.id });
   await t.http('POST', '/api/notes', {
     title: 'Launch notes',
@@ -88,6 +90,7 @@ describe('the board', () => {
       expect(text).toContain(part);
     await card(page, 'Write the spec').waitFor();
     expect(await column(page, 'doing').textContent()).toContain('Write the spec');
+    expect(await card(page, 'Write the spec').textContent()).toContain('running');
     expect(await column(page, 'review').textContent()).toContain('Review the API');
     expect(await column(page, 'done').textContent()).toContain('Columns');
   });
@@ -221,6 +224,37 @@ describe('the board', () => {
     await page.goto(`${t.url}/`);
     await card(page, 'Cards').waitFor();
     await shoot(page, 'board');
+  });
+
+  it("serves the page under a strict CSP, assets cached for good, and allows only the server's own Origin", async () => {
+    const index = await t.http('GET', '/');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const csp = index.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(index.body as string)![1]!;
+    expect(script).toMatch(/-[\w-]{8}\.js$/);
+    const asset = await t.http('GET', script);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const port = new URL(t.url).port;
+    const own = await t.http('GET', '/api/roles', undefined, { origin: `http://127.0.0.1:${port}` });
+    expect(own.status).toBe(200);
+    const named = await t.http('GET', '/api/roles', undefined, {
+      host: `localhost:${port}`,
+      origin: `http://localhost:${port}`,
+    });
+    expect(named.status).toBe(200);
+    for (const origin of [
+      `http://127.0.0.1:${Number(port) + 1}`,
+      `https://127.0.0.1:${port}`,
+      'http://evil.example',
+    ]) {
+      const refused = await t.http('GET', '/api/roles', undefined, { origin });
+      expect(refused.status, origin).toBe(403);
+    }
+    // A page of another origin may not load the board's script either.
+    expect((await t.http('GET', script, undefined, { origin: 'http://evil.example' })).status).toBe(403);
   });
 
   it('reconnects after a server restart, says so meanwhile, and misses nothing', async () => {

@@ -318,7 +318,12 @@ export const model = new BoardModel();
 /** Re-renders the calling component whenever the model changes. */
 export function useModel(): BoardModel {
   const [, setRevision] = useState(0);
-  useEffect(() => model.subscribe(() => setRevision(model.revision)), []);
+  useEffect(() => {
+    const unsubscribe = model.subscribe(() => setRevision(model.revision));
+    // What changed between the first render and this effect (the feed may have answered already).
+    setRevision(model.revision);
+    return unsubscribe;
+  }, []);
   return model;
 }
 
