@@ -93,6 +93,7 @@ describe('the board', () => {
     expect(await card(page, 'Write the spec').textContent()).toContain('running');
     expect(await column(page, 'review').textContent()).toContain('Review the API');
     expect(await column(page, 'done').textContent()).toContain('Columns');
+    await shoot(page, 'board');
   });
 
   it('shows a title made of HTML as text: no element is made and no script runs', async () => {
@@ -124,6 +125,16 @@ describe('the board', () => {
     await expect.poll(async () => (await t.http('GET', `/api/tasks/${ids.review}`)).body.status).toBe('done');
     const stored = (await t.http('GET', `/api/tasks/${ids.review}`)).body;
     expect(stored.updated_by).toBe('board');
+  });
+
+  it('opens and closes the drawer by keyboard, moving the focus in and back', async () => {
+    await card(page, 'Cards').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.drawer h2', { hasText: 'Cards' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('.drawer').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Cards');
   });
 
   it("shows another client's write within a second, highlighted", async () => {
@@ -218,12 +229,6 @@ describe('the board', () => {
     } finally {
       await phone.close();
     }
-  });
-
-  it('takes the board screenshots, light and dark', async () => {
-    await page.goto(`${t.url}/`);
-    await card(page, 'Cards').waitFor();
-    await shoot(page, 'board');
   });
 
   it("serves the page under a strict CSP, assets cached for good, and allows only the server's own Origin", async () => {

@@ -22,6 +22,7 @@ function TokenPrompt({ model }: { model: BoardModel }) {
           <label for="token-input">Token</label>
           <input
             id="token-input"
+            autoFocus
             type="password"
             autocomplete="off"
             value={value}

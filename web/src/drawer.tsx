@@ -1,6 +1,6 @@
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Change } from '../../src/contract/change.js';
 import type { Note } from '../../src/contract/note.js';
 import type { Task, TaskPriority, TaskStatus } from '../../src/contract/task.js';
@@ -72,7 +72,13 @@ export function TaskFields(props: { draft: Draft; set: (draft: Draft) => void; i
   return (
     <div class="fields">
       <label for={`${idPrefix}-title`}>Title</label>
-      <input {...field('title')} required maxLength={500} />
+      <input
+        {...field('title')}
+        required
+        maxLength={500}
+        // biome-ignore lint/a11y/noAutofocus: the form opens on request; its first field takes the focus
+        autoFocus
+      />
       <label for={`${idPrefix}-description`}>Description (Markdown)</label>
       <textarea {...field('description')} rows={5} />
       <label for={`${idPrefix}-status`}>Status</label>
@@ -220,9 +226,17 @@ function Confirm(props: { label: string; question: string; onConfirm: () => void
 export function Drawer({ model, task }: { model: BoardModel; task: Task }) {
   const [editing, setEditing] = useState<{ base: Task; draft: Draft } | null>(null);
   const [subtask, setSubtask] = useState('');
-  useEffect(() => setEditing(null), [task.id]);
+  const closeButton = useRef<HTMLButtonElement>(null);
+  // A new task in the drawer: leave any edit, and take the focus there (Escape or × gives it back).
+  useEffect(() => {
+    setEditing(null);
+    closeButton.current?.focus();
+  }, [task.id]);
   const rel = relations(model.tasks);
-  const close = () => model.setFilters({ task: '' });
+  const close = () => {
+    model.setFilters({ task: '' });
+    document.querySelector<HTMLElement>(`.card[data-id="${task.id}"]`)?.focus();
+  };
   const save = async (event: Event) => {
     event.preventDefault();
     if (!editing) return;
@@ -243,7 +257,7 @@ export function Drawer({ model, task }: { model: BoardModel; task: Task }) {
     >
       <header>
         <h2 id="drawer-title">{task.title}</h2>
-        <button type="button" class="close" aria-label="Close" onClick={close}>
+        <button type="button" class="close" aria-label="Close" ref={closeButton} onClick={close}>
           ×
         </button>
       </header>
