@@ -109,11 +109,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { hub } = options;
   await hub.start();
   registerEventStream(app, { hub, pingMs: options.pingMs });
-  await registerBoard(app);
   const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
     logger.error({ err: error }, 'pruning the change log failed'),
   );
   for (const plugin of options.plugins ?? []) await plugin(app);
+  await registerBoard(app);
 
   app.addHook('preClose', async () => {
     // Open event streams would keep the server from closing: end them first.
