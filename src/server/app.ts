@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
+import { BOARD_PUBLIC_PATHS, registerBoard } from './board.js';
 import type { ChangeHub } from './change-hub.js';
 import { type ChangeRetentionOptions, pruneChangesInBackground } from './change-retention.js';
 import { errorBody, toBinderyError } from './errors.js';
@@ -93,7 +94,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   applyHeadersTimeout(app, limits);
   registerTracing(app);
-  registerHttpSafety(app, options.safety);
+  registerHttpSafety(app, {
+    ...options.safety,
+    publicPaths: [...(options.safety.publicPaths ?? []), ...BOARD_PUBLIC_PATHS],
+  });
   await registerLoadShedding(app, limits);
   const metrics = options.metrics ?? new ServerMetrics();
   registerMetrics(app, metrics, store);
@@ -111,6 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger.error({ err: error }, 'pruning the change log failed'),
   );
   for (const plugin of options.plugins ?? []) await plugin(app);
+  await registerBoard(app);
 
   app.addHook('preClose', async () => {
     // Open event streams would keep the server from closing: end them first.

@@ -64,6 +64,20 @@ function requestHostname(request: FastifyRequest): string {
 }
 
 /**
+ * Whether `origin` is the server's own: the scheme, host and port the request was sent to (its Host passed
+ * the Host check already). The board's page sends this Origin on its module scripts, fetches and event
+ * stream; a page of any other origin stays refused. Both sides go through the URL parser, so default ports
+ * and letter case compare equal.
+ */
+function isOwnOrigin(request: FastifyRequest, origin: string): boolean {
+  try {
+    return new URL(origin).origin === new URL(`${request.protocol}://${request.headers.host}`).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * HTTP safety (docs/design.md, "HTTP safety"; docs/security.md): a web page can reach a loopback server through DNS rebinding unless the Host is checked,
  * and through fetch unless a foreign Origin is refused. No CORS headers are ever sent. The checks run
  * in onRequest, before the body is read, so a refused client never gets to send (or trickle) one.
@@ -85,7 +99,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
       );
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+    if (origin !== undefined && !origins.has(origin.toLowerCase()) && !isOwnOrigin(request, origin)) {
       throw new BinderyError(
         'permission_denied',
         `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`,

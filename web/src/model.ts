@@ -1,0 +1,379 @@
+/**
+ * What the board knows: every task of the workspace (loaded once, then kept current from the change feed),
+ * the projects, the feed's state, and the filters, which live in the URL so a view can be shared and the
+ * back button works.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { Change } from '../../src/contract/change.js';
+import type { Project } from '../../src/contract/project.js';
+import type { Task, TaskPriority, TaskStatus } from '../../src/contract/task.js';
+import { ApiError, call, callMany, onUnauthorized } from './api.js';
+import { type Feed, type FeedState, openFeed } from './feed.js';
+
+export const STATUSES: readonly TaskStatus[] = ['todo', 'doing', 'review', 'done', 'blocked', 'cancelled'];
+export const PRIORITIES: readonly TaskPriority[] = ['urgent', 'high', 'normal', 'low'];
+const PRIORITY_RANK: Record<TaskPriority, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+/** How long a card changed by someone else stays highlighted. */
+export const FLASH_MS = 2000;
+const PAGE = 500;
+/** Task reads per JSON-RPC batch (the server's default BINDERY_RPC_MAX_BATCH is 100). */
+const BATCH = 100;
+
+export type View = 'board' | 'search' | 'dashboard';
+
+export interface Filters {
+  view: View;
+  project: string;
+  tag: string;
+  role: string;
+  priority: string;
+  q: string;
+  /** Show the cancelled column. */
+  cancelled: boolean;
+  /** The task open in the drawer. */
+  task: string;
+  /** The search view's query. */
+  search: string;
+}
+
+export function readFilters(search = location.search): Filters {
+  const p = new URLSearchParams(search);
+  const view = p.get('view');
+  return {
+    view: view === 'search' || view === 'dashboard' ? view : 'board',
+    project: p.get('project') ?? '',
+    tag: p.get('tag') ?? '',
+    role: p.get('role') ?? '',
+    priority: p.get('priority') ?? '',
+    q: p.get('q') ?? '',
+    cancelled: p.get('cancelled') === '1',
+    task: p.get('task') ?? '',
+    search: p.get('search') ?? '',
+  };
+}
+
+function filtersToSearch(filters: Filters): string {
+  const p = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) {
+    if (key === 'view' && value === 'board') continue;
+    if (value === true) p.set(key, '1');
+    else if (typeof value === 'string' && value !== '') p.set(key, value);
+  }
+  const text = p.toString();
+  return text ? `?${text}` : location.pathname;
+}
+
+export interface Conflict {
+  /** The task as the person saw it when they started the edit. */
+  base: Task;
+  /** The task as it is now. */
+  current: Task;
+  /** The fields the person changed. */
+  patch: Partial<Task>;
+}
+
+type Listener = () => void;
+
+export class BoardModel {
+  tasks = new Map<string, Task>();
+  projects: Project[] = [];
+  loaded = false;
+  feedState: FeedState = 'connecting';
+  needToken = false;
+  error = '';
+  filters = readFilters();
+  /** Task id → when a change by someone else arrived. */
+  flash = new Map<string, number>();
+  recent: Change[] = [];
+  conflict: Conflict | null = null;
+  /** Bumped on every change so components re-render. */
+  revision = 0;
+  /** The last full load: how long it took, how many tasks, when the data was in (for the benchmark). */
+  timings = { loadMs: 0, tasks: 0, readyAt: 0 };
+  seq = 0;
+  private listeners = new Set<Listener>();
+  private feed: Feed | undefined;
+  private pending = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private loading: Promise<void> | undefined;
+  private ownWrites = new Set<string>();
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(): void {
+    this.revision++;
+    for (const listener of this.listeners) listener();
+  }
+
+  start(): void {
+    onUnauthorized(() => {
+      this.needToken = true;
+      this.notify();
+    });
+    addEventListener('popstate', () => {
+      this.filters = readFilters();
+      this.notify();
+    });
+    this.feed = openFeed({
+      ready: (seq, first) => {
+        this.seq = seq;
+        if (first || !this.loaded) void this.reload();
+      },
+      change: (change) => this.onChange(change),
+      reset: () => void this.reload(),
+      state: (state) => {
+        this.feedState = state;
+        this.notify();
+      },
+    });
+  }
+
+  setFilters(patch: Partial<Filters>, replace = false): void {
+    this.filters = { ...this.filters, ...patch };
+    const url = filtersToSearch(this.filters);
+    if (replace) history.replaceState(null, '', url);
+    else history.pushState(null, '', url);
+    this.notify();
+  }
+
+  giveToken(): void {
+    this.needToken = false;
+    this.feed?.retry();
+    void this.reload();
+  }
+
+  /** Everything again: the first load, after a reset, after the token was given. */
+  reload(): Promise<void> {
+    this.loading ??= this.loadAll().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async loadAll(): Promise<void> {
+    const started = performance.now();
+    try {
+      const tasks = new Map<string, Task>();
+      let cursor: string | undefined;
+      do {
+        const page = await call('list_tasks', { detail: 'full', limit: PAGE, cursor });
+        for (const task of page.items as Task[]) tasks.set(task.id, task);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      const projects = await call('list_projects', { limit: PAGE });
+      this.tasks = tasks;
+      this.projects = projects.items;
+      this.loaded = true;
+      this.error = '';
+      this.timings = { loadMs: performance.now() - started, tasks: tasks.size, readyAt: performance.now() };
+    } catch (error) {
+      this.fail(error);
+    }
+    this.notify();
+  }
+
+  dismissError(): void {
+    this.error = '';
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    if (error instanceof ApiError && error.code === 'unauthorized') this.needToken = true;
+    else this.error = error instanceof Error ? error.message : String(error);
+    this.notify();
+  }
+
+  private onChange(change: Change): void {
+    this.seq = change.seq;
+    this.recent = [change, ...this.recent].slice(0, 20);
+    if (change.entity === 'project') void this.reloadProjects();
+    if (change.entity === 'task' && change.op !== 'deleted') {
+      this.pending.add(change.id);
+      this.flushTimer ??= setTimeout(() => void this.flush(), 30);
+      return;
+    }
+    if (change.entity === 'task') this.tasks.delete(change.id);
+    this.notify();
+  }
+
+  private async reloadProjects(): Promise<void> {
+    try {
+      this.projects = (await call('list_projects', { limit: PAGE })).items;
+      this.notify();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Reads the tasks named by changes since the last flush, a batch at a time. */
+  private async flush(): Promise<void> {
+    this.flushTimer = undefined;
+    const ids = [...this.pending];
+    this.pending.clear();
+    try {
+      for (let i = 0; i < ids.length; i += BATCH) {
+        const slice = ids.slice(i, i + BATCH);
+        const answers = await callMany(
+          'get_task',
+          slice.map((task_id) => ({ task_id })),
+        );
+        answers.forEach((answer, index) => {
+          const id = slice[index]!;
+          if (answer instanceof ApiError) {
+            if (answer.code === 'not_found') this.tasks.delete(id);
+            return;
+          }
+          const known = this.tasks.get(id);
+          if (known && known.version >= answer.version) return;
+          this.tasks.set(id, answer);
+          if (this.ownWrites.delete(`${id}@${answer.version}`)) return;
+          this.flash.set(id, Date.now());
+        });
+      }
+      setTimeout(() => this.notify(), FLASH_MS + 50);
+    } catch (error) {
+      this.fail(error);
+    }
+    this.notify();
+  }
+
+  /** A task written by this page: kept at once, and not highlighted when its change comes back. */
+  private keep(task: Task): void {
+    const known = this.tasks.get(task.id);
+    if (!known || known.version < task.version) this.tasks.set(task.id, task);
+    this.ownWrites.add(`${task.id}@${task.version}`);
+    this.notify();
+  }
+
+  /**
+   * Sends the person's change with the version they saw; a conflict (someone changed the task meanwhile)
+   * is kept for the conflict dialog, never written over.
+   */
+  async update(base: Task, patch: Partial<Task>): Promise<boolean> {
+    try {
+      const task = await call('update_task', {
+        ...(patch as object),
+        task_id: base.id,
+        expected_version: base.version,
+      });
+      this.keep(task);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'conflict') {
+        try {
+          const current = await call('get_task', { task_id: base.id });
+          this.keep(current);
+          this.conflict = { base, current, patch };
+          this.notify();
+        } catch (reread) {
+          this.fail(reread);
+        }
+        return false;
+      }
+      this.fail(error);
+      return false;
+    }
+  }
+
+  async reapply(): Promise<void> {
+    const conflict = this.conflict;
+    this.conflict = null;
+    if (conflict) await this.update(conflict.current, conflict.patch);
+    this.notify();
+  }
+
+  discard(): void {
+    this.conflict = null;
+    this.notify();
+  }
+
+  async create(input: Record<string, unknown>): Promise<Task | null> {
+    try {
+      const task = await call('create_task', input as { title: string });
+      this.keep(task);
+      return task;
+    } catch (error) {
+      this.fail(error);
+      return null;
+    }
+  }
+
+  async remove(task: Task): Promise<void> {
+    try {
+      await call('delete_task', { task_id: task.id });
+      this.tasks.delete(task.id);
+      if (this.filters.task === task.id) this.setFilters({ task: '' });
+      this.notify();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+}
+
+export const model = new BoardModel();
+
+/** Re-renders the calling component whenever the model changes. */
+export function useModel(): BoardModel {
+  const [, setRevision] = useState(0);
+  useEffect(() => {
+    const unsubscribe = model.subscribe(() => setRevision(model.revision));
+    // What changed between the first render and this effect (the feed may have answered already).
+    setRevision(model.revision);
+    return unsubscribe;
+  }, []);
+  return model;
+}
+
+/** Tasks grouped by parent, and by what they depend on, for progress, blocked-by and the drawer. */
+export interface Relations {
+  children: Map<string, Task[]>;
+  dependents: Map<string, Task[]>;
+}
+
+export function relations(tasks: Map<string, Task>): Relations {
+  const children = new Map<string, Task[]>();
+  const dependents = new Map<string, Task[]>();
+  const push = (map: Map<string, Task[]>, key: string, task: Task) => {
+    const list = map.get(key);
+    if (list) list.push(task);
+    else map.set(key, [task]);
+  };
+  for (const task of tasks.values()) {
+    if (task.parent_id) push(children, task.parent_id, task);
+    for (const id of task.depends_on) push(dependents, id, task);
+  }
+  return { children, dependents };
+}
+
+export const isFinished = (task: Task | undefined): boolean =>
+  task !== undefined && (task.status === 'done' || task.status === 'cancelled');
+
+/** Dependencies not yet done or cancelled (a dependency no longer there blocks nothing). */
+export function blockedBy(task: Task, tasks: Map<string, Task>): number {
+  return task.depends_on.filter((id) => tasks.has(id) && !isFinished(tasks.get(id))).length;
+}
+
+export function matches(task: Task, filters: Filters): boolean {
+  if (filters.project && task.project_id !== filters.project) return false;
+  if (filters.tag && !task.tags.includes(filters.tag)) return false;
+  if (filters.role && task.role !== filters.role) return false;
+  if (filters.priority && task.priority !== filters.priority) return false;
+  if (filters.q) {
+    const q = filters.q.toLowerCase();
+    if (!task.title.toLowerCase().includes(q) && !task.description.toLowerCase().includes(q)) return false;
+  }
+  return true;
+}
+
+/** Board order: priority (urgent first), then due date (none last), then oldest first. */
+export function byPriority(a: Task, b: Task): number {
+  return (
+    PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
+    (a.due_at ?? '\uffff').localeCompare(b.due_at ?? '\uffff') ||
+    a.created_at.localeCompare(b.created_at) ||
+    a.id.localeCompare(b.id)
+  );
+}
