@@ -8,6 +8,7 @@ import { importCommand } from './import.js';
 import { MCP_USAGE, runMcp } from './mcp.js';
 import { closeOnSignals, startServer } from './serve.js';
 import { status } from './status.js';
+import { tokenCommand } from './token.js';
 
 const USAGE = `Usage: bindery <command> [options]
 
@@ -19,6 +20,7 @@ Commands:
   import    Read a "bindery export" file into an empty store
   backup    Copy the SQLite database consistently while the server runs, and check the copy
   restore   Put a backup in place of the workspace's database (server stopped)
+  token     Create, list and revoke named access tokens (scopes read, write, admin; optional projects)
   --version Print the version
 
 Run "bindery <command> --help" for the options of a command.`;
@@ -89,6 +91,8 @@ async function main(argv: string[]): Promise<void> {
       return restoreCommand(rest);
     case 'mcp':
       return mcp(rest);
+    case 'token':
+      return tokenCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${BINDERY_VERSION}\n`);

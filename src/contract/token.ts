@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp, TimestampInput } from './common.js';
+import { BinderyError } from './errors.js';
 
 /**
  * Named access tokens (docs/access.md). `read` reads everything (search, changes, history included);
@@ -12,6 +13,14 @@ export const TokenScopeSchema = z.enum(TOKEN_SCOPES, { error: 'must be read, wri
 /** Whether `held` includes everything `needed` allows. */
 export function scopeCovers(held: TokenScope, needed: TokenScope): boolean {
   return TOKEN_SCOPES.indexOf(held) >= TOKEN_SCOPES.indexOf(needed);
+}
+
+/** 403 `permission_denied` naming the scope a named token lacks, the same on REST, JSON-RPC and MCP. */
+export function scopeRefusal(needed: TokenScope, what = 'This call'): BinderyError {
+  return new BinderyError('permission_denied', `${what} needs a token with the ${needed} scope.`, {
+    details: { needed_scope: needed },
+    suggestions: [`Ask an admin for a token with the ${needed} scope; this token cannot do it.`],
+  });
 }
 
 /** Every secret starts with this, so a leaked one is recognisable (secret scanners, logs). */

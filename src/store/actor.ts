@@ -48,3 +48,12 @@ export function currentClient(): string | null {
 export function currentAccess(): Access | undefined {
   return current.getStore()?.access;
 }
+
+/**
+ * Whether an entity of `projectId` is visible to `access`: everything without a project-limited token; with
+ * one, only entities of its projects (a task without a project belongs to none of them).
+ */
+export function inProjects(access: Access | undefined, projectId: string | null | undefined): boolean {
+  if (!access?.project_ids) return true;
+  return projectId != null && access.project_ids.includes(projectId);
+}
