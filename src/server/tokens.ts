@@ -3,8 +3,6 @@ import type { Store, TokenRecord } from '../store/types.js';
 
 /** How old the in-memory copy of the tokens may be: a revocation holds on every server within this (plus a read). */
 export const TOKEN_CACHE_MS = 500;
-/** An unknown secret reloads the tokens at most this often (a token just made on another server works at once). */
-const MISS_RELOAD_MS = 100;
 /** `last_used_at` is written at most once a minute per token. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -71,7 +69,10 @@ export class TokenRegistry {
     const hash = createHash('sha256').update(secret).digest('hex');
     await this.fresh();
     let token = this.byHash.get(hash);
-    if (token === undefined && Date.now() - this.loadedAt > MISS_RELOAD_MS) {
+    if (token === undefined) {
+      // Perhaps made on another server a moment ago: read again (after any read already running, which may
+      // have started before it was made). One read at a time, so unknown secrets cannot pile up queries.
+      if (this.loading) await this.loading;
       await this.reload();
       token = this.byHash.get(hash);
     }
