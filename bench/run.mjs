@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { accessSuite } from './access.mjs';
 import { cacheSuite } from './cache.mjs';
 import { changesSuite } from './changes.mjs';
 import { httpSuite } from './http.mjs';
@@ -20,6 +21,7 @@ const SUITES = {
   cache: cacheSuite,
   changes: changesSuite,
   relevance: relevanceSuite,
+  access: accessSuite,
 };
 
 const { values } = parseArgs({
