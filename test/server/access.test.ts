@@ -224,3 +224,27 @@ describe('named tokens on one server', () => {
     }
   });
 });
+
+describe('a non-loopback bind', () => {
+  it('starts without BINDERY_TOKEN once a named admin token exists, and then needs a credential', async () => {
+    const exposed = tempWorkspace();
+    const url = await databaseUrlFor(exposed.dir);
+    const env = { BINDERY_WORKSPACE: exposed.dir, BINDERY_DATABASE_URL: url ?? '' };
+    const refused = await runCli(['serve'], { ...env, BINDERY_HOST: '0.0.0.0', BINDERY_PORT: '0' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('named admin token');
+    const made = await runCli(['token', 'create', 'ops', '--scope', 'admin'], env);
+    expect(made.code, made.stderr).toBe(0);
+    const started = await spawnServe(exposed.dir, { BINDERY_HOST: '0.0.0.0' });
+    try {
+      const call = httpHelper(started.url);
+      expect((await call('GET', '/api/tasks')).status).toBe(401);
+      expect((await call('GET', '/api/tasks', undefined, bearer(made.stdout.trim()))).status).toBe(200);
+    } finally {
+      started.proc.kill('SIGTERM');
+      await started.exited;
+      exposed.remove();
+      await dropWorkspaceSchema(exposed.dir);
+    }
+  });
+});
