@@ -133,7 +133,13 @@ export const PROJECT_GUARDS: Partial<Record<OperationName, Guard>> = {
     return task;
   },
   list_tasks: scopedList,
-  list_children: onTask,
+  list_children: async (input, access, api, call) => {
+    await visibleTask(api, access, input.task_id);
+    // A subtask may sit in another project than its parent: it is left out like any entity of another project.
+    const page = (await call(input)) as { items: { project_id: string | null }[]; total: number };
+    const items = page.items.filter((child) => inProjects(access, child.project_id));
+    return { ...page, items, total: page.total - (page.items.length - items.length) };
+  },
   update_task: onTask,
   delete_task: onTask,
   complete_task: onTask,

@@ -102,6 +102,18 @@ describe('a token limited to one project', () => {
     }
   });
 
+  it('leaves a subtask of another project out of its parent’s children', async () => {
+    const mine = await made(
+      '/api/tasks',
+      { title: 'mine child', parent_id: ids.taskA, project_id: ids.a },
+      admin,
+    );
+    await made('/api/tasks', { title: 'zebra child', parent_id: ids.taskA, project_id: ids.b }, admin);
+    const children = await get(`/api/tasks/${ids.taskA}/children`);
+    expect(children.body.items.map((child: { id: string }) => child.id)).toEqual([mine.id]);
+    expect(children.body.total).toBe(1);
+  });
+
   it('creates in its project, refuses another one or none, and moves nothing out', async () => {
     const task = await made('/api/tasks', { title: 'defaulted' }, scoped);
     expect(task.project_id).toBe(ids.a);
