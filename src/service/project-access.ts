@@ -170,9 +170,7 @@ export const PROJECT_GUARDS: Partial<Record<OperationName, Guard>> = {
   delete_document: onDocument,
 
   search: scopedList,
-  get_task_dashboard: refused(
-    'read the dashboard, which counts every project; list_tasks with its project instead',
-  ),
+  // get_task_dashboard counts the token's projects in the service (store.dashboardCounts).
   list_changes: async (input, access, _api, call) => {
     const page = (await call(input)) as { items: { project_id: string | null }[] };
     return { ...page, items: page.items.filter((change) => inProjects(access, change.project_id)) };

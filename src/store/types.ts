@@ -184,7 +184,8 @@ export interface CoreStore {
   updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard): Promise<Project>;
   deleteProject(id: string): Promise<{ detached_tasks: number } | null>;
 
-  dashboardCounts(now: Date): Promise<DashboardCounts>;
+  /** `projects`: only these projects' entities are counted. */
+  dashboardCounts(now: Date, projects?: readonly string[]): Promise<DashboardCounts>;
 
   /** Claims a key for a request about to run: null when the claim is ours, else the record already there. */
   claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyRecord | null>;

@@ -79,7 +79,17 @@ describe('a token limited to one project', () => {
     }
     const history = await get(`/api/tasks/${ids.taskB}/history`);
     expect(history.body).toEqual((await get(`/api/tasks/${randomUUID()}/history`)).body);
-    expect((await get('/api/dashboard/stats')).status).toBe(403);
+    const dashboard = await get('/api/dashboard/stats');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.body).toMatchObject({
+      total_projects: 1,
+      total_notes: 1,
+      total_documents: 0,
+      total_tasks: 1,
+    });
+    expect(dashboard.body.recent_tasks.map((task: { id: string }) => task.id)).toEqual([ids.taskA]);
+    const everything = await t.http('GET', '/api/dashboard/stats', undefined, admin);
+    expect(everything.body.total_projects).toBe(2);
   });
 
   it('shows only its project’s changes on the change page and the event stream', async () => {

@@ -152,8 +152,8 @@ export abstract class StoreCore {
     return this.write((x) => this.projects.delete(x, id));
   }
 
-  dashboardCounts(now: Date) {
-    return this.read((x) => this.dashboard.counts(x, now));
+  dashboardCounts(now: Date, projects?: readonly string[]) {
+    return this.read((x) => this.dashboard.counts(x, now, projects));
   }
 
   insertNote(note: Note) {
