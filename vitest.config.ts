@@ -6,6 +6,7 @@ const POSTGRES_ONLY = [
   // The behaviour suite runs over both stores, so it needs PostgreSQL too.
   'test/store/*.test.ts',
   'test/server/multi-server.test.ts',
+  'test/server/access-multi-server.test.ts',
   'test/server/crash-exactly-once.test.ts',
   'test/cli/export-import.test.ts',
   'test/cli/doctor.test.ts',

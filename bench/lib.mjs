@@ -78,7 +78,10 @@ export async function json(url, path, { method = 'GET', body } = {}) {
  * One autocannon run. `requests` follows autocannon's format; `pick` (optional) rewrites each request
  * (e.g. to rotate ids). Returns req/s and latency percentiles in ms.
  */
-export async function load(url, { duration, connections = 10, method = 'GET', path = '/', body, pick }) {
+export async function load(
+  url,
+  { duration, connections = 10, method = 'GET', path = '/', body, pick, headers = {} },
+) {
   const result = await autocannon({
     url,
     duration,
@@ -87,7 +90,7 @@ export async function load(url, { duration, connections = 10, method = 'GET', pa
       {
         method,
         path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
         ...(pick ? { setupRequest: (request) => ({ ...request, ...pick() }) } : {}),
       },

@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batchSuite } from './batch.mjs';
+import { accessSuite } from './access.mjs';
 import { cacheSuite } from './cache.mjs';
 import { changesSuite } from './changes.mjs';
 import { httpSuite } from './http.mjs';
@@ -24,6 +25,7 @@ const SUITES = {
   relevance: relevanceSuite,
   tracing: tracingSuite,
   batch: batchSuite,
+  access: accessSuite,
 };
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import type { ClientOptions } from '../client/index.js';
-import { Actor, isLoopbackHost } from '../contract/index.js';
+import { Actor } from '../contract/index.js';
 import { DEFAULT_TOOL_PROFILE, toolNames } from '../mcp/profiles.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import type { ToolSelection } from '../mcp/server.js';
@@ -67,9 +67,7 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
   };
   const host = merged.BINDERY_HOST || '127.0.0.1';
   const token = env.BINDERY_TOKEN || undefined;
-  if (!isLoopbackHost(host) && !token) {
-    throw new ConfigError(`BINDERY_TOKEN must be set to bind BINDERY_HOST=${host}, a non-loopback address.`);
-  }
+  // A non-loopback bind also needs BINDERY_TOKEN or a named admin token: checked at start, with the store.
   return {
     host,
     port: integer(merged, 'BINDERY_PORT', 3000, 0, 65535),

@@ -9,6 +9,7 @@ import { importCommand } from './import.js';
 import { MCP_USAGE, runMcp } from './mcp.js';
 import { closeOnSignals, startServer } from './serve.js';
 import { status } from './status.js';
+import { tokenCommand } from './token.js';
 
 const USAGE = `Usage: bindery <command> [options]
 
@@ -21,6 +22,7 @@ Commands:
   backup    Copy the SQLite database consistently while the server runs, and check the copy
   restore   Put a backup in place of the workspace's database (server stopped)
   doctor    Check the machine, settings, store and backend, and say how to fix what is wrong
+  token     Create, list and revoke named access tokens (scopes read, write, admin; optional projects)
   --version Print the version
 
 Run "bindery <command> --help" for the options of a command.`;
@@ -93,6 +95,8 @@ async function main(argv: string[]): Promise<void> {
       return doctor(rest);
     case 'mcp':
       return mcp(rest);
+    case 'token':
+      return tokenCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${BINDERY_VERSION}\n`);

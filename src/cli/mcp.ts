@@ -6,13 +6,13 @@
  */
 
 import { BinderyClient } from '../client/index.js';
-import { BINDERY_VERSION, MAX_ACTOR } from '../contract/index.js';
+import { BINDERY_VERSION, type BinderyApi, MAX_ACTOR, type TokenScope } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
-import { createLogger } from '../runtime/logger.js';
+import { createLogger, type Logger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
 import { startTracing, stopTracing } from '../runtime/tracing.js';
 import { detectWorkspace } from '../runtime/workspace.js';
@@ -62,6 +62,8 @@ export async function runMcp(env: Env): Promise<void> {
     clientStats: () => client.stats(),
   };
   const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
+  // With a read token, list only the read tools (a write tool called anyway is refused by the server).
+  const readScope = settings.token !== undefined && (await tokenScope(client.api, logger)) === 'read';
   const server = createMcpServer(api, {
     logger,
     probe,
@@ -69,7 +71,7 @@ export async function runMcp(env: Env): Promise<void> {
     production: options.production,
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
-    tools: options.tools,
+    tools: { ...options.tools, readOnly: options.tools.readOnly || readScope },
   });
   const transport = new LineTransport({
     input: process.stdin,
@@ -102,6 +104,16 @@ export async function runMcp(env: Env): Promise<void> {
   await stopTracing();
   logger.info('stdin closed; bindery mcp exits');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
+}
+
+/** The scope of the token this process sends; undefined when the backend does not say (not reachable yet). */
+async function tokenScope(api: BinderyApi, logger: Logger): Promise<TokenScope | undefined> {
+  try {
+    return (await api.get_access({})).scope;
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the token scope; listing every tool');
+    return undefined;
+  }
 }
 
 /**

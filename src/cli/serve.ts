@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { BINDERY_VERSION } from '../contract/index.js';
+import { BINDERY_VERSION, isLoopbackHost } from '../contract/index.js';
 import {
   discover,
   managerSettings,
@@ -18,6 +18,8 @@ import { dataDir, detectWorkspace, sqlitePath } from '../runtime/workspace.js';
 import { buildServer } from '../server/app.js';
 import { ChangeHub, wakeAfterWrites } from '../server/change-hub.js';
 import { ServerMetrics } from '../server/metrics.js';
+import { TokenRegistry } from '../server/tokens.js';
+import { accessApi } from '../service/access.js';
 import { readOnlyApi } from '../service/read-only.js';
 import { RoleRegistry } from '../service/roles.js';
 import { createService } from '../service/service.js';
@@ -77,15 +79,24 @@ export async function startServer(
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
   });
+  const tokens = new TokenRegistry(store, (error) =>
+    logger.warn({ err: error }, 'recording a token use failed'),
+  );
+  await refuseExposedWithoutCredential(config, tokens, () => store.close());
   const degradations: (() => string | null)[] = [];
   const service = createService({
     store,
     roles,
     version: BINDERY_VERSION,
     workspace,
+    rootCredential: config.token !== undefined,
+    onTokensChanged: () => tokens.invalidate(),
     degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
   });
-  const api = traceCalls(wakeAfterWrites(config.readOnly ? readOnlyApi(service) : service, hub), 'operation');
+  const api = traceCalls(
+    wakeAfterWrites(accessApi(config.readOnly ? readOnlyApi(service) : service), hub),
+    'operation',
+  );
   const mcp = options.mcp ?? mcpSettings({});
   ensurePrivateDir(dataDir(workspace));
   const secret = workspaceSecret(workspace);
@@ -103,6 +114,7 @@ export async function startServer(
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
       token: config.token,
+      tokens,
       publicPaths: config.metricsPublic ? ['/metrics'] : [],
     },
     metrics,
@@ -152,6 +164,22 @@ export async function startServer(
   }
   if (idleGraceMs !== undefined) runManaged(workspace, idleGraceMs, (message) => logger.info(message));
   return { app, url, workspace, logger };
+}
+
+/**
+ * A non-loopback bind is reachable by anyone who can route to it: it starts only with a credential that can
+ * manage access, BINDERY_TOKEN or a named admin token that has not expired.
+ */
+async function refuseExposedWithoutCredential(
+  config: ServerConfig,
+  tokens: TokenRegistry,
+  close: () => Promise<void>,
+): Promise<void> {
+  if (isLoopbackHost(config.host) || config.token !== undefined || (await tokens.liveAdmin())) return;
+  await close();
+  throw new Error(
+    `BINDERY_TOKEN must be set (or a named admin token exist: bindery token create NAME --scope admin) to bind BINDERY_HOST=${config.host}, a non-loopback address.`,
+  );
 }
 
 /** The port is taken: by this workspace's own Bindery (say so, it is the usual case) or by something else. */

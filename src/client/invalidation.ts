@@ -33,7 +33,7 @@ export interface Effect {
   notes: Set<string>;
   documents: Set<string>;
   /** Collections whose list_* answers can change. */
-  lists: Set<'tasks' | 'projects' | 'notes' | 'documents'>;
+  lists: Set<'tasks' | 'projects' | 'notes' | 'documents' | 'tokens'>;
   /** Entity types whose search results can change. */
   search: Set<EntityType>;
   dashboard: boolean;
@@ -107,6 +107,12 @@ function merged(effects: readonly Effect[]): Effect {
   return all;
 }
 
+function tokensEffect(): Effect {
+  const effect = emptyEffect();
+  effect.lists.add('tokens');
+  return effect;
+}
+
 type Rules = {
   [N in MutationName]: (args: OpArgs<N>, result: OpOutput<N> | undefined, graph: TaskGraph) => Effect;
 };
@@ -117,6 +123,8 @@ type Rules = {
  * state before the mutation.
  */
 const RULES: Rules = {
+  create_token: tokensEffect,
+  revoke_token: tokensEffect,
   create_task(args) {
     const effect = taskEffect();
     if (args.parent_id) effect.parents.add(args.parent_id);
@@ -304,6 +312,8 @@ export function effectOfChange(change: Change): Effect {
     case 'execution':
       // An execution shows only through its task, whose own change follows in the same transaction.
       return emptyEffect();
+    case 'token':
+      return tokensEffect();
   }
 }
 
@@ -372,6 +382,9 @@ const MATCHERS: Matchers = {
   version_info: () => false,
   // The log only grows: any change can extend a page, so a cached page is dropped by every change.
   list_changes: () => true,
+  list_tokens: (e) => e.lists.has('tokens'),
+  // A client keeps one credential: what it may do changes only with the token's revocation (a 401 then).
+  get_access: () => false,
   get_history: (e, { entity, id }) =>
     (entity === 'task' && (e.tasks.has(id) || e.deletedTask !== undefined)) ||
     (entity === 'project' && (e.projects === 'all' || e.projects.has(id))) ||

@@ -3,7 +3,7 @@ import { Id, PageParams, pageOf, Timestamp } from './common.js';
 import { TaskStatusSchema } from './task.js';
 
 /** Kinds of entity the change log records. */
-export const CHANGE_ENTITIES = ['task', 'project', 'note', 'document', 'execution'] as const;
+export const CHANGE_ENTITIES = ['task', 'project', 'note', 'document', 'execution', 'token'] as const;
 export type ChangeEntity = (typeof CHANGE_ENTITIES)[number];
 export const ChangeEntitySchema = z.enum(CHANGE_ENTITIES);
 export const CHANGE_OPS = ['created', 'updated', 'deleted'] as const;
@@ -25,6 +25,8 @@ export const Change = z.strictObject({
   /** For tasks: the parent after the change (before it, for a delete). */
   parent_id: Id.nullable(),
   actor: z.string(),
+  /** With a named token (then `actor` is its name): what the caller declared itself (X-Bindery-Actor). */
+  client: z.string().optional(),
   /** Names of the fields that changed (every field on create and delete is implied: empty). */
   fields: z.array(z.string()),
   /** A task status change: the status before and after. */

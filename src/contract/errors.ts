@@ -58,7 +58,9 @@ export const ERROR_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   unauthorized: {
     httpStatus: 401,
     rpcCode: -32003,
-    suggestions: ['Send Authorization: Bearer <BINDERY_TOKEN>.'],
+    suggestions: [
+      'Send Authorization: Bearer <token>: BINDERY_TOKEN or a named token (bindery token create).',
+    ],
   },
   permission_denied: {
     httpStatus: 403,
@@ -132,6 +134,8 @@ export interface BinderyErrorOptions {
   retryAfterS?: number;
   /** HTTP status when it differs from the code's usual one (415 is a validation_error, 503 a connection_error). */
   httpStatus?: number;
+  /** Recovery suggestions when the code's usual ones do not fit (a token's missing scope). */
+  suggestions?: string[];
 }
 
 export class BinderyError extends Error {
@@ -140,6 +144,7 @@ export class BinderyError extends Error {
   readonly entity: EntityKind | undefined;
   readonly retryAfterS: number | undefined;
   readonly httpStatus: number;
+  private readonly ownSuggestions: string[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: BinderyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -149,10 +154,11 @@ export class BinderyError extends Error {
     this.entity = options.entity;
     this.retryAfterS = options.retryAfterS;
     this.httpStatus = options.httpStatus ?? ERROR_INFO[code].httpStatus;
+    this.ownSuggestions = options.suggestions;
   }
 
   get suggestions(): string[] {
-    return suggestionsFor(this.code, this.entity);
+    return this.ownSuggestions ?? suggestionsFor(this.code, this.entity);
   }
 
   static validation(issues: FieldIssue[]): BinderyError {

@@ -19,6 +19,7 @@ export * from './rpc.js';
 export * from './search.js';
 export * from './system.js';
 export * from './task.js';
+export * from './token.js';
 export * from './validation.js';
 export * from './version.js';
 export * from './vocabulary.js';

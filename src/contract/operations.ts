@@ -55,6 +55,15 @@ import {
   TaskSummaryPage,
   UpdateTaskInput,
 } from './task.js';
+import {
+  AccessInfo,
+  CreatedToken,
+  CreateTokenInput,
+  RevokeTokenResult,
+  TokenList,
+  TokenNameParams,
+  type TokenScope,
+} from './token.js';
 
 /**
  * read: safe and cacheable; monitor: safe, a live reading of the server itself, never cached;
@@ -190,6 +199,18 @@ export const operations = {
     path: HISTORY_PATHS.task,
     pathBy: { field: 'entity', paths: HISTORY_PATHS },
   }),
+
+  create_token: op('create', CreateTokenInput, CreatedToken, {
+    method: 'POST',
+    path: '/api/tokens',
+    status: 201,
+  }),
+  list_tokens: op('read', Empty, TokenList, { method: 'GET', path: '/api/tokens' }),
+  revoke_token: op('write', TokenNameParams, RevokeTokenResult, {
+    method: 'DELETE',
+    path: '/api/tokens/:name',
+  }),
+  get_access: op('read', Empty, AccessInfo, { method: 'GET', path: '/api/access' }),
 } as const;
 
 export type Operations = typeof operations;
@@ -226,4 +247,18 @@ export function changesData(name: OperationName): boolean {
 
 export function isOperationName(name: string): name is OperationName {
   return Object.hasOwn(operations, name);
+}
+
+/** Operations only an admin credential may call, besides what kind `monitor` implies. */
+const ADMIN_OPERATIONS: ReadonlySet<OperationName> = new Set(['create_token', 'list_tokens', 'revoke_token']);
+
+/**
+ * The scope a named token needs to call an operation: token management and the pool readings need
+ * `admin`, every change `write`, the rest (reads, search, changes, history, health) `read`.
+ */
+export function neededScope(name: OperationName): TokenScope {
+  if (ADMIN_OPERATIONS.has(name)) return 'admin';
+  const { kind } = operations[name];
+  if (kind === 'monitor' && name !== 'get_health') return 'admin';
+  return changesData(name) ? 'write' : 'read';
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BinderyError } from '../contract/index.js';
+import { BinderyError, TOKEN_PREFIX } from '../contract/index.js';
 import { managerPaths } from '../runtime/workspace.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../store/private-files.js';
 import { provenProbe } from './discovery.js';
@@ -61,7 +61,7 @@ export async function launchBackend(options: LaunchOptions): Promise<ServerInfo>
     detached: true,
     windowsHide: true,
     stdio: ['ignore', fd, fd],
-    env: { ...options.env, BINDERY_WORKSPACE: workspace, BINDERY_PORT: String(port) },
+    env: { ...serverEnv(options.env), BINDERY_WORKSPACE: workspace, BINDERY_PORT: String(port) },
   });
   closeSync(fd);
   child.unref();
@@ -89,4 +89,14 @@ export async function launchBackend(options: LaunchOptions): Promise<ServerInfo>
   }
   if (child.pid !== undefined) await stopProcess(child.pid);
   throw failure(`did not become healthy within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/**
+ * The launched server's environment: the MCP process's, except a named token's secret in BINDERY_TOKEN,
+ * which the server would otherwise take for its root credential (the server knows the token from its store).
+ */
+function serverEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (!env.BINDERY_TOKEN?.startsWith(TOKEN_PREFIX)) return env;
+  const { BINDERY_TOKEN: _named, ...rest } = env;
+  return rest;
 }

@@ -117,6 +117,9 @@ export function toolError(thrown: unknown, operation: string, options: ErrorOpti
     context.details = sanitizeDetails(error.details);
   }
   if (error.retryAfterS !== undefined) context.retry_after_s = error.retryAfterS;
+  // A token's missing scope is named even in production: the model must know to ask for another token.
+  const needed = (error.details as { needed_scope?: unknown } | null | undefined)?.needed_scope;
+  if (typeof needed === 'string') context.needed_scope = needed;
   if (Object.keys(context).length > 0) result.context = context;
   return result;
 }

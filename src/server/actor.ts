@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Actor, ANONYMOUS_ACTOR, BinderyError } from '../contract/index.js';
+import type { Caller } from '../store/actor.js';
 
 export const ACTOR_HEADER = 'x-bindery-actor';
 
@@ -14,4 +15,20 @@ export function requestActor(request: FastifyRequest): string {
     ]);
   }
   return parsed.data;
+}
+
+/**
+ * Who a request acts as. With a named token the token's name is the actor, whatever the request declares:
+ * the declared `X-Bindery-Actor` is kept beside it as `client`, never in its place. Otherwise the declared
+ * actor (else `anonymous`), as before tokens had names.
+ */
+export function requestCaller(request: FastifyRequest): Caller {
+  const declared = requestActor(request);
+  const { access } = request;
+  if (!access) return { actor: declared };
+  return {
+    actor: access.token,
+    client: request.headers[ACTOR_HEADER] === undefined ? null : declared,
+    access,
+  };
 }

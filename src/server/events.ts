@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
+import { inProjects } from '../store/actor.js';
 import type { ChangeHub, FeedEvent } from './change-hub.js';
 
 export interface EventStreamTuning {
@@ -65,8 +66,11 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
     request.raw.on('close', end);
     response.on('close', end);
     try {
+      const { access } = request;
       for await (const event of subscription) {
         if (response.destroyed) break;
+        // A project-limited token sees only its projects' changes, as if the others never happened.
+        if (event.type === 'change' && !inProjects(access, event.change.project_id)) continue;
         response.write(frame(event));
         if (response.writableLength > maxBuffered) {
           request.log.warn({ buffered: response.writableLength }, 'event stream reader too slow; cut');

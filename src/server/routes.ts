@@ -11,8 +11,8 @@ import {
   routePaths,
   takesVersion,
 } from '../contract/index.js';
-import { runAsActor } from '../store/actor.js';
-import { requestActor } from './actor.js';
+import { runAsCaller } from '../store/actor.js';
+import { requestCaller } from './actor.js';
 import type { IdempotencyGate } from './idempotency.js';
 import { checkedInput } from './json-body.js';
 
@@ -67,13 +67,13 @@ export function registerOperationRoutes(
           header: (header) => request.headers[header] as string | undefined,
         });
         const args = { ...(received as Record<string, unknown>), ...fixed };
-        const actor = requestActor(request);
+        const actor = requestCaller(request);
         if (request.method === 'GET') {
-          const output = await runAsActor(actor, () => call(args));
+          const output = await runAsCaller(actor, () => call(args));
           reply.code(failure?.when(output) ? failure.status : status);
           return withEntityTag(request, reply, output);
         }
-        return idempotency.run(request, reply, status, () => runAsActor(actor, () => call(args)));
+        return idempotency.run(request, reply, status, () => runAsCaller(actor, () => call(args)));
       };
     // A route chosen by an input field's value (history of a task, project or note) fixes that field.
     for (const { path, fixed } of routePaths(http)) {

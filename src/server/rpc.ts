@@ -10,8 +10,8 @@ import {
   RPC_METHOD_NOT_FOUND,
 } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
-import { runAsActor } from '../store/actor.js';
-import { requestActor } from './actor.js';
+import { type Caller, runAsCaller } from '../store/actor.js';
+import { requestCaller } from './actor.js';
 import { errorBody, rpcErrorCode, toBinderyError } from './errors.js';
 import { checkedInput } from './json-body.js';
 
@@ -89,7 +89,7 @@ async function runBatch(
 
 /** JSON-RPC 2.0 over the same operations as REST; batches, notifications, standard codes (docs/design.md). */
 export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger, maxBatch: number): void {
-  async function handleOne(message: unknown, actor: string): Promise<RpcResponse | null> {
+  async function handleOne(message: unknown, actor: Caller): Promise<RpcResponse | null> {
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       return rpcFailure(null, {
         code: RPC_INVALID_REQUEST,
@@ -129,7 +129,7 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger, 
       try {
         const call = api[request.method] as (input: unknown) => Promise<unknown>;
         const input = checkedInput(params ?? {});
-        response = { jsonrpc: '2.0', id, result: await runAsActor(actor, () => call(input)) };
+        response = { jsonrpc: '2.0', id, result: await runAsCaller(actor, () => call(input)) };
       } catch (thrown) {
         const error = toBinderyError(thrown);
         if (error.code === 'internal_error')
@@ -143,7 +143,7 @@ export function registerRpc(app: FastifyInstance, api: BinderyApi, log: Logger, 
   // index_document may carry a 5 MB document over JSON-RPC as over REST: the same body limit.
   app.post('/rpc', { bodyLimit: operations.index_document.http.bodyLimit }, async (request, reply) => {
     const body = request.body;
-    const actor = requestActor(request);
+    const actor = requestCaller(request);
     if (Array.isArray(body)) {
       if (body.length === 0)
         return rpcFailure(null, { code: RPC_INVALID_REQUEST, message: 'Invalid Request: empty batch' });

@@ -6,15 +6,20 @@ import {
   isLoopbackHost,
   isLoopbackHostname,
   parsedHostname,
+  scopeRefusal,
 } from '../contract/index.js';
+import type { Access } from '../store/actor.js';
+import type { TokenRegistry } from './tokens.js';
 
 export interface HttpSafetyOptions {
   /** The address the server is bound to. */
   host: string;
   allowedHosts: readonly string[];
   allowedOrigins: readonly string[];
-  /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+  /** BINDERY_TOKEN, the root credential: when set, every route but /health needs a credential. */
   token?: string | undefined;
+  /** Named tokens (docs/access.md): once one exists, every route but /health needs a credential. */
+  tokens?: TokenRegistry | undefined;
   /** Paths served without the token besides /health (`/metrics` with BINDERY_METRICS_PUBLIC). */
   publicPaths?: readonly string[];
 }
@@ -26,8 +31,16 @@ declare module 'fastify' {
      * loopback only (where every local process is trusted as far as the token rule goes).
      */
     trusted: boolean;
+    /** The named token the request carried; undefined for the root token or no credential. */
+    access: Access | undefined;
   }
 }
+
+/** Routes that are not operations and need more than `read` from a named token. */
+const ROUTE_SCOPES: Readonly<Record<string, 'admin'>> = { '/metrics': 'admin' };
+
+/** The same answer for a wrong, malformed and revoked secret, so token names cannot be probed. */
+const invalidToken = () => new BinderyError('unauthorized', 'Invalid token.');
 
 /** Fixed-length digests let the token comparison run in constant time whatever the header's length. */
 function digest(value: string): Buffer {
@@ -91,6 +104,7 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
   const publicPaths = new Set(['/health', ...(options.publicPaths ?? [])]);
 
   app.decorateRequest('trusted', false);
+  app.decorateRequest('access', undefined);
   app.addHook('onRequest', async (request) => {
     if (!allowedHost(requestHostname(request))) {
       throw new BinderyError(
@@ -105,11 +119,39 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
         `Origin ${origin} is not allowed; add it to BINDERY_ALLOWED_ORIGINS.`,
       );
     }
-    const token = bearerToken(request.headers.authorization);
-    const authenticated = !expected || (token !== undefined && timingSafeEqual(digest(token), expected));
-    request.trusted = authenticated || loopbackBind;
-    if (!authenticated && !publicPaths.has(request.routeOptions.url ?? '')) {
-      throw new BinderyError('unauthorized', 'Missing or wrong bearer token.');
+    const url = request.routeOptions.url ?? '';
+    const open = publicPaths.has(url);
+    const refuse = (error: BinderyError) => {
+      if (!open) throw error;
+    };
+    const header = request.headers.authorization;
+    const token = bearerToken(header);
+    if (token === undefined) {
+      // No credential: fine on a loopback bind until a credential exists (the zero-set-up default).
+      const required = expected !== undefined || !loopbackBind || (await options.tokens?.any()) === true;
+      request.trusted = loopbackBind;
+      if (required)
+        refuse(
+          new BinderyError(
+            'unauthorized',
+            header === undefined ? 'A bearer token is required.' : 'Invalid token.',
+          ),
+        );
+      return;
     }
+    if (expected && timingSafeEqual(digest(token), expected)) {
+      request.trusted = true;
+      return;
+    }
+    const found = options.tokens ? await options.tokens.lookup(token) : null;
+    if (found === null) return refuse(invalidToken());
+    if ('expired' in found) {
+      return refuse(new BinderyError('unauthorized', `Token expired at ${found.expired.expires_at}.`));
+    }
+    const { name, scope, project_ids } = found.token;
+    request.trusted = true;
+    request.access = { token: name, scope, project_ids };
+    const needed = ROUTE_SCOPES[url];
+    if (needed && scope !== needed) throw scopeRefusal(needed);
   });
 }

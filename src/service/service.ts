@@ -17,8 +17,9 @@ import { projectHandlers } from './projects.js';
 import type { RoleRegistry } from './roles.js';
 import { systemHandlers } from './system.js';
 import { taskHandlers } from './tasks.js';
+import { type TokenServiceOptions, tokenHandlers } from './tokens.js';
 
-export interface ServiceOptions {
+export interface ServiceOptions extends TokenServiceOptions {
   store: Store;
   roles: RoleRegistry;
   version: string;
@@ -36,7 +37,11 @@ export interface ServiceOptions {
  * then handled.
  */
 export function createService(options: ServiceOptions): BinderyApi {
-  const ctx: ServiceContext = { now: () => new Date(), startedAt: new Date(), ...options };
+  const ctx: ServiceContext & TokenServiceOptions = {
+    now: () => new Date(),
+    startedAt: new Date(),
+    ...options,
+  };
   const handlers: Handlers<OperationName> = {
     ...taskHandlers(ctx),
     ...batchHandlers(ctx),
@@ -46,6 +51,7 @@ export function createService(options: ServiceOptions): BinderyApi {
     ...systemHandlers(ctx),
     ...changeHandlers(ctx),
     ...healthHandlers(ctx),
+    ...tokenHandlers(ctx),
   };
   const api = {} as Record<OperationName, (input: unknown) => Promise<unknown>>;
   for (const name of OPERATION_NAMES) {

@@ -20,6 +20,8 @@ export interface TrackedTable {
   project: (r: string) => string;
   /** Executions disappear only with their task, whose own delete is logged. */
   logDelete: boolean;
+  /** The column the change row's `id` comes from (tokens are known by name). */
+  idColumn?: string;
 }
 
 export const TRACKED_TABLES: readonly TrackedTable[] = [
@@ -67,6 +69,20 @@ export const TRACKED_TABLES: readonly TrackedTable[] = [
   },
 ];
 
+/**
+ * Named tokens: created and revoked (deleted) rows are logged, with the name as id and never the secret's
+ * hash; `last_used_at` updates are not changes anyone follows (migration 8 / PostgreSQL 7).
+ */
+export const TOKEN_TABLE: TrackedTable = {
+  entity: 'token',
+  table: 'tokens',
+  fields: [],
+  hasVersion: false,
+  project: () => 'NULL',
+  logDelete: true,
+  idColumn: 'name',
+};
+
 /** Tables whose rows show who changed them last. */
 export const ACTOR_COLUMN_TABLES = ['tasks', 'projects', 'notes'] as const;
 
@@ -81,6 +97,8 @@ export interface ChangeRow {
   project_id: string | null;
   parent_id: string | null;
   actor: string;
+  /** The declared client beside a named token (null before migration 8 and without a token). */
+  client: string | null;
   /** JSON text on SQLite, an array on PostgreSQL. */
   fields: string | string[];
   from_status: Change['from'] | null;
@@ -88,7 +106,7 @@ export interface ChangeRow {
 }
 
 export const CHANGE_COLUMNS =
-  'seq, at, entity, id, op, version, project_id, parent_id, actor, fields, from_status, to_status';
+  'seq, at, entity, id, op, version, project_id, parent_id, actor, client, fields, from_status, to_status';
 
 export function changeFromRow(row: ChangeRow): Change {
   const change: Change = {
@@ -101,6 +119,7 @@ export function changeFromRow(row: ChangeRow): Change {
     project_id: row.project_id,
     parent_id: row.parent_id,
     actor: row.actor,
+    ...(row.client ? { client: row.client } : {}),
     fields: typeof row.fields === 'string' ? (JSON.parse(row.fields) as string[]) : row.fields,
   };
   if (row.from_status) change.from = row.from_status;

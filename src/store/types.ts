@@ -19,9 +19,10 @@ import type {
   TaskSummary,
 } from '../contract/index.js';
 import type { ChangeStore } from './change-log.js';
+import type { TokenRecord } from './core/tokens.js';
 
 /** Declared in the contract: the get_pool_metrics answer is exactly what the store measures. */
-export type { PoolMetrics };
+export type { PoolMetrics, TokenRecord };
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -212,7 +213,8 @@ export interface CoreStore {
   updateProject(id: string, changes: ProjectChanges, guard?: WriteGuard): Promise<Project>;
   deleteProject(id: string): Promise<{ detached_tasks: number } | null>;
 
-  dashboardCounts(now: Date): Promise<DashboardCounts>;
+  /** `projects`: only these projects' entities are counted. */
+  dashboardCounts(now: Date, projects?: readonly string[]): Promise<DashboardCounts>;
 
   /** Claims a key for a request about to run: null when the claim is ours, else the record already there. */
   claimIdempotency(claim: IdempotencyClaim): Promise<IdempotencyRecord | null>;
@@ -252,7 +254,21 @@ export interface KnowledgeStore {
   search(request: SearchRequest): Promise<SearchPage>;
 }
 
-export interface Store extends CoreStore, KnowledgeStore, ChangeStore {}
+/** Named tokens (docs/access.md): stored with the SHA-256 of their secret, never the secret. */
+export interface TokenStore {
+  /** Refuses a taken name with `conflict`. */
+  insertToken(token: TokenRecord): Promise<TokenRecord>;
+  /** Every token, by name: few enough for a server to keep them all in memory. */
+  listTokens(): Promise<TokenRecord[]>;
+  /**
+   * Deletes a token; false when none has that name. `keepAnAdmin` refuses (conflict) the last admin token
+   * that has not expired at `now`.
+   */
+  deleteToken(name: string, options: { keepAnAdmin: boolean; now: string }): Promise<boolean>;
+  touchToken(name: string, at: string): Promise<void>;
+}
+
+export interface Store extends CoreStore, KnowledgeStore, ChangeStore, TokenStore {}
 
 /** Kinds of entity lines in an export, in the order they are written and replayed. */
 export type TransferRecord =

@@ -80,9 +80,16 @@ const MCP: Record<OperationName, McpRoute> = {
     none: 'the change feed is for caches and boards; MCP resources will carry it to assistants',
   },
   get_history: { tool: 'get_history' },
+  create_token: { none: 'agents do not mint credentials: tokens are made at the machine or by an admin' },
+  list_tokens: { none: 'token management is for admins (CLI, REST), not assistants' },
+  revoke_token: { none: 'token management is for admins (CLI, REST), not assistants' },
+  get_access: { none: 'bindery mcp reads it to list only the tools its token may call' },
 };
 
-const t = useTestServer();
+// The samples create named tokens, after which every request needs a credential: the root token it is.
+const ROOT = 'surfaces-root-token';
+const AUTH = { authorization: `Bearer ${ROOT}` };
+const t = useTestServer({ env: { BINDERY_TOKEN: ROOT } });
 let client: BinderyClient;
 let ids: SampleIds;
 let mcp: Client;
@@ -90,7 +97,7 @@ let mcp: Client;
 const called: OperationName[] = [];
 
 beforeAll(async () => {
-  client = new BinderyClient({ url: t.url });
+  client = new BinderyClient({ url: t.url, token: ROOT });
   ids = liveIds(client);
   // The MCP server runs its tools over the real client; the proxy records which operation each one calls.
   const recording = new Proxy(client, {
@@ -116,14 +123,14 @@ describe.each(OPERATION_NAMES)('%s', (name) => {
   it('answers over REST at its route', async () => {
     const input = (await SAMPLE_INPUTS[name](ids)) as Input;
     const request = requestFromInput(http, input);
-    const res = await t.http(request.method, request.path, request.body);
+    const res = await t.http(request.method, request.path, request.body, AUTH);
     expect(res.status, JSON.stringify(res.body)).toBe(http.status ?? 200);
     expect(operations[name].output.safeParse(res.body).success).toBe(true);
   });
 
   it('answers over JSON-RPC under its name', async () => {
     const params = await SAMPLE_INPUTS[name](ids);
-    const res = await t.http('POST', '/rpc', { jsonrpc: '2.0', id: 1, method: name, params });
+    const res = await t.http('POST', '/rpc', { jsonrpc: '2.0', id: 1, method: name, params }, AUTH);
     expect(res.body.error, JSON.stringify(res.body.error)).toBeUndefined();
     expect(operations[name].output.safeParse(res.body.result).success).toBe(true);
   });

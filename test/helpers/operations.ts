@@ -7,6 +7,8 @@ export interface SampleIds {
   project(): Promise<string>;
   note(): Promise<string>;
   document(): Promise<string>;
+  /** A named token (its name). */
+  token(): Promise<string>;
 }
 
 /** Random ids: for tests that never reach a store (the HTTP mapping round trip). */
@@ -15,7 +17,11 @@ export const RANDOM_IDS: SampleIds = {
   project: async () => randomUUID(),
   note: async () => randomUUID(),
   document: async () => randomUUID(),
+  token: async () => tokenName(),
 };
+
+/** A token name no other call in this process has used. */
+export const tokenName = (what = 'sample') => `${what}-${process.pid}-${++serial}`;
 
 let serial = 0;
 /** A name no other builder call in this process has used (project names are unique). */
@@ -47,6 +53,7 @@ export function liveIds(api: BinderyApi): SampleIds {
     project: async () => (await make.project()).id,
     note: async () => (await make.note()).id,
     document: async () => (await make.document()).document_id,
+    token: async () => (await api.create_token({ name: tokenName(), scope: 'read' })).name,
   };
 }
 
@@ -156,4 +163,13 @@ export const SAMPLE_INPUTS: Samples = {
   get_pool_health: async () => ({}),
   list_changes: async () => ({ since: 0, limit: 5, entity: 'task' }),
   get_history: async (ids) => ({ entity: 'task', id: await ids.task(), limit: 5 }),
+  create_token: async (ids) => ({
+    name: tokenName(),
+    scope: 'write',
+    project_ids: [await ids.project()],
+    expires_at: '2099-01-02T03:04:05.000Z',
+  }),
+  list_tokens: async () => ({}),
+  revoke_token: async (ids) => ({ name: await ids.token() }),
+  get_access: async () => ({}),
 };

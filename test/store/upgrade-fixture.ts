@@ -36,6 +36,12 @@ export async function expectPreviousReleaseIntact(store: Store, workspace: strin
     for (const entity of now[kind] as { updated_by?: string }[])
       expect(entity.updated_by, kind).toBe('anonymous');
   }
+  // Named tokens arrive empty (SQLite 8, PostgreSQL 7); a token made now is logged under the new rules.
+  expect(await api.list_tokens({})).toEqual({ items: [] });
+  const made = await api.create_token({ name: 'after-upgrade', scope: 'read' });
+  expect(made.token).toMatch(/^bdy_[\w-]{43}$/);
+  const [logged] = (await api.list_changes({ entity: 'token' })).items;
+  expect(logged).toMatchObject({ entity: 'token', id: 'after-upgrade', op: 'created' });
   for (const [query, ids] of Object.entries(expected.searches)) {
     expect(now.searches[query], query).toEqual(expect.arrayContaining(ids));
   }

@@ -9,11 +9,12 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type BinderyApi, RPC_INTERNAL_ERROR, RPC_SERVER_ERROR } from '../../contract/index.js';
-import { requestActor } from '../../server/actor.js';
+import { requestCaller } from '../../server/actor.js';
 import { rpcErrorCode, toBinderyError } from '../../server/errors.js';
-import { runAsActor } from '../../store/actor.js';
+import { runAsCaller } from '../../store/actor.js';
 import type { HealthProbe } from '../health.js';
 import { createMcpServer, type McpServerOptions } from '../server.js';
+import { TOOLS } from '../tools/index.js';
 import { errorReply, readMessage } from './jsonrpc.js';
 
 export interface McpEndpointOptions {
@@ -37,12 +38,20 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
   return async (app) => {
     const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(options.api) };
     const logger = options.server.logger;
+    const readScope: McpServerOptions = {
+      ...serverOptions,
+      tools: { names: serverOptions.tools?.names ?? TOOLS.map((tool) => tool.name), readOnly: true },
+    };
 
     async function handle(request: FastifyRequest, reply: FastifyReply) {
       // Parsed here rather than by a content-type parser, so bad JSON is a JSON-RPC error, not a REST one.
       const inbound = readMessage((request.body as string | undefined) ?? '');
       if ('reply' in inbound) return reply.code(400).send(inbound.reply);
-      const server = createMcpServer(options.api, serverOptions);
+      // A read token lists only the read tools; a write tool called anyway is refused by the API's scope check.
+      const server = createMcpServer(
+        options.api,
+        request.access?.scope === 'read' ? readScope : serverOptions,
+      );
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: undefined,
         enableJsonResponse: true,
@@ -54,7 +63,7 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
       try {
         await server.connect(transport);
         // The MCP client's writes are recorded under the actor its request declares.
-        await runAsActor(requestActor(request), () =>
+        await runAsCaller(requestCaller(request), () =>
           transport.handleRequest(request.raw, reply.raw, inbound.message),
         );
       } catch (error) {

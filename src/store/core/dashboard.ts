@@ -26,11 +26,21 @@ export class DashboardCore {
     private readonly tasks: TaskCore,
   ) {}
 
-  async counts(x: Executor, now: Date): Promise<DashboardCounts> {
+  /** `projects`: count only these projects' entities (a project-limited token's dashboard). */
+  async counts(x: Executor, now: Date, projects?: readonly string[]): Promise<DashboardCounts> {
     const status_breakdown = zeroes(TASK_STATUSES);
     const priority_breakdown = zeroes(TASK_PRIORITIES);
     const pending_tasks_by_priority = zeroes(TASK_PRIORITIES);
-    const groups = await x.rows<{ status: Status; priority: Priority; n: number }>(this.dialect.taskGroups);
+    // The project list is bound as the last parameter of each statement that needs it.
+    const within = (column: string, param: string) =>
+      projects ? ` AND ${column} ${this.dialect.idIn(param)}` : '';
+    const ids = projects ? [this.dialect.encodeIds(projects)] : [];
+    const groups = await x.rows<{ status: Status; priority: Priority; n: number }>(
+      projects
+        ? `SELECT status, priority, count(*) AS n FROM tasks WHERE 1 = 1${within('project_id', '$1')} GROUP BY status, priority`
+        : this.dialect.taskGroups,
+      ids,
+    );
     for (const { status, priority, n } of groups) {
       status_breakdown[status] += n;
       priority_breakdown[priority] += n;
@@ -40,22 +50,26 @@ export class DashboardCore {
     const counts = (await x.row<Counts>(
       `SELECT
          (SELECT count(*) FROM projects p WHERE EXISTS (
-            SELECT 1 FROM tasks t WHERE t.project_id = p.id AND t.status IN ${OPEN_STATUS_SQL})) AS active_projects,
-         (SELECT count(*) FROM tasks WHERE updated_at >= $1) AS recent_activity_count,
-         (SELECT count(*) ${openDue} AND due_at < $2) AS overdue_tasks,
-         (SELECT count(*) ${openDue} AND due_at >= $2 AND due_at < $3) AS upcoming_tasks,
-         (SELECT count(*) FROM projects) AS total_projects,
-         (SELECT count(*) FROM notes) AS total_notes,
-         (SELECT count(*) FROM documents) AS total_documents`,
+            SELECT 1 FROM tasks t WHERE t.project_id = p.id AND t.status IN ${OPEN_STATUS_SQL})${within('p.id', '$4')}) AS active_projects,
+         (SELECT count(*) FROM tasks WHERE updated_at >= $1${within('project_id', '$4')}) AS recent_activity_count,
+         (SELECT count(*) ${openDue} AND due_at < $2${within('project_id', '$4')}) AS overdue_tasks,
+         (SELECT count(*) ${openDue} AND due_at >= $2 AND due_at < $3${within('project_id', '$4')}) AS upcoming_tasks,
+         (SELECT count(*) FROM projects WHERE 1 = 1${within('id', '$4')}) AS total_projects,
+         (SELECT count(*) FROM notes WHERE 1 = 1${within('project_id', '$4')}) AS total_notes,
+         (SELECT count(*) FROM documents WHERE 1 = 1${within('project_id', '$4')}) AS total_documents`,
       [
         new Date(now.getTime() - DAY_MS).toISOString(),
         now.toISOString(),
         new Date(now.getTime() + 7 * DAY_MS).toISOString(),
+        ...ids,
       ],
     ))!;
-    const recentIds = (await x.rows<{ id: string }>('SELECT id FROM tasks ORDER BY seq DESC LIMIT 5')).map(
-      (r) => r.id,
-    );
+    const recentIds = (
+      await x.rows<{ id: string }>(
+        `SELECT id FROM tasks WHERE 1 = 1${within('project_id', '$1')} ORDER BY seq DESC LIMIT 5`,
+        ids,
+      )
+    ).map((r) => r.id);
     return {
       total_tasks: Object.values(status_breakdown).reduce((a, b) => a + b, 0),
       completed_tasks: status_breakdown.done,

@@ -23,6 +23,7 @@ import { DocumentCore, type DocumentFilter } from './documents.js';
 import { NoteCore, type NoteFilter } from './notes.js';
 import { ProjectCore } from './projects.js';
 import { TaskCore } from './tasks.js';
+import { TokenCore, type TokenRecord } from './tokens.js';
 
 export interface EntityCores {
   tasks: TaskCore;
@@ -43,6 +44,7 @@ export abstract class StoreCore {
   protected readonly documents: DocumentCore;
   protected readonly dashboard: DashboardCore;
   protected readonly changes: ChangeCore;
+  protected readonly tokens: TokenCore;
 
   protected constructor(dialect: Dialect) {
     this.tasks = new TaskCore(dialect);
@@ -51,6 +53,7 @@ export abstract class StoreCore {
     this.documents = new DocumentCore(dialect);
     this.dashboard = new DashboardCore(dialect, this.tasks);
     this.changes = new ChangeCore(dialect);
+    this.tokens = new TokenCore(dialect);
   }
 
   /** The entity cores, for a store's own parts that write entities too (import). */
@@ -75,6 +78,22 @@ export abstract class StoreCore {
 
   pruneChanges(retention: ChangeRetention, batch: number) {
     return this.write((x) => this.changes.prune(x, retention, batch));
+  }
+
+  insertToken(token: TokenRecord) {
+    return this.write((x) => this.tokens.insert(x, token));
+  }
+
+  listTokens() {
+    return this.read((x) => this.tokens.list(x));
+  }
+
+  deleteToken(name: string, options: { keepAnAdmin: boolean; now: string }) {
+    return this.write((x) => this.tokens.delete(x, name, options.keepAnAdmin, options.now));
+  }
+
+  touchToken(name: string, at: string) {
+    return this.write((x) => this.tokens.touch(x, name, at));
   }
 
   existing(kind: 'task' | 'project', ids: readonly string[]) {
@@ -157,8 +176,8 @@ export abstract class StoreCore {
     return this.write((x) => this.projects.delete(x, id));
   }
 
-  dashboardCounts(now: Date) {
-    return this.read((x) => this.dashboard.counts(x, now));
+  dashboardCounts(now: Date, projects?: readonly string[]) {
+    return this.read((x) => this.dashboard.counts(x, now, projects));
   }
 
   insertNote(note: Note) {

@@ -1,10 +1,12 @@
 import pg from 'pg';
-import { ACTOR_COLUMN_TABLES, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
+import { ACTOR_COLUMN_TABLES, TOKEN_TABLE, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
 
 /** NOTIFY channel every server of one database LISTENs on; the payload is the schema written to. */
 export const CHANGES_CHANNEL = 'bindery_changes';
 /** The transaction-local setting that carries the actor of a write to the triggers. */
 export const ACTOR_SETTING = 'bindery.actor';
+/** The transaction-local setting that carries the declared client beside a named token (PostgreSQL 7 on). */
+export const CLIENT_SETTING = 'bindery.client';
 
 /**
  * One trigger function per tracked table. The triggers are deferred constraint triggers: they run at
@@ -14,12 +16,12 @@ export const ACTOR_SETTING = 'bindery.actor';
  * transaction that inserts first may commit last). Writers wait for each other only at commit, for the
  * few inserts into the log (docs/decisions/014-01-change-log-order.md).
  */
-function triggerFunction(table: TrackedTable): string {
+function triggerFunction(table: TrackedTable, withClient = false, replace = false): string {
   const name = `${table.table}_log_change`;
   const fields = table.fields.map((f) => `'${f}'`).join(', ');
   const status = table.entity === 'task';
   return `
-    CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     DECLARE
       r ${table.table}%ROWTYPE;
       changed text[] := '{}';
@@ -37,16 +39,25 @@ function triggerFunction(table: TrackedTable): string {
         ${status ? 'IF OLD.status <> NEW.status THEN from_status := OLD.status; to_status := NEW.status; END IF;' : ''}
       END IF;
       PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.changes'));
-      INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, fields, from_status, to_status)
-      VALUES (clock_timestamp(), '${table.entity}', r.id,
+      INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, ${withClient ? 'client, ' : ''}fields, from_status, to_status)
+      VALUES (clock_timestamp(), '${table.entity}', r.${table.idColumn ?? 'id'},
         CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,
         ${table.hasVersion ? 'r.version' : 'NULL'}, ${table.project('r')},
         ${status ? 'r.parent_id' : 'NULL'},
-        coalesce(nullif(current_setting('${ACTOR_SETTING}', true), ''), 'anonymous'),
+        coalesce(nullif(current_setting('${ACTOR_SETTING}', true), ''), 'anonymous'),${
+          withClient
+            ? `
+        nullif(current_setting('${CLIENT_SETTING}', true), ''),`
+            : ''
+        }
         changed, from_status, to_status);
       PERFORM pg_notify('${CHANGES_CHANNEL}', current_schema());
       RETURN NULL;
-    END $$;
+    END $$;${replace ? '' : createTrigger(table, name)}`;
+}
+
+function createTrigger(table: TrackedTable, name: string): string {
+  return `
     CREATE CONSTRAINT TRIGGER ${name} AFTER INSERT OR UPDATE ${table.logDelete ? 'OR DELETE' : ''}
       ON ${table.table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${name}();`;
 }
@@ -74,11 +85,37 @@ export function changeLogMigrationSql(): string {
     CREATE TABLE change_horizon (id integer PRIMARY KEY CHECK (id = 1), pruned_through bigint NOT NULL);
     INSERT INTO change_horizon (id, pruned_through) VALUES (1, 0);
     ${ACTOR_COLUMN_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN updated_by text NOT NULL DEFAULT 'anonymous';`).join('\n')}
-    ${TRACKED_TABLES.map(triggerFunction).join('\n')}
+    ${TRACKED_TABLES.map((table) => triggerFunction(table)).join('\n')}
   `;
 }
 
-/** The statement that hands the actor of the write transaction just begun to the triggers (only to it). */
-export function actorStatement(actor: string): string {
-  return `SELECT set_config('${ACTOR_SETTING}', ${pg.escapeLiteral(actor)}, true)`;
+/**
+ * Migration 7: named tokens (only the secret's SHA-256 is stored, looked up by it), and the change log's
+ * `client` column: every trigger function is replaced to record it, and tokens' creation and revocation
+ * are logged.
+ */
+export function tokensMigrationSql(): string {
+  return `
+    CREATE TABLE tokens (
+      name text PRIMARY KEY,
+      hash text NOT NULL UNIQUE,
+      scope text NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+      project_ids text[],
+      expires_at timestamptz,
+      created_at timestamptz NOT NULL,
+      created_by text NOT NULL,
+      last_used_at timestamptz
+    );
+    ALTER TABLE changes ADD COLUMN client text;
+    ${TRACKED_TABLES.map((table) => triggerFunction(table, true, true)).join('\n')}
+    ${triggerFunction(TOKEN_TABLE, true)}
+  `;
+}
+
+/**
+ * The statement that hands the actor (and the declared client beside a named token) of the write
+ * transaction just begun to the triggers (only to it).
+ */
+export function actorStatement(actor: string, client: string | null = null): string {
+  return `SELECT set_config('${ACTOR_SETTING}', ${pg.escapeLiteral(actor)}, true), set_config('${CLIENT_SETTING}', ${pg.escapeLiteral(client ?? '')}, true)`;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { BinderyError } from '../../contract/index.js';
-import { currentActor } from '../actor.js';
+import { currentActor, currentClient } from '../actor.js';
 import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
 import type { PoolMetrics } from '../types.js';
@@ -158,7 +158,9 @@ export class PgDatabase {
   /** A READ COMMITTED write transaction; row locks inside `fn` provide the isolation it needs. */
   write<T>(fn: (s: PgSession) => Promise<T>): Promise<T> {
     // One round trip: BEGIN and handing the actor to the change log's triggers go as one simple query.
-    return markedWrite(fn, (marked) => this.transaction(`BEGIN; ${actorStatement(currentActor())}`, marked));
+    return markedWrite(fn, (marked) =>
+      this.transaction(`BEGIN; ${actorStatement(currentActor(), currentClient())}`, marked),
+    );
   }
 
   countQuery(ms: number): void {

@@ -1,6 +1,6 @@
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../contract/index.js';
 import { OPEN_STATUS_SQL } from '../core/sql.js';
-import { changeLogMigrationSql } from './change-log.js';
+import { changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
 
 /**
  * Versioned PostgreSQL schema, applied in order at start-up. A migration is never edited once released:
@@ -278,5 +278,11 @@ export const PG_MIGRATIONS: PgMigration[] = [
     version: 5,
     name: 'change log, updated_by',
     sql: changeLogMigrationSql(),
+  },
+  // 6 is another change's; the runner applies every version above the stored one, so a gap is fine.
+  {
+    version: 7,
+    name: 'named tokens, change log client',
+    sql: tokensMigrationSql(),
   },
 ];

@@ -1,4 +1,4 @@
-import { ACTOR_COLUMN_TABLES, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
+import { ACTOR_COLUMN_TABLES, TOKEN_TABLE, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
 
 const NOW = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 /** The actor of the running write, set by `setActor` at the start of its transaction. */
@@ -9,7 +9,11 @@ function fieldsChanged(table: TrackedTable): string {
   return `(SELECT json_group_array(f) FROM (${parts.join(' UNION ALL ')}))`;
 }
 
-function trigger(table: TrackedTable, op: 'created' | 'updated' | 'deleted'): string {
+/** The declared client beside a named token's actor (migration 8 on). */
+const CLIENT = `(SELECT client FROM change_actor WHERE id = 1)`;
+
+/** `withClient`: the trigger also records the client (migration 8 on); migration 6's triggers did not. */
+function trigger(table: TrackedTable, op: 'created' | 'updated' | 'deleted', withClient = false): string {
   const event = { created: 'INSERT', updated: 'UPDATE', deleted: 'DELETE' }[op];
   const r = op === 'deleted' ? 'old' : 'new';
   const isTask = table.entity === 'task';
@@ -20,9 +24,9 @@ function trigger(table: TrackedTable, op: 'created' | 'updated' | 'deleted'): st
       ? `WHEN ${[...(table.hasVersion ? ['old.version IS NOT new.version'] : []), ...table.fields.map((f) => `old.${f} IS NOT new.${f}`)].join(' OR ')}`
       : '';
   return `CREATE TRIGGER ${table.table}_change_${op} AFTER ${event} ON ${table.table} ${when} BEGIN
-    INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, fields, from_status, to_status)
-    VALUES (${NOW}, '${table.entity}', ${r}.id, '${op}', ${table.hasVersion ? `${r}.version` : 'NULL'},
-      ${table.project(r)}, ${isTask ? `${r}.parent_id` : 'NULL'}, ${ACTOR},
+    INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, ${withClient ? 'client, ' : ''}fields, from_status, to_status)
+    VALUES (${NOW}, '${table.entity}', ${r}.${table.idColumn ?? 'id'}, '${op}', ${table.hasVersion ? `${r}.version` : 'NULL'},
+      ${table.project(r)}, ${isTask ? `${r}.parent_id` : 'NULL'}, ${ACTOR},${withClient ? ` ${CLIENT},` : ''}
       ${op === 'updated' ? fieldsChanged(table) : `'[]'`}, ${status('old')}, ${status('new')});
   END;`;
 }
@@ -60,5 +64,37 @@ export function changeLogMigrationSql(): string {
     INSERT INTO change_horizon (id, pruned_through) VALUES (1, 0);
     ${ACTOR_COLUMN_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN updated_by TEXT NOT NULL DEFAULT 'anonymous';`).join('\n')}
     ${triggers.join('\n')}
+  `;
+}
+
+/**
+ * Migration 8: named tokens (only the secret's SHA-256 is stored, looked up by it), and the change log's
+ * `client` column: every trigger is made again to record it, and tokens' creation and revocation are logged.
+ */
+export function tokensMigrationSql(): string {
+  const ops = (table: TrackedTable) =>
+    (['created', 'updated', 'deleted'] as const).filter(
+      (op) => (op !== 'deleted' || table.logDelete) && (op !== 'updated' || table.fields.length > 0),
+    );
+  const remade = TRACKED_TABLES.flatMap((table) =>
+    ops(table).map((op) => `DROP TRIGGER ${table.table}_change_${op};\n${trigger(table, op, true)}`),
+  );
+  return `
+    CREATE TABLE tokens (
+      name TEXT PRIMARY KEY,
+      hash TEXT NOT NULL UNIQUE,
+      scope TEXT NOT NULL,
+      project_ids TEXT,
+      expires_at TEXT,
+      created_at TEXT NOT NULL,
+      created_by TEXT NOT NULL,
+      last_used_at TEXT
+    ) WITHOUT ROWID;
+    ALTER TABLE changes ADD COLUMN client TEXT;
+    ALTER TABLE change_actor ADD COLUMN client TEXT;
+    ${remade.join('\n')}
+    ${ops(TOKEN_TABLE)
+      .map((op) => trigger(TOKEN_TABLE, op, true))
+      .join('\n')}
   `;
 }

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BinderyError } from '../../contract/index.js';
-import { currentActor } from '../actor.js';
+import { currentActor, currentClient } from '../actor.js';
 import type { Executor } from '../core/dialect.js';
 import { round } from '../core/sql.js';
 import { firstWriteScope } from '../idempotency-scope.js';
@@ -86,7 +86,10 @@ export class SqliteDatabase {
 
   /** The first statement of every write transaction hands its actor to the change log's triggers. */
   private asActor<T>(fn: () => T): T {
-    this.stmt('UPDATE change_actor SET actor = ? WHERE id = 1').run(currentActor());
+    this.stmt('UPDATE change_actor SET actor = ?, client = ? WHERE id = 1').run(
+      currentActor(),
+      currentClient(),
+    );
     return fn();
   }
 

@@ -1,4 +1,4 @@
-import { changeLogMigrationSql } from './change-log.js';
+import { changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
 
 /**
  * Versioned schema migrations, applied in order at start-up. A migration is never edited once released:
@@ -334,5 +334,11 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     name: 'change log, updated_by',
     sql: changeLogMigrationSql(),
+  },
+  // 7 is another change's; the runner applies every version above the stored one, so a gap is fine.
+  {
+    version: 8,
+    name: 'named tokens, change log client',
+    sql: tokensMigrationSql(),
   },
 ];
