@@ -5,12 +5,13 @@
  * http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { BinderyClient } from '../client/index.js';
 import { BINDERY_VERSION, MAX_ACTOR } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpServerOptions } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
@@ -60,7 +61,7 @@ export async function runMcp(env: Env): Promise<void> {
     clientStats: () => client.stats(),
   };
   const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
-  const server = createMcpServer(api, {
+  const serverOptions: McpServerOptions = {
     logger,
     probe,
     security: { policy: options.injectionPolicy, counters: new SecurityCounters() },
@@ -68,19 +69,19 @@ export async function runMcp(env: Env): Promise<void> {
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
     tools: options.tools,
-  });
+    onClientName: (name) => actor.fromClient(name),
+  };
   const transport = new LineTransport({
     input: process.stdin,
     output: process.stdout,
     maxMessageBytes: options.maxMessageBytes,
     logger,
   });
-  const closed = new Promise<void>((resolve) => {
-    server.server.onclose = resolve;
+  // The opening message decides the connection's era (2025-11-25 initialize or 2026-07-28 requests).
+  const served = serveStdio(() => createMcpServer(api, serverOptions), {
+    transport,
+    onerror: (error) => logger.warn({ err: error }, 'stdio transport error'),
   });
-  transport.onerror = (error) => logger.warn({ err: error }, 'stdio transport error');
-  server.server.oninitialized = () => actor.fromClient(server.server.getClientVersion()?.name);
-  await server.connect(transport);
   logger.info(
     { version: BINDERY_VERSION, backend: client.url, policy: options.injectionPolicy },
     'bindery mcp ready on stdio',
@@ -89,12 +90,12 @@ export async function runMcp(env: Env): Promise<void> {
     logger.warn({ backend: client.url, err: error }, 'backend not reachable; start it with "bindery serve"');
   });
 
-  const stop = () => void server.close();
+  const stop = () => void served.close();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
-  await closed;
+  await transport.done;
   metricsServer?.close();
   await client.close();
   logger.info('stdin closed; bindery mcp exits');

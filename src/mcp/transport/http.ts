@@ -2,11 +2,16 @@
  * MCP Streamable HTTP at POST /mcp on the Bindery server, over the in-process service. Mounted through
  * buildServer's `plugins`, so the Host/Origin/token checks (root onRequest hooks) run first.
  *
- * Stateless: each POST gets a fresh McpServer and transport and is answered with plain JSON. Tools keep no
- * per-client state, so sessions would add bookkeeping (and a memory bound) without adding a feature;
- * GET (a server-to-client event stream) and DELETE (end a session) therefore answer 405.
+ * Both protocol eras, decided per request by the SDK's own classification: a 2026-07-28 request carries its
+ * protocol version in its `_meta` envelope and goes to the SDK's createMcpHandler (stateless by design;
+ * subscriptions/listen answers an event stream); a 2025-11-25 client's initialize and later requests are
+ * each answered by a fresh McpServer with plain JSON (the SDK's own stateless 2025 leg would answer an event
+ * stream), statelessly as before. Tools keep no per-client state, so 2025 sessions would add bookkeeping (and a memory bound)
+ * without adding a feature; GET (a 2025 server-to-client event stream) and DELETE (end a session) therefore
+ * answer 405.
  */
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type BinderyApi, RPC_INTERNAL_ERROR, RPC_SERVER_ERROR } from '../../contract/index.js';
 import { requestActor } from '../../server/actor.js';
@@ -37,25 +42,47 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
   return async (app) => {
     const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(options.api) };
     const logger = options.server.logger;
+    const handler = createMcpHandler(() => createMcpServer(options.api, serverOptions), {
+      responseMode: 'json',
+      onerror: (error) => logger.debug({ err: error }, 'mcp request refused'),
+    });
+    const serve = toNodeHandler(handler, {
+      onerror: (error) => logger.error({ err: error }, 'mcp request failed'),
+    });
+    app.addHook('onClose', () => handler.close());
+
+    /** One 2025-11-25 request: a fresh server and transport, answered with plain JSON. */
+    async function serveLegacy(request: FastifyRequest, reply: FastifyReply, message: JSONRPCMessage) {
+      const server = createMcpServer(options.api, serverOptions);
+      const transport = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      reply.raw.on('close', () => {
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(request.raw, reply.raw, message);
+    }
 
     async function handle(request: FastifyRequest, reply: FastifyReply) {
       // Parsed here rather than by a content-type parser, so bad JSON is a JSON-RPC error, not a REST one.
       const inbound = readMessage((request.body as string | undefined) ?? '');
       if ('reply' in inbound) return reply.code(400).send(inbound.reply);
-      const server = createMcpServer(options.api, serverOptions);
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      });
       reply.hijack();
-      reply.raw.on('close', () => {
-        void server.close();
-      });
       try {
-        await server.connect(transport);
+        const route = classifyInboundRequest({
+          httpMethod: 'POST',
+          protocolVersionHeader: header(request, 'mcp-protocol-version'),
+          mcpMethodHeader: header(request, 'mcp-method'),
+          mcpNameHeader: header(request, 'mcp-name'),
+          body: inbound.message,
+        });
         // The MCP client's writes are recorded under the actor its request declares.
         await runAsActor(requestActor(request), () =>
-          transport.handleRequest(request.raw, reply.raw, inbound.message),
+          route.kind === 'legacy'
+            ? serveLegacy(request, reply, inbound.message)
+            : serve(request.raw, reply.raw, inbound.message),
         );
       } catch (error) {
         logger.error({ err: error }, 'mcp request failed');
@@ -97,4 +124,9 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
       });
     });
   };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
