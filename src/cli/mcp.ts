@@ -7,11 +7,12 @@
 
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { BinderyClient } from '../client/index.js';
-import { BINDERY_VERSION, MAX_ACTOR } from '../contract/index.js';
+import { BINDERY_VERSION, type Change, MAX_ACTOR } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer, type McpServerOptions } from '../mcp/server.js';
+import type { ChangeSource } from '../mcp/subscriptions.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
@@ -42,7 +43,10 @@ export async function runMcp(env: Env): Promise<void> {
   const settings = clientSettings(env);
   const logger = createLogger(logLevel(env), 'bindery-mcp');
   const actor = new ActorName(settings.actor);
-  const client = await connectBackend(env, settings, options.autoLaunch, logger, actor);
+  const changes = new ChangeRelay();
+  const client = await connectBackend(env, settings, options.autoLaunch, logger, (made) =>
+    changes.follow(actor.follow(made)),
+  );
   const metricsServer =
     options.metricsPort === undefined
       ? undefined
@@ -70,6 +74,7 @@ export async function runMcp(env: Env): Promise<void> {
     startedAt: Date.now(),
     tools: options.tools,
     onClientName: (name) => actor.fromClient(name),
+    changes,
   };
   const transport = new LineTransport({
     input: process.stdin,
@@ -133,6 +138,47 @@ class ActorName {
 }
 
 /**
+ * The change feed of this process's backend client, for resource subscribers. The feed reconnects with
+ * Last-Event-ID by itself; when the manager replaces the client (a relaunched backend), subscribers are told
+ * that anything may have changed, since the new feed starts from now.
+ */
+class ChangeRelay implements ChangeSource {
+  private client: BinderyClient | undefined;
+  private detach: (() => void) | undefined;
+  private readonly listeners = new Set<(change: Change | null) => void>();
+
+  follow(client: BinderyClient): BinderyClient {
+    const replaced = this.client !== undefined;
+    this.detach?.();
+    this.detach = undefined;
+    this.client = client;
+    if (this.listeners.size > 0) this.attach();
+    if (replaced) this.emit(null);
+    return client;
+  }
+
+  onChange(listener: (change: Change | null) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.detach) this.attach();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        this.detach?.();
+        this.detach = undefined;
+      }
+    };
+  }
+
+  private attach(): void {
+    this.detach = this.client?.onChange((change) => this.emit(change));
+  }
+
+  private emit(change: Change | null): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/**
  * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised and
  * leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure
  * (port taken, backend that cannot start) stops start-up with its message.
@@ -142,9 +188,9 @@ async function connectBackend(
   settings: ClientSettings,
   autoLaunch: boolean,
   log: ManagerLog,
-  actor: ActorName,
+  follow: (client: BinderyClient) => BinderyClient,
 ): Promise<BackendConnection> {
-  const makeClient = (url: string) => actor.follow(new BinderyClient(clientOptions(settings, url)));
+  const makeClient = (url: string) => follow(new BinderyClient(clientOptions(settings, url)));
   if (!settings.url && autoLaunch) {
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);

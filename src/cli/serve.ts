@@ -106,6 +106,7 @@ export async function startServer(
     plugins: [
       mcpHttpEndpoint({
         api,
+        hub,
         maxBodyBytes: mcp.maxMessageBytes,
         server: {
           logger,

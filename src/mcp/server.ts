@@ -14,6 +14,8 @@ import { answerInvalidParamsInOneLine } from './invalid-params.js';
 import { toolListing } from './listing.js';
 import type { InputSecurity } from './params.js';
 import { isReadTool } from './profiles.js';
+import { RESOURCE_CACHE_HINT, registerResources } from './resources.js';
+import { attachSubscriptions, type ChangeSource } from './subscriptions.js';
 import { TOOLS, type Tool } from './tools/index.js';
 
 export interface McpServerOptions {
@@ -33,6 +35,8 @@ export interface McpServerOptions {
    * (2026-07-28); `bindery mcp` records its writes under it.
    */
   onClientName?: (name: string | undefined) => void;
+  /** Changes to relay to resource subscribers; without it resources/subscribe is refused (stateless HTTP). */
+  changes?: ChangeSource;
 }
 
 export interface ToolSelection {
@@ -64,7 +68,20 @@ const RawCallParams = z.looseObject({ name: z.string(), arguments: z.unknown().o
 export function createMcpServer(api: BinderyApi, options: McpServerOptions): McpServer {
   const mcp = new McpServer(
     { name: 'bindery', version: BINDERY_VERSION },
-    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: { listChanged: false },
+        logging: {},
+        resources: { subscribe: true, listChanged: false },
+        completions: {},
+      },
+      instructions: INSTRUCTIONS,
+      cacheHints: {
+        'resources/read': RESOURCE_CACHE_HINT,
+        'resources/list': RESOURCE_CACHE_HINT,
+        'resources/templates/list': RESOURCE_CACHE_HINT,
+      },
+    },
   );
   const callOptions: CallOptions = {
     api,
@@ -106,6 +123,8 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
     }
     return callTool(tool, params.arguments, callOptions);
   });
+  registerResources(mcp, api);
+  attachSubscriptions(mcp, api, options.changes);
   answerInvalidParamsInOneLine(mcp.server);
   return mcp;
 }

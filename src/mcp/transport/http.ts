@@ -11,18 +11,29 @@
  * answer 405.
  */
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
-import { classifyInboundRequest, createMcpHandler, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import {
+  classifyInboundRequest,
+  createMcpHandler,
+  InMemoryServerEventBus,
+  type JSONRPCMessage,
+  type ServerEvent,
+} from '@modelcontextprotocol/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type BinderyApi, RPC_INTERNAL_ERROR, RPC_SERVER_ERROR } from '../../contract/index.js';
+import type { Logger } from '../../runtime/logger.js';
 import { requestActor } from '../../server/actor.js';
+import type { ChangeHub, Subscription } from '../../server/change-hub.js';
 import { rpcErrorCode, toBinderyError } from '../../server/errors.js';
 import { runAsActor } from '../../store/actor.js';
 import type { HealthProbe } from '../health.js';
 import { createMcpServer, type McpServerOptions } from '../server.js';
+import { urisOf } from '../subscriptions.js';
 import { errorReply, readMessage } from './jsonrpc.js';
 
 export interface McpEndpointOptions {
   api: BinderyApi;
+  /** The server's change hub: updates for 2026-07-28 subscriptions/listen streams. */
+  hub?: ChangeHub;
   server: Omit<McpServerOptions, 'probe'>;
   /** Largest request body, as for a stdio message. */
   maxBodyBytes: number;
@@ -42,14 +53,18 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
   return async (app) => {
     const serverOptions: McpServerOptions = { ...options.server, probe: inProcessProbe(options.api) };
     const logger = options.server.logger;
+    const bus = options.hub ? new ChangeBus(options.hub, logger) : undefined;
     const handler = createMcpHandler(() => createMcpServer(options.api, serverOptions), {
-      responseMode: 'json',
+      ...(bus ? { bus } : {}),
       onerror: (error) => logger.debug({ err: error }, 'mcp request refused'),
     });
     const serve = toNodeHandler(handler, {
       onerror: (error) => logger.error({ err: error }, 'mcp request failed'),
     });
-    app.addHook('onClose', () => handler.close());
+    app.addHook('onClose', async () => {
+      bus?.stop();
+      await handler.close();
+    });
 
     /** One 2025-11-25 request: a fresh server and transport, answered with plain JSON. */
     async function serveLegacy(request: FastifyRequest, reply: FastifyReply, message: JSONRPCMessage) {
@@ -129,4 +144,52 @@ export function mcpHttpEndpoint(options: McpEndpointOptions): (app: FastifyInsta
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The handler's event bus, fed from the hub while at least one listen stream is open: every committed
+ * change becomes resource updates, and each stream passes on the ones its filter names. With no stream
+ * open the hub is not read for MCP at all.
+ */
+class ChangeBus extends InMemoryServerEventBus {
+  private streams = 0;
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly hub: ChangeHub,
+    private readonly logger: Logger,
+  ) {
+    super((error) => logger.warn({ err: error }, 'mcp listen stream failed'));
+  }
+
+  override subscribe(listener: (event: ServerEvent) => void): () => void {
+    const unsubscribe = super.subscribe(listener);
+    if (++this.streams === 1) void this.follow();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      if (--this.streams === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private async follow(): Promise<void> {
+    const subscription = await this.hub.subscribe({ filter: {} });
+    if (this.streams === 0 || this.subscription) return subscription.close();
+    this.subscription = subscription;
+    try {
+      for await (const event of subscription) {
+        if (event.type !== 'change') continue;
+        for (const uri of urisOf(event.change)) this.publish({ kind: 'resource_updated', uri });
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'mcp change relay stopped');
+    }
+  }
 }
