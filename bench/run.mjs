@@ -11,6 +11,7 @@ import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
+import { subscriptionsSuite } from './subscriptions.mjs';
 
 const SUITES = {
   http: httpSuite,
@@ -20,6 +21,7 @@ const SUITES = {
   cache: cacheSuite,
   changes: changesSuite,
   relevance: relevanceSuite,
+  subscriptions: subscriptionsSuite,
 };
 
 const { values } = parseArgs({
