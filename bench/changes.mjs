@@ -2,8 +2,8 @@
 // event-stream subscribers under creates, and create throughput with the change log vs without it.
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import Database from 'better-sqlite3';
 import { CLI, load, percentile, printTable, round, startBindery, tempDir } from './lib.mjs';
 

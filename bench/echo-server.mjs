@@ -1,12 +1,15 @@
-// The MCP transport floor: a minimal SDK stdio server with one echo tool.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+// The MCP transport floor: a minimal server on the same SDK as Bindery, one echo tool, served over stdio by
+// the SDK's own entry (both protocol eras, like `bindery mcp`).
+import { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 
-const server = new McpServer({ name: 'echo', version: '1.0.0' });
-server.registerTool(
-  'echo',
-  { description: 'Echo the text back', inputSchema: { text: z.string() } },
-  async ({ text }) => ({ content: [{ type: 'text', text }] }),
-);
-await server.connect(new StdioServerTransport());
+serveStdio(() => {
+  const server = new McpServer({ name: 'echo', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echo the text back', inputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({ content: [{ type: 'text', text }] }),
+  );
+  return server;
+});

@@ -2,8 +2,8 @@
 // floor and @modelcontextprotocol/server-memory, in one run.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { CLI, printTable, ROOT, round, startBindery, tempDir, timeCalls } from './lib.mjs';
 
 const require = createRequire(import.meta.url);

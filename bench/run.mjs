@@ -14,6 +14,7 @@ import { memorySuite } from './memory.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 import { tracingSuite } from './tracing.mjs';
+import { subscriptionsSuite } from './subscriptions.mjs';
 
 const SUITES = {
   http: httpSuite,
@@ -26,6 +27,7 @@ const SUITES = {
   tracing: tracingSuite,
   batch: batchSuite,
   access: accessSuite,
+  subscriptions: subscriptionsSuite,
 };
 
 const { values } = parseArgs({

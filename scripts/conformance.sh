@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# The official MCP conformance suite's server scenarios that apply to Bindery, run against the Streamable
-# HTTP endpoint of a real `bindery serve` on a free port over a temp workspace. Exits non-zero on any failure.
+# The official MCP conformance suite's server scenarios that apply to Bindery, for both protocol eras, run
+# against the Streamable HTTP endpoint of a real `bindery serve` on a free port over a temp workspace: the
+# 2025-11-25 scenarios with the suite's 0.1 line, the 2026-07-28 ones with its 0.2 line and the baseline of
+# known failing checks in conformance/2026-07-28.yml (conformance/README.md gives the reasons and the
+# scenarios that do not apply). Exits non-zero on any failure.
 #
-# The suite needs Node 22, which npm ships as the package `node`; the suite's version is pinned.
+# The suite needs Node 22, which npm ships as the package `node`; the suite's versions are pinned.
 # Bindery refuses every Origin header unless it is in BINDERY_ALLOWED_ORIGINS (docs/security.md), while the
 # dns-rebinding-protection scenario also checks that a request with the server's own loopback Origin is
 # accepted: the server is started with that one origin allowed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CONFORMANCE_VERSION=0.1.16
-SCENARIOS=(server-initialize ping tools-list logging-set-level dns-rebinding-protection)
+CONFORMANCE_2025=0.1.16
+SCENARIOS_2025=(server-initialize ping tools-list logging-set-level dns-rebinding-protection)
+CONFORMANCE_2026=0.2.0-alpha.12
+SCENARIOS_2026=(server-stateless tools-list resources-list sep-2164-resource-not-found server-sse-multiple-streams
+  caching dns-rebinding-protection http-header-validation input-required-result-unsupported-methods
+  input-required-result-validate-input)
 
 [ -f dist/cli/main.js ] || npm run build
 
@@ -34,11 +41,19 @@ for _ in $(seq 1 100); do
 done
 
 failed=()
-for scenario in "${SCENARIOS[@]}"; do
-  echo "== ${scenario}"
-  if ! npx -y -p node@22 -p "@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}" -- \
+for scenario in "${SCENARIOS_2025[@]}"; do
+  echo "== 2025-11-25 ${scenario}"
+  if ! npx -y -p node@22 -p "@modelcontextprotocol/conformance@${CONFORMANCE_2025}" -- \
     conformance server --url "${url}/mcp" --scenario "$scenario" 2> >(grep -v '^npm warn' >&2); then
-    failed+=("$scenario")
+    failed+=("2025-11-25:${scenario}")
+  fi
+done
+for scenario in "${SCENARIOS_2026[@]}"; do
+  echo "== 2026-07-28 ${scenario}"
+  if ! npx -y -p node@22 -p "@modelcontextprotocol/conformance@${CONFORMANCE_2026}" -- \
+    conformance server --url "${url}/mcp" --scenario "$scenario" --spec-version 2026-07-28 \
+    --expected-failures conformance/2026-07-28.yml 2> >(grep -v '^npm warn' >&2); then
+    failed+=("2026-07-28:${scenario}")
   fi
 done
 
@@ -46,4 +61,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "MCP conformance failed: ${failed[*]}" >&2
   exit 1
 fi
-echo "MCP conformance passed: ${SCENARIOS[*]}"
+echo "MCP conformance passed: 2025-11-25 (${SCENARIOS_2025[*]}); 2026-07-28 (${SCENARIOS_2026[*]})"

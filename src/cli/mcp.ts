@@ -5,12 +5,14 @@
  * http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { BinderyClient } from '../client/index.js';
-import { BINDERY_VERSION, type BinderyApi, MAX_ACTOR, type TokenScope } from '../contract/index.js';
+import { BINDERY_VERSION, type BinderyApi, type Change, MAX_ACTOR, type TokenScope } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpServerOptions } from '../mcp/server.js';
+import type { ChangeSource } from '../mcp/subscriptions.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
@@ -43,7 +45,10 @@ export async function runMcp(env: Env): Promise<void> {
   const logger = createLogger(logLevel(env), 'bindery-mcp');
   await startTracing('bindery-mcp', logger, env);
   const actor = new ActorName(settings.actor);
-  const client = await connectBackend(env, settings, options.autoLaunch, logger, actor);
+  const changes = new ChangeRelay();
+  const client = await connectBackend(env, settings, options.autoLaunch, logger, (made) =>
+    changes.follow(actor.follow(made)),
+  );
   const metricsServer =
     options.metricsPort === undefined
       ? undefined
@@ -64,7 +69,7 @@ export async function runMcp(env: Env): Promise<void> {
   const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
   // With a read token, list only the read tools (a write tool called anyway is refused by the server).
   const readScope = settings.token !== undefined && (await tokenScope(client.api, logger)) === 'read';
-  const server = createMcpServer(api, {
+  const serverOptions: McpServerOptions = {
     logger,
     probe,
     security: { policy: options.injectionPolicy, counters: new SecurityCounters() },
@@ -72,19 +77,20 @@ export async function runMcp(env: Env): Promise<void> {
     includeMetrics: options.includeMetrics,
     startedAt: Date.now(),
     tools: { ...options.tools, readOnly: options.tools.readOnly || readScope },
-  });
+    onClientName: (name) => actor.fromClient(name),
+    changes,
+  };
   const transport = new LineTransport({
     input: process.stdin,
     output: process.stdout,
     maxMessageBytes: options.maxMessageBytes,
     logger,
   });
-  const closed = new Promise<void>((resolve) => {
-    server.server.onclose = resolve;
+  // The opening message decides the connection's era (2025-11-25 initialize or 2026-07-28 requests).
+  const served = serveStdio(() => createMcpServer(api, serverOptions), {
+    transport,
+    onerror: (error) => logger.warn({ err: error }, 'stdio transport error'),
   });
-  transport.onerror = (error) => logger.warn({ err: error }, 'stdio transport error');
-  server.server.oninitialized = () => actor.fromClient(server.server.getClientVersion()?.name);
-  await server.connect(transport);
   logger.info(
     { version: BINDERY_VERSION, backend: client.url, policy: options.injectionPolicy },
     'bindery mcp ready on stdio',
@@ -93,27 +99,17 @@ export async function runMcp(env: Env): Promise<void> {
     logger.warn({ backend: client.url, err: error }, 'backend not reachable; start it with "bindery serve"');
   });
 
-  const stop = () => void server.close();
+  const stop = () => void served.close();
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
-  await closed;
+  await transport.done;
   metricsServer?.close();
   await client.close();
   await stopTracing();
   logger.info('stdin closed; bindery mcp exits');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
-}
-
-/** The scope of the token this process sends; undefined when the backend does not say (not reachable yet). */
-async function tokenScope(api: BinderyApi, logger: Logger): Promise<TokenScope | undefined> {
-  try {
-    return (await api.get_access({})).scope;
-  } catch (error) {
-    logger.warn({ err: error }, 'could not read the token scope; listing every tool');
-    return undefined;
-  }
 }
 
 /**
@@ -147,6 +143,47 @@ class ActorName {
 }
 
 /**
+ * The change feed of this process's backend client, for resource subscribers. The feed reconnects with
+ * Last-Event-ID by itself; when the manager replaces the client (a relaunched backend), subscribers are told
+ * that anything may have changed, since the new feed starts from now.
+ */
+class ChangeRelay implements ChangeSource {
+  private client: BinderyClient | undefined;
+  private detach: (() => void) | undefined;
+  private readonly listeners = new Set<(change: Change | null) => void>();
+
+  follow(client: BinderyClient): BinderyClient {
+    const replaced = this.client !== undefined;
+    this.detach?.();
+    this.detach = undefined;
+    this.client = client;
+    if (this.listeners.size > 0) this.attach();
+    if (replaced) this.emit(null);
+    return client;
+  }
+
+  onChange(listener: (change: Change | null) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.detach) this.attach();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        this.detach?.();
+        this.detach = undefined;
+      }
+    };
+  }
+
+  private attach(): void {
+    this.detach = this.client?.onChange((change) => this.emit(change));
+  }
+
+  private emit(change: Change | null): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+/**
  * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised and
  * leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure
  * (port taken, backend that cannot start) stops start-up with its message.
@@ -156,9 +193,9 @@ async function connectBackend(
   settings: ClientSettings,
   autoLaunch: boolean,
   log: ManagerLog,
-  actor: ActorName,
+  follow: (client: BinderyClient) => BinderyClient,
 ): Promise<BackendConnection> {
-  const makeClient = (url: string) => actor.follow(new BinderyClient(clientOptions(settings, url)));
+  const makeClient = (url: string) => follow(new BinderyClient(clientOptions(settings, url)));
   if (!settings.url && autoLaunch) {
     const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
     return followBackend(await ensureBackend({ workspace, env, log }), makeClient);
@@ -173,4 +210,14 @@ async function connectBackend(
     stats: () => client.stats(),
     close: () => client.close(),
   };
+}
+
+/** The scope of the token this process sends; undefined when the backend does not say (not reachable yet). */
+async function tokenScope(api: BinderyApi, logger: Logger): Promise<TokenScope | undefined> {
+  try {
+    return (await api.get_access({})).scope;
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the token scope; listing every tool');
+    return undefined;
+  }
 }

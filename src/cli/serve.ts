@@ -123,6 +123,7 @@ export async function startServer(
     plugins: [
       mcpHttpEndpoint({
         api,
+        hub,
         maxBodyBytes: mcp.maxMessageBytes,
         server: {
           logger,

@@ -1,6 +1,7 @@
 import {
   type BinderyApi,
   BinderyError,
+  type Change,
   type ErrorCode,
   isBinderyError,
   OPERATION_NAMES,
@@ -69,6 +70,7 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
   private calls = 0;
   private inFlight = 0;
   private closing: Promise<void> | undefined;
+  private readonly changeListeners = new Set<(change: Change | null) => void>();
 
   constructor(options: ClientOptions) {
     super();
@@ -94,8 +96,12 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
               (entry) => affects(effect, entry, this.graph),
               (entry) => alreadyShows(change, entry),
             );
+            for (const listener of this.changeListeners) listener(change);
           },
-          reset: () => this.cache.clear(),
+          reset: () => {
+            this.cache.clear();
+            for (const listener of this.changeListeners) listener(null);
+          },
         })
       : null;
     const members = this as unknown as Record<OperationName, Call>;
@@ -194,6 +200,16 @@ export class BinderyClient extends ApiMembers implements BinderyApi {
       pool: this.transport.stats(),
       feed: this.feed?.stats() ?? null,
     };
+  }
+
+  /**
+   * Every change the feed brings, as it arrives (starting the feed); `null` when the feed's position was
+   * pruned and anything may have changed. Returns the function that stops listening.
+   */
+  onChange(listener: (change: Change | null) => void): () => void {
+    this.changeListeners.add(listener);
+    this.feed?.start();
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Resolves once the change feed is connected and caught up (starting it if no read has yet). */

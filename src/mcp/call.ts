@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { BinderyError, fieldIssues } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { traced } from '../runtime/tracing.js';

@@ -4,7 +4,7 @@
  * the report unhealthy, and the question is cut short so the tool still answers quickly.
  */
 import { performance } from 'node:perf_hooks';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ClientStats } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';

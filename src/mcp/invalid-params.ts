@@ -1,5 +1,4 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown>;
 
@@ -8,12 +7,22 @@ interface IssueLike {
   message: string;
 }
 
+function isIssue(value: unknown): value is IssueLike {
+  return Array.isArray((value as IssueLike | null)?.path) && typeof (value as IssueLike).message === 'string';
+}
+
+/** The schema issues of a failed params check: a ZodError (v1) or a plain Error whose message is their JSON (v2). */
 function issuesOf(error: unknown): IssueLike[] | undefined {
-  const issues = (error as { issues?: unknown } | null)?.issues;
-  const name = (error as Error | null)?.name;
-  return (name === 'ZodError' || name === '$ZodError') && Array.isArray(issues)
-    ? (issues as IssueLike[])
-    : undefined;
+  if (!(error instanceof Error) || 'code' in error) return undefined;
+  let issues: unknown = (error as { issues?: unknown }).issues;
+  if (issues === undefined && error.message.startsWith('[')) {
+    try {
+      issues = JSON.parse(error.message);
+    } catch {
+      return undefined;
+    }
+  }
+  return Array.isArray(issues) && issues.length > 0 && issues.every(isIssue) ? issues : undefined;
 }
 
 /** One sentence naming the first bad field (and how many more there are). */
@@ -25,10 +34,11 @@ function sentence(method: string, issues: IssueLike[]): string {
 }
 
 /**
- * SDK v1 answers a request whose params fail its schema (logging/setLevel with an unknown level,
- * initialize without protocolVersion) with -32603 and the schema issues dumped as JSON. This wraps the
- * server's request handlers so such a request gets -32602 with one sentence instead. It reaches into the
- * SDK's handler table, which SDK v2 replaces; the move to v2 drops this file.
+ * The SDK (v1, and v2 up to 2.4 still) answers a request whose params fail its wire schema
+ * (logging/setLevel with an unknown level, initialize without protocolVersion) with -32603 and the schema
+ * issues dumped as JSON. This wraps the server's request handlers so such a request gets -32602 with one
+ * sentence instead. It reaches into the SDK's handler table (Protocol._requestHandlers, present in both
+ * lines); when the table is not there it does nothing, and test/mcp/protocol.test.ts says so.
  */
 export function answerInvalidParamsInOneLine(server: Server): void {
   const handlers = (server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers;
@@ -41,7 +51,7 @@ export function answerInvalidParamsInOneLine(server: Server): void {
         const issues = issuesOf(error);
         if (!issues) throw error;
         // A plain error with a code: the SDK answers it as is (McpError would prefix "MCP error -32602:").
-        throw Object.assign(new Error(sentence(method, issues)), { code: ErrorCode.InvalidParams });
+        throw Object.assign(new Error(sentence(method, issues)), { code: ProtocolErrorCode.InvalidParams });
       }
     });
   }

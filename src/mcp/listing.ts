@@ -9,12 +9,12 @@
  * - outputSchema says "an object" and no more: every result also arrives as JSON text that names its
  *   fields, and a model needs the input schema to call a tool right, not the output's. An error result fits
  *   it too, which matters: clients validate structuredContent against outputSchema even when isError is set
- *   (SDK 1.32 Client.callTool does), and a misfit would reach the caller as a protocol exception instead of a
+ *   (the SDK client does, v1 and v2), and a misfit would reach the caller as a protocol exception instead of a
  *   readable error. The full zod schema is still applied to every result before it is sent (call.ts).
  * - `format: uuid` is left out: the `*_id` names and the ids in every result say it.
  * docs/mcp.md gives the byte budget of each tool profile; test/mcp/listing-budget.test.ts holds it.
  */
-import type { Tool as ListedTool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool as ListedTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { PRIORITY_ALIASES, STATUS_ALIASES } from '../contract/task.js';
 import type { Tool } from './tools/define.js';

@@ -1,5 +1,10 @@
-import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { type CallToolResult, ErrorCode, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CLIENT_INFO_META_KEY,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
@@ -9,6 +14,8 @@ import { answerInvalidParamsInOneLine } from './invalid-params.js';
 import { toolListing } from './listing.js';
 import type { InputSecurity } from './params.js';
 import { isReadTool } from './profiles.js';
+import { RESOURCE_CACHE_HINT, registerResources } from './resources.js';
+import { attachSubscriptions, type ChangeSource } from './subscriptions.js';
 import { TOOLS, type Tool } from './tools/index.js';
 
 export interface McpServerOptions {
@@ -23,6 +30,13 @@ export interface McpServerOptions {
   startedAt: number;
   /** BINDERY_TOOLS and BINDERY_READ_ONLY; every tool when not given. */
   tools?: ToolSelection;
+  /**
+   * The client's name as it gives it: in `initialize` (2025-11-25) or in each request's envelope
+   * (2026-07-28); `bindery mcp` records its writes under it.
+   */
+  onClientName?: (name: string | undefined) => void;
+  /** Changes to relay to resource subscribers; without it resources/subscribe is refused (stateless HTTP). */
+  changes?: ChangeSource;
 }
 
 export interface ToolSelection {
@@ -42,16 +56,7 @@ const INSTRUCTIONS =
   'takes a JSON string of one. Lists page: pass next_cursor back as cursor. A failed call returns {success: false, error, error_code, operation, ' +
   'context, suggestions}: context names the fields to fix, suggestions say how to recover.';
 
-/**
- * tools/call with the arguments exactly as sent: the SDK's own request schema parses them as a record, which
- * silently drops a top-level `__proto__` key before the security checks could refuse it.
- */
-const RawCallToolRequest = z.object({
-  method: z.literal('tools/call'),
-  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
-});
-
-type RawToolHandler = (args: unknown, extra: unknown) => Promise<CallToolResult>;
+const RawCallParams = z.looseObject({ name: z.string(), arguments: z.unknown().optional() });
 
 /**
  * The Bindery MCP server over any BinderyApi (the HTTP client for stdio, the in-process service for the
@@ -63,7 +68,20 @@ type RawToolHandler = (args: unknown, extra: unknown) => Promise<CallToolResult>
 export function createMcpServer(api: BinderyApi, options: McpServerOptions): McpServer {
   const mcp = new McpServer(
     { name: 'bindery', version: BINDERY_VERSION },
-    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: { listChanged: false },
+        logging: {},
+        resources: { subscribe: true, listChanged: false },
+        completions: {},
+      },
+      instructions: INSTRUCTIONS,
+      cacheHints: {
+        'resources/read': RESOURCE_CACHE_HINT,
+        'resources/list': RESOURCE_CACHE_HINT,
+        'resources/templates/list': RESOURCE_CACHE_HINT,
+      },
+    },
   );
   const callOptions: CallOptions = {
     api,
@@ -83,38 +101,37 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
 
   const served = options.tools ? TOOLS.filter((tool) => options.tools?.names.includes(tool.name)) : TOOLS;
   const listed = (tool: Tool) => !options.tools?.readOnly || isReadTool(tool);
-  const registered = new Map<string, { tool: Tool; handle: RegisteredTool }>();
-  for (const tool of served) {
-    const handle = mcp.registerTool(
-      tool.name,
-      {
-        description: tool.description,
-        inputSchema: tool.advertisedInput,
-        outputSchema: tool.output,
-        annotations: tool.annotations,
-      },
-      (args: unknown) => callTool(tool, args, callOptions),
-    );
-    registered.set(tool.name, { tool, handle });
-  }
+  const registered = new Map<string, Tool>(served.map((tool) => [tool.name, tool]));
 
-  mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [...registered.values()]
-      .filter(({ tool, handle }) => handle.enabled && listed(tool))
-      .map(({ tool }) => toolListing(tool)),
+  mcp.server.setRequestHandler('tools/list', () => ({
+    tools: served.filter(listed).map(toolListing),
   }));
-  mcp.server.setRequestHandler(RawCallToolRequest, (request, extra) => {
-    const { name } = request.params;
-    const entry = registered.get(name);
-    if (!entry?.handle.enabled) {
+  const onClientName = options.onClientName;
+  if (onClientName) mcp.server.oninitialized = () => onClientName(mcp.server.getClientVersion()?.name);
+  // Arguments exactly as sent: the SDK's own tools/call schema parses them as a record, which silently drops
+  // a top-level `__proto__` key before the security checks could refuse it.
+  mcp.server.setRequestHandler('tools/call', { params: RawCallParams }, (params, ctx) => {
+    if (onClientName) onClientName(envelopeClientName(ctx));
+    const { name } = params;
+    const tool = registered.get(name);
+    if (!tool) {
       const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
-      // A plain error with a code: the SDK answers it as is (McpError would prefix "MCP error -32602:").
-      throw Object.assign(new Error(`Unknown tool "${shown}"; tools/list shows the tools there are.`), {
-        code: ErrorCode.InvalidParams,
-      });
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown tool "${shown}"; tools/list shows the tools there are.`,
+      );
     }
-    return (entry.handle.handler as RawToolHandler)(request.params.arguments, extra);
+    return callTool(tool, params.arguments, callOptions);
   });
+  registerResources(mcp, api);
+  attachSubscriptions(mcp, api, options.changes);
   answerInvalidParamsInOneLine(mcp.server);
   return mcp;
+}
+
+/** The client name a 2026-07-28 request carries in its `_meta` envelope (none on 2025-11-25). */
+function envelopeClientName(ctx: ServerContext): string | undefined {
+  const info = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_INFO_META_KEY];
+  const name = (info as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : undefined;
 }

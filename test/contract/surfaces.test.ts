@@ -3,7 +3,7 @@
  * real server. Driven by the operation table, so a new operation fails here until each surface has it (or
  * the MCP table below says, with the reason, why it has no tool).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinderyClient } from '../../src/client/index.js';
 import {

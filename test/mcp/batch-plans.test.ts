@@ -1,7 +1,7 @@
 /**
  * The batch and plan tools through the built `bindery mcp` (stdio) against a real `bindery serve` process.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
 import { tempWorkspace } from '../helpers/workspace.js';

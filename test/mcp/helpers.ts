@@ -1,7 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import pino from 'pino';
 import { expect } from 'vitest';
 import { BINDERY_VERSION, type BinderyApi } from '../../src/contract/index.js';
@@ -43,8 +41,11 @@ async function ready(client: Client): Promise<Client> {
   return client;
 }
 
-export async function httpClient(baseUrl: string): Promise<Client> {
-  const client = new Client({ name: 'bindery-test', version: '1.0.0' });
+/** Client options; `{versionNegotiation: {mode: {pin: '2026-07-28'}}}` speaks the 2026-07-28 era. */
+export type ClientOptions = ConstructorParameters<typeof Client>[1];
+
+export async function httpClient(baseUrl: string, options?: ClientOptions): Promise<Client> {
+  const client = new Client({ name: 'bindery-test', version: '1.0.0' }, options);
   await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`)));
   return ready(client);
 }
@@ -53,6 +54,7 @@ export async function httpClient(baseUrl: string): Promise<Client> {
 export async function stdioClient(
   env: Record<string, string>,
   name = 'bindery-test',
+  options?: ClientOptions,
 ): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -69,7 +71,7 @@ export async function stdioClient(
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const client = new Client({ name, version: '1.0.0' });
+  const client = new Client({ name, version: '1.0.0' }, options);
   await client.connect(transport);
   return { client: await ready(client), stderr: () => stderr };
 }

@@ -2,8 +2,7 @@
  * The Streamable HTTP endpoint at /mcp: behind the server's Host/Origin/token checks, stateless, and every
  * refusal a JSON-RPC error body.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok } from './helpers.js';

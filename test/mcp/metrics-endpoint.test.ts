@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseScrape, sample } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpSettings } from '../../src/cli/config.js';
 import { TOOL_PROFILES, toolNames } from '../../src/mcp/profiles.js';

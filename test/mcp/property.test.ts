@@ -7,7 +7,7 @@
  * BINDERY_PROPERTY_RUNS scales the in-memory share (2,000 by default; a nightly run sets more).
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BinderyApi, encodeCursor } from '../../src/contract/index.js';

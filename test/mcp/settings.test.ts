@@ -4,7 +4,7 @@
  * MCP_INCLUDE_METRICS, BINDERY_INJECTION_POLICY, and what happens when the backend is not there.
  */
 import { createServer } from 'node:net';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';

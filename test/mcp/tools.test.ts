@@ -2,7 +2,7 @@
  * Every tool through a real MCP client, over both transports: stdio (the built `bindery mcp` against a real
  * `bindery serve`) and Streamable HTTP (that server's /mcp, in-process service).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';

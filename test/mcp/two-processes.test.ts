@@ -3,7 +3,7 @@
  * cached read shows as soon as the change feed brings it (not after the cache TTL), and the log records
  * who wrote it by the MCP client's name (or BINDERY_ACTOR).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok, stdioClient } from './helpers.js';

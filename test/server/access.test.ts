@@ -3,7 +3,9 @@
  * scopes on REST, JSON-RPC and MCP, the answers for bad, revoked and expired secrets, the actor bound to the
  * token, and the CLI beside the running server.
  */
+
 import { readFileSync } from 'node:fs';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlitePath } from '../../src/runtime/workspace.js';
 import { databaseUrlFor, dropWorkspaceSchema } from '../helpers/postgres.js';
@@ -102,10 +104,6 @@ describe('named tokens on one server', () => {
   });
 
   it('lists only read tools to an MCP client with a read token, and refuses a write tool called anyway', async () => {
-    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-    const { StreamableHTTPClientTransport } = await import(
-      '@modelcontextprotocol/sdk/client/streamableHttp.js'
-    );
     const client = new Client({ name: 'reviewer-agent', version: '1' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {

@@ -3,7 +3,7 @@
  * every operation on all three surfaces, and the agent shapes accepted where their meaning is plain
  * (test/contract/surfaces.test.ts checks that every operation is on every surface).
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperationName, operations } from '../../src/contract/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';

@@ -1,4 +1,4 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { BinderyApi } from '../../contract/index.js';
 import { MAX_JSON_TEXT_CHARS } from '../../contract/input-safety.js';

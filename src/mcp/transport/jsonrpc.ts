@@ -3,11 +3,7 @@
  * JSON gets -32700, JSON that is not a JSON-RPC 2.0 message gets -32600, both with the request's id when
  * it can be read and null otherwise.
  */
-import {
-  type JSONRPCMessage,
-  JSONRPCMessageSchema,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, parseJSONRPCMessage, type RequestId } from '@modelcontextprotocol/server';
 import { RPC_INVALID_REQUEST, RPC_PARSE_ERROR } from '../../contract/index.js';
 
 export interface ErrorReply {
@@ -41,8 +37,11 @@ function problemWith(value: unknown): string {
 
 /** A parsed JSON value → the message it is, or the error reply it deserves. */
 export function checkMessage(value: unknown): Inbound {
-  const parsed = JSONRPCMessageSchema.safeParse(value);
-  if (parsed.success) return { message: parsed.data };
+  try {
+    return { message: parseJSONRPCMessage(value) };
+  } catch {
+    // answered below
+  }
   const id = (value as { id?: unknown } | null)?.id;
   return {
     reply: errorReply(

@@ -9,8 +9,7 @@
  * requests in flight answer before it reports the close.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { RPC_INVALID_REQUEST } from '../../contract/index.js';
 import type { Logger } from '../../runtime/logger.js';
 import { type ErrorReply, errorReply, isRequestId, readMessage } from './jsonrpc.js';
@@ -57,6 +56,11 @@ export class LineTransport implements Transport {
   private ended = false;
   private closed = false;
   private drainTimer: NodeJS.Timeout | undefined;
+  private markClosed!: () => void;
+  /** Settles once the transport has closed (stdin ended and requests in flight answered, or close()). */
+  readonly done = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
 
   constructor(options: LineTransportOptions) {
     this.input = options.input;
@@ -99,6 +103,7 @@ export class LineTransport implements Transport {
     this.input.removeAllListeners('data');
     this.input.pause();
     this.onclose?.();
+    this.markClosed();
   }
 
   private receive(chunk: Buffer): void {
