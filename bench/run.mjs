@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { batchSuite } from './batch.mjs';
 import { accessSuite } from './access.mjs';
+import { batchSuite } from './batch.mjs';
 import { cacheSuite } from './cache.mjs';
 import { changesSuite } from './changes.mjs';
 import { httpSuite } from './http.mjs';
@@ -13,8 +13,8 @@ import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
-import { tracingSuite } from './tracing.mjs';
 import { subscriptionsSuite } from './subscriptions.mjs';
+import { tracingSuite } from './tracing.mjs';
 
 const SUITES = {
   http: httpSuite,

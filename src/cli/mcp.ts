@@ -7,7 +7,13 @@
 
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { BinderyClient } from '../client/index.js';
-import { BINDERY_VERSION, type BinderyApi, type Change, MAX_ACTOR, type TokenScope } from '../contract/index.js';
+import {
+  BINDERY_VERSION,
+  type BinderyApi,
+  type Change,
+  MAX_ACTOR,
+  type TokenScope,
+} from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
 import { SecurityCounters } from '../mcp/security/index.js';
