@@ -20,3 +20,4 @@ export * from './task.js';
 export * from './validation.js';
 export * from './version.js';
 export * from './vocabulary.js';
+export * from './coordination.js';

@@ -80,6 +80,8 @@ export const Task = z.strictObject({
   role: z.string().nullable(),
   children: z.array(Id).describe('Ids of direct subtasks, oldest first.'),
   depends_on: z.array(Id),
+  /** Ids of dependencies not yet done or cancelled. */
+  blocked_by: z.array(Id),
   due_at: Timestamp.nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -153,6 +155,7 @@ export const ListTasksInput = z.strictObject({
     .describe('A task id, or "root" for top-level tasks.'),
   tag: z.string().max(100).optional(),
   role: z.string().max(100).optional(),
+  ready: z.boolean().optional().describe('Only tasks next_task could pick.'),
   detail: z.enum(['summary', 'full']).optional().describe('summary (default) or full tasks.'),
   ...PageParams,
 });

@@ -8,6 +8,7 @@ import {
 } from '../contract/index.js';
 import type { Store } from '../store/types.js';
 import { changeHandlers } from './changes.js';
+import { coordinationHandlers } from './coordination.js';
 import type { Handlers, ServiceContext } from './context.js';
 import { healthHandlers } from './health.js';
 import { knowledgeHandlers } from './knowledge.js';
@@ -41,6 +42,7 @@ export function createService(options: ServiceOptions): BinderyApi {
     ...knowledgeHandlers(ctx),
     ...systemHandlers(ctx),
     ...changeHandlers(ctx),
+    ...coordinationHandlers(ctx),
     ...healthHandlers(ctx),
   };
   const api = {} as Record<OperationName, (input: unknown) => Promise<unknown>>;

@@ -1,4 +1,5 @@
 import { changeTools } from './changes.js';
+import { coordinationTools } from './coordination.js';
 import type { Tool } from './define.js';
 import { knowledgeTools } from './knowledge.js';
 import { projectTools } from './projects.js';
@@ -10,6 +11,7 @@ export type { Tool, ToolContext } from './define.js';
 /** Every tool, in the order tools/list shows them. */
 export const TOOLS: readonly Tool[] = [
   ...taskTools,
+  ...coordinationTools,
   ...projectTools,
   ...knowledgeTools,
   ...changeTools,
