@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { Id, PageParams, pageOf, Timestamp } from './common.js';
-import { EXECUTION_STATUSES, Execution, ExecuteTaskResult, LeaseSeconds } from './role.js';
+import { EXECUTION_STATUSES, ExecuteTaskResult, Execution, LeaseSeconds } from './role.js';
 import { RoleNameParam, Task } from './task.js';
 
 /** `next_task`: the best ready task for the caller, optionally claimed in the same transaction. */
 export const NextTaskInput = z.strictObject({
   project_id: Id.optional(),
-  role: z.string().max(100).optional().describe('Only tasks with this role or none.'),
+  role: z.string().max(100).optional(),
   tag: z.string().max(100).optional(),
-  claim: z.boolean().optional().describe('Also start it, as execute_task does (needs role_name).'),
+  claim: z.boolean().optional(),
   role_name: RoleNameParam.optional(),
   lease_s: LeaseSeconds.optional(),
 });

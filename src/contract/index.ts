@@ -1,5 +1,6 @@
 export * from './change.js';
 export * from './common.js';
+export * from './coordination.js';
 export * from './cursor.js';
 export * from './dashboard.js';
 export * from './document.js';
@@ -20,4 +21,3 @@ export * from './task.js';
 export * from './validation.js';
 export * from './version.js';
 export * from './vocabulary.js';
-export * from './coordination.js';

@@ -25,12 +25,7 @@ export const EXECUTION_STATUSES = ['running', 'completed', 'cancelled', 'expired
 
 /** Lease of a running execution: how long it stays claimed without a heartbeat (docs/coordination.md). */
 export const DEFAULT_LEASE_S = 900;
-export const LeaseSeconds = z
-  .number()
-  .int()
-  .min(30)
-  .max(86_400)
-  .describe(`Seconds the claim lasts without a heartbeat (default ${DEFAULT_LEASE_S}).`);
+export const LeaseSeconds = z.number().int().min(30).max(86_400);
 
 export const Execution = z.strictObject({
   id: z.string().regex(/^exec_[0-9a-f-]{36}$/),

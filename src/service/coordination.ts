@@ -1,10 +1,4 @@
-import {
-  BinderyError,
-  DEFAULT_LEASE_S,
-  type OpArgs,
-  plural,
-  type Task,
-} from '../contract/index.js';
+import { BinderyError, DEFAULT_LEASE_S, type OpArgs, plural, type Task } from '../contract/index.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
 import { executionBrief, executionClaim } from './tasks.js';
 
@@ -20,7 +14,9 @@ export function coordinationHandlers(ctx: ServiceContext): Handlers<Coordination
     if (input.project_id !== undefined) {
       const found = await store.existing('project', [input.project_id]);
       if (!found.has(input.project_id)) {
-        throw BinderyError.validation([{ field: 'project_id', reason: `no project with id ${input.project_id}` }]);
+        throw BinderyError.validation([
+          { field: 'project_id', reason: `no project with id ${input.project_id}` },
+        ]);
       }
     }
     if (input.claim && input.role_name === undefined) {

@@ -8,8 +8,8 @@ import {
 } from '../contract/index.js';
 import type { Store } from '../store/types.js';
 import { changeHandlers } from './changes.js';
-import { coordinationHandlers } from './coordination.js';
 import type { Handlers, ServiceContext } from './context.js';
+import { coordinationHandlers } from './coordination.js';
 import { healthHandlers } from './health.js';
 import { knowledgeHandlers } from './knowledge.js';
 import { projectHandlers } from './projects.js';

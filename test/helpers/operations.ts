@@ -7,6 +7,8 @@ export interface SampleIds {
   project(): Promise<string>;
   note(): Promise<string>;
   document(): Promise<string>;
+  /** A running execution (of a fresh task). */
+  execution(): Promise<string>;
 }
 
 /** Random ids: for tests that never reach a store (the HTTP mapping round trip). */
@@ -15,6 +17,7 @@ export const RANDOM_IDS: SampleIds = {
   project: async () => randomUUID(),
   note: async () => randomUUID(),
   document: async () => randomUUID(),
+  execution: async () => `exec_${randomUUID()}`,
 };
 
 let serial = 0;
@@ -47,6 +50,8 @@ export function liveIds(api: BinderyApi): SampleIds {
     project: async () => (await make.project()).id,
     note: async () => (await make.note()).id,
     document: async () => (await make.document()).document_id,
+    execution: async () =>
+      (await api.execute_task({ task_id: (await make.task()).id, role_name: 'implementer' })).execution_id,
   };
 }
 
@@ -91,6 +96,14 @@ export const SAMPLE_INPUTS: Samples = {
   execute_task: async (ids) => ({ task_id: await ids.task(), role_name: 'implementer', force: true }),
   assign_role_to_task: async (ids) => ({ task_id: await ids.task(), role_name: 'reviewer' }),
   list_roles: async () => ({}),
+  next_task: async (ids) => ({ project_id: await ids.project(), role: 'implementer', tag: 'ready' }),
+  heartbeat_execution: async (ids) => ({ execution_id: await ids.execution(), lease_s: 120 }),
+  list_executions: async (ids) => ({
+    task_id: await ids.task(),
+    status: 'running',
+    role: 'implementer',
+    limit: 5,
+  }),
 
   create_project: async () => ({ name: uniqueName('sample project'), description: 'd', tags: ['p'] }),
   get_project: async (ids) => ({ project_id: await ids.project() }),

@@ -12,8 +12,8 @@ export const coordinationTools = [
   defineTool({
     name: 'next_task',
     description:
-      'The best ready task (todo, dependencies and subtasks finished), urgent and due first, with why. ' +
-      'claim: true starts it as execute_task does; call heartbeat_execution before the lease ends.',
+      'Best ready task (dependencies and subtasks done), urgent and due first. claim: true starts it ' +
+      'like execute_task.',
     params: NextTaskInput.shape,
     output: NextTaskResult,
     annotations: ADVANCE,
@@ -21,7 +21,7 @@ export const coordinationTools = [
   }),
   defineTool({
     name: 'heartbeat_execution',
-    description: 'Extend the lease of a running execution; answers the new expiry.',
+    description: 'Extend a running execution’s lease.',
     params: HeartbeatInput.shape,
     output: HeartbeatResult,
     annotations: OVERWRITE,

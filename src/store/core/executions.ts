@@ -3,7 +3,8 @@ import { keysetPage } from '../cursor.js';
 import type { ExecutionFilter, Page, PageRequest } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
 
-export const EXECUTION_COLUMNS = 'id, task_id, role, status, started_at, finished_at, notes, lease_expires_at';
+export const EXECUTION_COLUMNS =
+  'id, task_id, role, status, started_at, finished_at, notes, lease_expires_at';
 
 /** Most leases one expiry pass frees, so a pass is one short transaction (the sweep repeats until none). */
 const EXPIRE_BATCH = 500;
@@ -15,10 +16,9 @@ export class ExecutionCore {
   /** Whether any running execution's lease ended at or before `now`: one probe of the lease index. */
   async anyExpired(x: Executor, now: string): Promise<boolean> {
     return (
-      (await x.value(
-        `SELECT 1 FROM executions WHERE status = 'running' AND lease_expires_at <= $1 LIMIT 1`,
-        [now],
-      )) !== undefined
+      (await x.value(`SELECT 1 FROM executions WHERE status = 'running' AND lease_expires_at <= $1 LIMIT 1`, [
+        now,
+      ])) !== undefined
     );
   }
 
@@ -78,7 +78,9 @@ export class ExecutionCore {
       where.push(`${column} = $${params.length}`);
     }
     const filtered = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
-    const total = Number((await x.value<number>(`SELECT count(*) FROM executions ${filtered()}`, params)) ?? 0);
+    const total = Number(
+      (await x.value<number>(`SELECT count(*) FROM executions ${filtered()}`, params)) ?? 0,
+    );
     const seq = this.dialect.executionSeq;
     const after = decodeCursor(page.cursor);
     if (after !== undefined) {
@@ -90,8 +92,11 @@ export class ExecutionCore {
        ORDER BY ${seq} DESC LIMIT $${params.length + 1}`,
       [...params, page.limit + 1],
     );
-    return keysetPage(rows.map((r) => ({ ...r, seq: Number(r.seq) })), page.limit, total, (pageRows) =>
-      pageRows.map(({ seq: _seq, ...execution }) => execution),
+    return keysetPage(
+      rows.map((r) => ({ ...r, seq: Number(r.seq) })),
+      page.limit,
+      total,
+      (pageRows) => pageRows.map(({ seq: _seq, ...execution }) => execution),
     );
   }
 }

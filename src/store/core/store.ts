@@ -1,4 +1,10 @@
-import { type ChangeEntity, type Document, type Note, SYSTEM_ACTOR, type Task } from '../../contract/index.js';
+import {
+  type ChangeEntity,
+  type Document,
+  type Note,
+  SYSTEM_ACTOR,
+  type Task,
+} from '../../contract/index.js';
 import { runAsActor } from '../actor.js';
 import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {

@@ -214,7 +214,12 @@ export class TaskCore {
     const ready = Number(row!.indexed) - Number(row!.running);
     const waiting =
       id === undefined
-        ? Number((await x.value<number>(`SELECT count(*) FROM tasks t WHERE ${WAITING_CONDITION}${and}`, params)) ?? 0)
+        ? Number(
+            (await x.value<number>(
+              `SELECT count(*) FROM tasks t WHERE ${WAITING_CONDITION}${and}`,
+              params,
+            )) ?? 0,
+          )
         : 0;
     return { id: id ?? null, ready, waiting };
   }
@@ -320,10 +325,16 @@ export class TaskCore {
     for (const execution of executions) {
       const { id, task_id, role, status, started_at, finished_at, notes } = execution;
       const lease = 'lease_expires_at' in execution ? execution.lease_expires_at : null;
-      await x.run(
-        `INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [id, task_id, role, status, started_at, finished_at, notes, lease],
-      );
+      await x.run(`INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        id,
+        task_id,
+        role,
+        status,
+        started_at,
+        finished_at,
+        notes,
+        lease,
+      ]);
     }
   }
 

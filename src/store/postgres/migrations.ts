@@ -296,7 +296,9 @@ export const PG_MIGRATIONS: PgMigration[] = [
       ${READINESS_BACKFILL}
       ALTER TABLE tasks ENABLE TRIGGER tasks_log_change;
       ${READINESS_TRIGGERS.map(
-        (t) => `CREATE FUNCTION ${t.name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        (
+          t,
+        ) => `CREATE FUNCTION ${t.name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
         BEGIN
           ${t.body}
           RETURN NULL;

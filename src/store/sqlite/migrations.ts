@@ -347,9 +347,11 @@ export const MIGRATIONS: Migration[] = [
       UPDATE executions SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+900 seconds')
         WHERE status = 'running';
       ${READINESS_BACKFILL}
-      ${READINESS_TRIGGERS.map((t) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} BEGIN
+      ${READINESS_TRIGGERS.map(
+        (t) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} BEGIN
 ${t.body}
-END;`).join('\n')}
+END;`,
+      ).join('\n')}
       ${READINESS_INDEXES}
     `,
   },
