@@ -9,6 +9,7 @@ import { BinderyClient } from '../client/index.js';
 import { BINDERY_VERSION, MAX_ACTOR } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
+import { LeaseKeeper } from '../mcp/leases.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer } from '../mcp/server.js';
 import { LineTransport } from '../mcp/transport/stdio.js';
@@ -59,7 +60,9 @@ export async function runMcp(env: Env): Promise<void> {
     backendHealth: () => client.health(),
     clientStats: () => client.stats(),
   };
-  const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
+  // Executions this process starts keep their lease while it lives (docs/coordination.md).
+  const leases = new LeaseKeeper(client.api, logger);
+  const api = leases.wrap(options.tools.readOnly ? readOnlyApi(client.api) : client.api);
   const server = createMcpServer(api, {
     logger,
     probe,
@@ -95,6 +98,7 @@ export async function runMcp(env: Env): Promise<void> {
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   await closed;
+  leases.close();
   metricsServer?.close();
   await client.close();
   logger.info('stdin closed; bindery mcp exits');

@@ -9,6 +9,7 @@ import { registerEventStream } from './events.js';
 import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import { sweepLeasesInBackground } from './lease-sweep.js';
 import {
   applyHeadersTimeout,
   DEFAULT_LIMITS,
@@ -108,12 +109,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
     logger.error({ err: error }, 'pruning the change log failed'),
   );
+  const stopSweeping = sweepLeasesInBackground(
+    store,
+    (count) => {
+      logger.info({ expired: count }, 'execution leases expired; their tasks are back to todo');
+      hub.wake();
+    },
+    (error) => logger.error({ err: error }, 'expiring execution leases failed'),
+  );
   for (const plugin of options.plugins ?? []) await plugin(app);
 
   app.addHook('preClose', async () => {
     // Open event streams would keep the server from closing: end them first.
     await hub.close();
     await stopPruning();
+    await stopSweeping();
   });
   app.addHook('onClose', async () => {
     await idempotency.stop();
