@@ -53,7 +53,7 @@ export async function httpClient(baseUrl: string): Promise<Client> {
 export async function stdioClient(
   env: Record<string, string>,
   name = 'bindery-test',
-): Promise<{ client: Client; stderr: () => string }> {
+): Promise<{ client: Client; stderr: () => string; pid: () => number | null }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp'],
@@ -71,7 +71,7 @@ export async function stdioClient(
   });
   const client = new Client({ name, version: '1.0.0' });
   await client.connect(transport);
-  return { client: await ready(client), stderr: () => stderr };
+  return { client: await ready(client), stderr: () => stderr, pid: () => transport.pid };
 }
 
 /** The in-process service over a fresh SQLite workspace. */
