@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --suite http,mcp,...]`: runs the suites, prints tables, writes JSON.
+// `npm run bench [-- --quick] [-- --suite http,mcp,next,...]`: runs the suites, prints tables, writes JSON.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
+import { nextSuite } from './next.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 
@@ -20,6 +21,7 @@ const SUITES = {
   cache: cacheSuite,
   changes: changesSuite,
   relevance: relevanceSuite,
+  next: nextSuite,
 };
 
 const { values } = parseArgs({

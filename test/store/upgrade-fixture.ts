@@ -41,7 +41,9 @@ export async function expectPreviousReleaseIntact(store: Store, workspace: strin
   const status = new Map(tasks.map((task) => [task.id, task.status]));
   const open = (id: string) => !['done', 'cancelled'].includes(status.get(id)!);
   for (const task of tasks) expect(task.blocked_by, task.title).toEqual(task.depends_on.filter(open));
-  const ready = tasks.filter((t) => t.status === 'todo' && !t.depends_on.some(open) && !t.children.some(open));
+  const ready = tasks.filter(
+    (t) => t.status === 'todo' && !t.depends_on.some(open) && !t.children.some(open),
+  );
   const listed = await api.list_tasks({ ready: true, limit: 500 });
   expect(listed.items.map((t) => t.id).sort()).toEqual(ready.map((t) => t.id).sort());
   const waiting = tasks.filter((t) => t.status === 'todo' && !ready.includes(t));

@@ -53,6 +53,11 @@ export interface Dialect {
   readonly taskGroups: string;
   /** An index hint for counts over open tasks with a due date ('' where the planner needs none). */
   readonly openDueIndex: string;
+  /**
+   * `INDEXED BY <name>` where the planner must be told (SQLite, without statistics, prefers the status index
+   * over a partial index); '' where it picks right by itself.
+   */
+  useIndex(name: string): string;
   /** The column that orders executions by insertion (the keyset of list_executions). */
   readonly executionSeq: string;
   /** The chunk rows (`index, start, end, heading_path`) of the document with id $1, in index order. */

@@ -199,29 +199,30 @@ export class TaskCore {
     if (filter.role) add((p) => `(t.role = ${p} OR t.role IS NULL)`, filter.role);
     if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
     const and = where.map((clause) => ` AND ${clause}`).join('');
+    const ready = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
     const id = await x.value<string>(
-      `SELECT t.id FROM tasks t WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
+      `SELECT t.id FROM tasks t ${ready} WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
        ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}`,
       params,
     );
     // Counted from the ready index, less the few ready-looking tasks that have a running execution.
     const row = await x.row<{ indexed: number; running: number }>(
-      `SELECT (SELECT count(*) FROM tasks t WHERE ${readyCondition('t.')}${and}) AS indexed,
-         (SELECT count(*) FROM executions e JOIN tasks t ON t.id = e.task_id
-          WHERE e.status = 'running' AND ${readyCondition('t.')}${and}) AS running`,
+      `SELECT (SELECT count(*) FROM tasks t ${ready} WHERE ${readyCondition('t.')}${and}) AS indexed,
+         (SELECT count(*) FROM executions e WHERE e.status = 'running' AND EXISTS (
+            SELECT 1 FROM tasks t WHERE t.id = e.task_id AND ${readyCondition('t.')}${and})) AS running`,
       params,
     );
-    const ready = Number(row!.indexed) - Number(row!.running);
     const waiting =
       id === undefined
         ? Number(
             (await x.value<number>(
-              `SELECT count(*) FROM tasks t WHERE ${WAITING_CONDITION}${and}`,
+              `SELECT count(*) FROM tasks t ${this.dialect.useIndex('tasks_waiting')} WHERE ${WAITING_CONDITION}${and}`,
               params,
             )) ?? 0,
           )
         : 0;
-    return { id: id ?? null, ready, waiting };
+    const count = Number(row!.indexed) - Number(row!.running);
+    return { id: id ?? null, ready: count, waiting };
   }
 
   /** Direct subtasks, oldest first. */

@@ -49,6 +49,10 @@ export class PostgresDialect implements Dialect {
     `SELECT chunk_index AS "index", start_offset AS start, end_offset AS "end", heading_path
     FROM document_chunks WHERE document_id = $1 ORDER BY chunk_index`;
 
+  useIndex(): string {
+    return '';
+  }
+
   encodeList(list: readonly string[]): readonly string[] {
     return list;
   }

@@ -39,6 +39,10 @@ export class SqliteDialect implements Dialect {
       c.heading_path
     FROM document_chunks c JOIN documents d ON d.seq = c.document_seq WHERE d.id = $1 ORDER BY c.chunk_index`;
 
+  useIndex(name: string): string {
+    return `INDEXED BY ${name}`;
+  }
+
   encodeList(list: readonly string[]): string {
     return JSON.stringify(list);
   }
