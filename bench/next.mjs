@@ -40,6 +40,8 @@ async function latencyBySize(sizes, samples) {
         dependencyShare: DEPENDENCY_SHARE,
       });
       loaded = size;
+      // Fresh planner statistics and visibility on PostgreSQL, as autovacuum would give a store in use.
+      await store.compactAfterImport();
       const any = await api.next_task({});
       const todo = (await api.list_tasks({ status: 'todo', limit: 1 })).total;
       const next = await timeCalls(samples, () => api.next_task({}));
