@@ -23,8 +23,7 @@ export class LeaseKeeper {
 
   /** The API with execute_task and next_task(claim) answers tracked; everything else passes through. */
   wrap(api: BinderyApi): BinderyApi {
-    return {
-      ...api,
+    const tracked: Partial<BinderyApi> = {
       execute_task: async (input) => {
         const answer = await api.execute_task(input);
         this.hold(answer, input.lease_s);
@@ -41,6 +40,14 @@ export class LeaseKeeper {
         return answer;
       },
     };
+    // A proxy, not a spread: the API may be one whose methods are not own properties (the manager's
+    // reconnecting client resolves them when called).
+    return new Proxy(api, {
+      get: (target, name, receiver) =>
+        Object.hasOwn(tracked, name)
+          ? tracked[name as keyof BinderyApi]
+          : Reflect.get(target, name, receiver),
+    });
   }
 
   /** Executions being kept alive now. */
