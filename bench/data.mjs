@@ -81,9 +81,10 @@ export async function createProjects(store, count) {
 
 /**
  * Inserts `count` tasks in batches (one transaction each). About one in five is a subtask of a task of
- * the same batch; created/updated times spread over the past year, due dates over ±60 days.
+ * the same batch; created/updated times spread over the past year, due dates over ±60 days. With
+ * `dependencyShare`, that share of tasks also depends on an earlier task of its batch.
  */
-export async function loadTasks(store, { count, projectIds, offset = 0, batch = 5000 }) {
+export async function loadTasks(store, { count, projectIds, offset = 0, batch = 5000, dependencyShare = 0 }) {
   const random = rng(offset + 7);
   const now = Date.now();
   for (let start = 0; start < count; start += batch) {
@@ -109,7 +110,10 @@ export async function loadTasks(store, { count, projectIds, offset = 0, batch = 
         parent_id: parent ? parent.id : null,
         project_id: parent ? parent.project_id : pick(projectIds, Math.floor(random() * projectIds.length)),
         role: null,
-        depends_on: [],
+        depends_on:
+          dependencyShare > 0 && rows.length > 0 && random() < dependencyShare
+            ? [rows[Math.floor(random() * rows.length)].id]
+            : [],
         due_at: random() < 0.4 ? new Date(now + (random() - 0.5) * 120 * DAY).toISOString() : null,
         created_at: created,
         updated_at: created,

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --suite http,mcp,...]`: runs the suites, prints tables, writes JSON.
+// `npm run bench [-- --quick] [-- --suite http,mcp,next,...]`: runs the suites, prints tables, writes JSON.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { httpSuite } from './http.mjs';
 import { ROOT } from './lib.mjs';
 import { mcpSuite } from './mcp.mjs';
 import { memorySuite } from './memory.mjs';
+import { nextSuite } from './next.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 import { subscriptionsSuite } from './subscriptions.mjs';
@@ -28,6 +29,7 @@ const SUITES = {
   batch: batchSuite,
   access: accessSuite,
   subscriptions: subscriptionsSuite,
+  next: nextSuite,
 };
 
 const { values } = parseArgs({

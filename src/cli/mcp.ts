@@ -16,6 +16,7 @@ import {
 } from '../contract/index.js';
 import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
+import { LeaseKeeper } from '../mcp/leases.js';
 import { SecurityCounters } from '../mcp/security/index.js';
 import { createMcpServer, type McpServerOptions } from '../mcp/server.js';
 import type { ChangeSource } from '../mcp/subscriptions.js';
@@ -72,7 +73,9 @@ export async function runMcp(env: Env): Promise<void> {
     backendHealth: () => client.health(),
     clientStats: () => client.stats(),
   };
-  const api = options.tools.readOnly ? readOnlyApi(client.api) : client.api;
+  // Executions this process starts keep their lease while it lives (docs/coordination.md).
+  const leases = new LeaseKeeper(client.api, logger);
+  const api = leases.wrap(options.tools.readOnly ? readOnlyApi(client.api) : client.api);
   // With a read token, list only the read tools (a write tool called anyway is refused by the server).
   const readScope = settings.token !== undefined && (await tokenScope(client.api, logger)) === 'read';
   const serverOptions: McpServerOptions = {
@@ -111,6 +114,7 @@ export async function runMcp(env: Env): Promise<void> {
   // Node ends the process on an unhandled rejection; no input may do that, so it is logged instead.
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   await transport.done;
+  leases.close();
   metricsServer?.close();
   await client.close();
   await stopTracing();

@@ -13,8 +13,8 @@ export const FORMAT_VERSION = 1;
 
 export const RECORD_SCHEMAS = {
   project: Project.omit({ task_count: true, open_task_count: true }),
-  task: Task.omit({ children: true }),
-  execution: Execution,
+  task: Task.omit({ children: true, blocked_by: true }),
+  execution: Execution.omit({ lease_expires_at: true }),
   note: Note,
   document: Document,
 } as const;

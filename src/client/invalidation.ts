@@ -33,7 +33,7 @@ export interface Effect {
   notes: Set<string>;
   documents: Set<string>;
   /** Collections whose list_* answers can change. */
-  lists: Set<'tasks' | 'projects' | 'notes' | 'documents' | 'tokens'>;
+  lists: Set<'tasks' | 'projects' | 'notes' | 'documents' | 'tokens' | 'executions'>;
   /** Entity types whose search results can change. */
   search: Set<EntityType>;
   dashboard: boolean;
@@ -190,6 +190,23 @@ const RULES: Rules = {
     effect.tasks.add(args.task_id);
     return effect;
   },
+  next_task(args, result, graph) {
+    if (!args.claim) return emptyEffect();
+    const effect = taskEffect();
+    effect.lists.add('executions');
+    const task = result?.task;
+    // A claim whose answer was lost changed a task this client cannot name: the change feed reports it.
+    if (task) {
+      effect.tasks.add(task.id);
+      touchProjects(effect, graph.projectOf(task.id), task.project_id);
+    } else effect.projects = 'all';
+    return effect;
+  },
+  heartbeat_execution() {
+    const effect = emptyEffect();
+    effect.lists.add('executions');
+    return effect;
+  },
 
   create_project() {
     const effect = emptyEffect();
@@ -309,9 +326,12 @@ export function effectOfChange(change: Change): Effect {
       effect.dashboard = reshaped;
       return effect;
     }
-    case 'execution':
-      // An execution shows only through its task, whose own change follows in the same transaction.
-      return emptyEffect();
+    case 'execution': {
+      // Its task's own change, if any, follows in the same transaction; list_executions shows it directly.
+      const effect = emptyEffect();
+      effect.lists.add('executions');
+      return effect;
+    }
     case 'token':
       return tokensEffect();
   }
@@ -348,7 +368,8 @@ const MATCHERS: Matchers = {
     if (deleted && graph.mayBeUnder(id, deleted, task?.parent_id)) return true;
     if (!task) return e.detached.size > 0 || deleted !== undefined || e.deletedProject !== undefined;
     if (task.children.some((child) => e.detached.has(child))) return true;
-    // Deleting a task drops it from every depends_on.
+    // Deleting a task drops it from every depends_on; a dependency's new status changes blocked_by.
+    if (task.depends_on.some((dep) => e.tasks.has(dep))) return true;
     if (deleted && task.depends_on.some((dep) => graph.mayBeUnder(dep, deleted))) return true;
     return e.deletedProject !== undefined && task.project_id === e.deletedProject;
   },
@@ -367,6 +388,7 @@ const MATCHERS: Matchers = {
   list_tasks: touchesTasks,
   list_roles: () => false,
   export_plan: touchesTasks,
+  list_executions: (e) => e.lists.has('tasks') || e.lists.has('executions'),
   get_project: (e, { project_id }) => e.projects === 'all' || e.projects.has(project_id),
   list_projects: (e) => e.lists.has('projects') || e.projects === 'all' || e.projects.size > 0,
   get_note: (e, { note_id }, note) =>

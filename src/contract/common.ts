@@ -26,7 +26,7 @@ export const ExpectedVersion = z
   .number()
   .int()
   .min(1)
-  .describe('Refuse the change with a conflict unless the stored version equals this.');
+  .describe('The version you read; refused if it changed.');
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;

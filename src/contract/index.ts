@@ -1,6 +1,7 @@
 export * from './batch.js';
 export * from './change.js';
 export * from './common.js';
+export * from './coordination.js';
 export * from './cursor.js';
 export * from './dashboard.js';
 export * from './document.js';

@@ -6,7 +6,8 @@
  * - an enum value in any case (`High` → `high`, `In_Progress` → `in_progress`, then the alias rule);
  * - `null` for an optional text field that has no null value: the field is left out;
  * - an item given as a string where a list holds objects whose one required field is `title`
- *   (`subtasks: ["one", "two"]`): `{title: "one"}`.
+ *   (`subtasks: ["one", "two"]`): `{title: "one"}`;
+ * - `"true"` or `"false"` for a boolean field (a query string has no other way to say it).
  * Nothing else changes: unknown keys, wrong types and ambiguous values still reach the schema and are
  * refused there. The rules walk the zod schema itself, so the advertised JSON Schema does not grow.
  */
@@ -74,6 +75,7 @@ export function relaxInput(schema: z.ZodType, value: unknown): unknown {
       return Object.hasOwn(def.entries, lower) ? lower : value;
     }
     if (def.type === 'string' && def.format === 'datetime') return endOfDay(value) ?? value;
+    if (def.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
     if (def.type === 'object' && takesTitleAlone(def.shape)) return { title: value };
     return value;
   }

@@ -8,6 +8,14 @@ import type { z } from 'zod';
 import { BatchResult, CompleteTasksInput, UpdateTasksInput } from './batch.js';
 import { ChangePage, GetHistoryInput, HistoryPage, ListChangesInput } from './change.js';
 import { DeleteResult } from './common.js';
+import {
+  ExecutionPage,
+  HeartbeatInput,
+  HeartbeatResult,
+  ListExecutionsInput,
+  NextTaskInput,
+  NextTaskResult,
+} from './coordination.js';
 import { Dashboard } from './dashboard.js';
 import {
   Document,
@@ -127,6 +135,18 @@ export const operations = {
     method: 'POST',
     path: '/api/tasks/:task_id/assign-role',
   }),
+  // A write: with claim it starts an execution, and even without one the answer is never cacheable. POST
+  // first so the client's Idempotency-Key makes a retried claim answer once; GET for hand-written reads.
+  next_task: op('write', NextTaskInput, NextTaskResult, {
+    method: 'POST',
+    path: '/api/tasks/next',
+    alsoMethods: ['GET'],
+  }),
+  heartbeat_execution: op('write', HeartbeatInput, HeartbeatResult, {
+    method: 'POST',
+    path: '/api/executions/:execution_id/heartbeat',
+  }),
+  list_executions: op('read', ListExecutionsInput, ExecutionPage, { method: 'GET', path: '/api/executions' }),
   list_roles: op('read', Empty, RoleList, { method: 'GET', path: '/api/roles' }),
   update_tasks: op('write', UpdateTasksInput, BatchResult, { method: 'PATCH', path: '/api/tasks' }),
   complete_tasks: op('write', CompleteTasksInput, BatchResult, {

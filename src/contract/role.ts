@@ -21,7 +21,11 @@ export const RoleList = z.strictObject({
   total_roles: z.number().int(),
 });
 
-export const EXECUTION_STATUSES = ['running', 'completed', 'cancelled'] as const;
+export const EXECUTION_STATUSES = ['running', 'completed', 'cancelled', 'expired'] as const;
+
+/** Lease of a running execution: how long it stays claimed without a heartbeat (docs/coordination.md). */
+export const DEFAULT_LEASE_S = 900;
+export const LeaseSeconds = z.number().int().min(30).max(86_400);
 
 export const Execution = z.strictObject({
   id: z.string().regex(/^exec_[0-9a-f-]{36}$/),
@@ -31,6 +35,8 @@ export const Execution = z.strictObject({
   started_at: Timestamp,
   finished_at: Timestamp.nullable(),
   notes: z.string().nullable(),
+  /** Until when the claim holds without a heartbeat; null for executions written before leases. */
+  lease_expires_at: Timestamp.nullable(),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -38,6 +44,7 @@ export const ExecuteTaskInput = z.strictObject({
   task_id: Id,
   role_name: RoleNameParam,
   force: z.boolean().optional().describe('Cancel a running execution of this task instead of refusing.'),
+  lease_s: LeaseSeconds.optional(),
 });
 
 /** What an assistant needs to carry a task out: the task, its context and the role's rules. */
@@ -54,5 +61,6 @@ export const ExecuteTaskResult = z.strictObject({
   task_id: Id,
   role_assigned: z.string(),
   execution_id: Execution.shape.id,
+  lease_expires_at: Timestamp,
   brief: ExecutionBrief,
 });

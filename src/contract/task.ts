@@ -65,7 +65,7 @@ export const RoleName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a role name (letters, digits, _ . -)');
 
 /** A role name parameter (`role_name`; `role`, its REST name before 0.2, is still accepted: docs/http-api.md). */
-export const RoleNameParam = RoleName.describe('A role name from list_roles, e.g. implementer.');
+export const RoleNameParam = RoleName.describe('From list_roles.');
 
 export const Task = z.strictObject({
   id: Id,
@@ -80,6 +80,8 @@ export const Task = z.strictObject({
   role: z.string().nullable(),
   children: z.array(Id).describe('Ids of direct subtasks, oldest first.'),
   depends_on: z.array(Id),
+  /** Ids of dependencies not yet done or cancelled. */
+  blocked_by: z.array(Id),
   due_at: Timestamp.nullable(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -118,7 +120,7 @@ export const SubtaskInput = z.strictObject({
   labels: Labels.optional(),
   project_id: Id.nullable().optional(),
   role: RoleName.nullable().optional(),
-  depends_on: z.array(Id).max(100).optional().describe('Ids of existing tasks this one waits for.'),
+  depends_on: z.array(Id).max(100).optional(),
   due_at: TimestampInput.nullable().optional(),
   completion_notes: Description.nullable().optional(),
   get subtasks(): z.ZodOptional<z.ZodArray<typeof SubtaskInput>> {
@@ -128,7 +130,7 @@ export const SubtaskInput = z.strictObject({
 export type SubtaskInput = z.infer<typeof SubtaskInput>;
 
 export const CreateTaskInput = SubtaskInput.extend({
-  parent_id: Id.nullable().optional().describe('The existing task this one is a subtask of.'),
+  parent_id: Id.nullable().optional(),
 });
 
 /** Every field of the task input can be changed; `expected_version` guards against blind overwrites. */
@@ -153,6 +155,7 @@ export const ListTasksInput = z.strictObject({
     .describe('A task id, or "root" for top-level tasks.'),
   tag: z.string().max(100).optional(),
   role: z.string().max(100).optional(),
+  ready: z.boolean().optional(),
   detail: z.enum(['summary', 'full']).optional().describe('summary (default) or full tasks.'),
   ...PageParams,
 });

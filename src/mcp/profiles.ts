@@ -4,9 +4,9 @@ import { TOOLS } from './tools/index.js';
 /**
  * BINDERY_TOOLS: which tools tools/list shows. Every listed tool costs context in every session, so a
  * client that needs little can ask for little (docs/mcp.md lists each profile and its size).
- * - core: the fourteen tools every Bindery has had, plus next_task where this build has it;
- * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history, batch
- *   changes and plans;
+ * - core: the fourteen tools every Bindery has had, plus the agent loop's next_task and heartbeat_execution;
+ * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history,
+ *   executions, batch changes and plans;
  * - all: every tool.
  * A name a profile lists but this build lacks is skipped, so a profile can name a tool before it lands.
  */
@@ -26,6 +26,7 @@ const CORE = [
   'index_document',
   'health_check',
   'next_task',
+  'heartbeat_execution',
 ];
 const STANDARD = [
   ...CORE,
@@ -39,6 +40,7 @@ const STANDARD = [
   'get_document',
   'list_documents',
   'get_history',
+  'list_executions',
   'update_tasks',
   'complete_tasks',
   'import_plan',

@@ -10,6 +10,7 @@ import { type EventStreamTuning, registerEventStream } from './events.js';
 import { registerHealthGuard } from './health-guard.js';
 import { IdempotencyGate } from './idempotency.js';
 import { JsonSyntaxError, parseJsonBody } from './json-body.js';
+import { sweepLeasesInBackground } from './lease-sweep.js';
 import {
   applyHeadersTimeout,
   DEFAULT_LIMITS,
@@ -114,6 +115,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
     logger.error({ err: error }, 'pruning the change log failed'),
   );
+  const stopSweeping = sweepLeasesInBackground(
+    store,
+    (count) => {
+      logger.info({ expired: count }, 'execution leases expired; their tasks are back to todo');
+      hub.wake();
+    },
+    (error) => logger.error({ err: error }, 'expiring execution leases failed'),
+  );
   for (const plugin of options.plugins ?? []) await plugin(app);
   await registerBoard(app);
 
@@ -121,6 +130,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Open event streams would keep the server from closing: end them first.
     await hub.close();
     await stopPruning();
+    await stopSweeping();
   });
   app.addHook('onClose', async () => {
     await idempotency.stop();

@@ -141,6 +141,37 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
     const items = page.items.filter((child) => inProjects(access, child.project_id));
     return { ...page, items, total: page.total - (page.items.length - items.length) };
   },
+  next_task: async (input, access, _api, call) => {
+    const project = projectFor(input, access);
+    // Another project's id answers as a missing project does: a 400 naming the id given.
+    if (project === null) {
+      throw BinderyError.validation([
+        { field: 'project_id', reason: `no project with id ${input.project_id}` },
+      ]);
+    }
+    return call({ ...input, project_id: project });
+  },
+  // Execution ids are random and shown only with their task (list_executions below), so an id of another
+  // project's execution cannot be learnt through this token; a lease extension reveals nothing.
+  heartbeat_execution: null,
+  list_executions: async (input, access, api, call) => {
+    if (typeof input.task_id === 'string') {
+      await visibleTask(api, access, input.task_id);
+      return call(input);
+    }
+    const page = (await call(input)) as { items: { task_id: string }[] };
+    const visible = new Set<string>();
+    for (const id of new Set(page.items.map((execution) => execution.task_id))) {
+      if (
+        await visibleTask(api, access, id).then(
+          () => true,
+          () => false,
+        )
+      )
+        visible.add(id);
+    }
+    return { ...page, items: page.items.filter((execution) => visible.has(execution.task_id)) };
+  },
   update_task: onTask,
   delete_task: onTask,
   complete_task: onTask,

@@ -10,6 +10,7 @@ import type { Store } from '../store/types.js';
 import { batchHandlers } from './batch.js';
 import { changeHandlers } from './changes.js';
 import type { Handlers, ServiceContext } from './context.js';
+import { coordinationHandlers } from './coordination.js';
 import { healthHandlers } from './health.js';
 import { knowledgeHandlers } from './knowledge.js';
 import { planHandlers } from './plans.js';
@@ -50,6 +51,7 @@ export function createService(options: ServiceOptions): BinderyApi {
     ...knowledgeHandlers(ctx),
     ...systemHandlers(ctx),
     ...changeHandlers(ctx),
+    ...coordinationHandlers(ctx),
     ...healthHandlers(ctx),
     ...tokenHandlers(ctx),
   };

@@ -4,16 +4,20 @@ import {
   canonicalPriority,
   canonicalStatus,
   checkSubtaskLevel,
+  DEFAULT_LEASE_S,
+  type Execution,
   type FieldIssue,
   OPEN_STATUSES,
   type OpArgs,
+  type OpOutput,
   plural,
+  type Role,
   type SubtaskInput,
   type Task,
   type TaskStatus,
 } from '../contract/index.js';
 import { currentActor } from '../store/actor.js';
-import type { NewTask, Store, TaskChanges, TaskWrite } from '../store/types.js';
+import type { ExecutionClaim, NewTask, Store, TaskChanges, TaskWrite } from '../store/types.js';
 import { type Handlers, pageRequest, type ServiceContext, toUtc } from './context.js';
 
 /** Upper bound on tasks one create call may write, so a single request cannot monopolise the store. */
@@ -192,7 +196,10 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
       return store.insertTasks(rows);
     },
 
-    get_task: ({ task_id }) => requireTask(task_id),
+    async get_task({ task_id }) {
+      await store.expireLeases(ctx.now().toISOString());
+      return requireTask(task_id);
+    },
 
     async list_tasks(input) {
       const filter = {
@@ -202,7 +209,9 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         parent_id: input.parent_id === 'root' ? null : input.parent_id,
         tag: input.tag,
         role: input.role,
+        ready: input.ready,
       };
+      await store.expireLeases(ctx.now().toISOString());
       return store.listTasks(filter, pageRequest(input), input.detail ?? 'summary');
     },
 
@@ -235,50 +244,14 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     async execute_task(input: OpArgs<'execute_task'>) {
       const role = roles.require(input.role_name, 'role_name');
       await requireTask(input.task_id);
-      const now = ctx.now().toISOString();
+      const now = ctx.now();
+      await store.expireLeases(now.toISOString());
       // The execution's id comes from the store's answer: a replayed claim answers the one it started.
       const { task, execution } = await store.claimExecution(input.task_id, {
-        execution: {
-          id: `exec_${randomUUID()}`,
-          task_id: input.task_id,
-          role: role.name,
-          status: 'running',
-          started_at: now,
-          finished_at: null,
-          notes: null,
-        },
+        ...executionClaim(input.task_id, role, now, input.lease_s),
         force: input.force ?? false,
-        taskChanges: {
-          role: role.name,
-          status: 'doing',
-          completed_at: null,
-          updated_at: now,
-          updated_by: currentActor(),
-        },
       });
-      const [subtasks, dependencies] = await Promise.all([
-        store.getTaskSummaries(task.children),
-        store.getTaskSummaries(task.depends_on),
-      ]);
-      const waiting = dependencies.filter((d) => d.status !== 'done' && d.status !== 'cancelled');
-      const instructions = [
-        `Work on "${task.title}" as ${role.name}: ${role.description}`,
-        `Touch only files matching: ${role.file_patterns.join(', ') || '(none)'}.`,
-        waiting.length
-          ? `${plural(waiting.length, 'dependency', 'dependencies')} not done yet; check them first.`
-          : 'All dependencies are done.',
-        subtasks.length ? `Work through its ${plural(subtasks.length, 'subtask')}.` : '',
-        `When finished, call complete_task with task_id ${task.id} and your completion notes.`,
-      ]
-        .filter(Boolean)
-        .join(' ');
-      return {
-        success: true as const,
-        task_id: task.id,
-        role_assigned: role.name,
-        execution_id: execution.id,
-        brief: { task, subtasks, dependencies, role, instructions },
-      };
+      return executionBrief(store, task, role, execution);
     },
 
     async assign_role_to_task({ task_id, role_name }) {
@@ -311,4 +284,67 @@ function closingExecution(status: TaskStatus | undefined, now: string, notes: st
   if (status === 'done') return { status: 'completed' as const, finished_at: now, notes };
   if (status === 'cancelled') return { status: 'cancelled' as const, finished_at: now, notes };
   return undefined;
+}
+
+/** A new running execution of `taskId` as `role`, leased for `leaseS` seconds from `now`. */
+export function executionClaim(
+  taskId: string,
+  role: Role,
+  now: Date,
+  leaseS: number | undefined,
+): ExecutionClaim {
+  const at = now.toISOString();
+  return {
+    execution: {
+      id: `exec_${randomUUID()}`,
+      task_id: taskId,
+      role: role.name,
+      status: 'running',
+      started_at: at,
+      finished_at: null,
+      notes: null,
+      lease_expires_at: new Date(now.getTime() + (leaseS ?? DEFAULT_LEASE_S) * 1000).toISOString(),
+    },
+    force: false,
+    taskChanges: {
+      role: role.name,
+      status: 'doing',
+      completed_at: null,
+      updated_at: at,
+      updated_by: currentActor(),
+    },
+  };
+}
+
+/** execute_task's answer: the task with its subtasks, dependencies, the role's rules and what to do. */
+export async function executionBrief(
+  store: Store,
+  task: Task,
+  role: Role,
+  execution: Execution,
+): Promise<OpOutput<'execute_task'>> {
+  const [subtasks, dependencies] = await Promise.all([
+    store.getTaskSummaries(task.children),
+    store.getTaskSummaries(task.depends_on),
+  ]);
+  const waiting = dependencies.filter((d) => d.status !== 'done' && d.status !== 'cancelled');
+  const instructions = [
+    `Work on "${task.title}" as ${role.name}: ${role.description}`,
+    `Touch only files matching: ${role.file_patterns.join(', ') || '(none)'}.`,
+    waiting.length
+      ? `${plural(waiting.length, 'dependency', 'dependencies')} not done yet; check them first.`
+      : 'All dependencies are done.',
+    subtasks.length ? `Work through its ${plural(subtasks.length, 'subtask')}.` : '',
+    `When finished, call complete_task with task_id ${task.id} and your completion notes.`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    success: true as const,
+    task_id: task.id,
+    role_assigned: role.name,
+    execution_id: execution.id,
+    lease_expires_at: execution.lease_expires_at!,
+    brief: { task, subtasks, dependencies, role, instructions },
+  };
 }

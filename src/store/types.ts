@@ -26,9 +26,9 @@ export type { PoolMetrics, TokenRecord };
 
 export type StoreKind = 'sqlite' | 'postgres';
 
-/** A task as written: everything but the derived `children`. */
-export type NewTask = Omit<Task, 'children'>;
-export type TaskChanges = Partial<Omit<Task, 'id' | 'children' | 'created_at' | 'version'>>;
+/** A task as written: everything but the derived `children` and `blocked_by`. */
+export type NewTask = Omit<Task, 'children' | 'blocked_by'>;
+export type TaskChanges = Partial<Omit<Task, 'id' | 'children' | 'blocked_by' | 'created_at' | 'version'>>;
 
 export interface Page<T> {
   items: T[];
@@ -50,7 +50,25 @@ export interface TaskFilter {
   parent_id?: string | null | undefined;
   tag?: string | undefined;
   role?: string | undefined;
+  /** Only ready tasks (next_task's rule). */
+  ready?: boolean | undefined;
 }
+
+/** next_task's filters: `role` matches tasks with that role or none. */
+export interface ReadyFilter {
+  project_id?: string | undefined;
+  role?: string | undefined;
+  tag?: string | undefined;
+}
+
+export interface ExecutionFilter {
+  task_id?: string | undefined;
+  status?: Execution['status'] | undefined;
+  role?: string | undefined;
+}
+
+/** An execution as exported: the lease is not part of the export format. */
+export type ExecutionRecord = Omit<Execution, 'lease_expires_at'>;
 
 export interface WriteGuard {
   /** Refuse with `conflict` unless the stored version equals this. */
@@ -206,6 +224,25 @@ export interface CoreStore {
     claim: ExecutionClaim,
     guard?: WriteGuard,
   ): Promise<{ task: Task; execution: Execution; cancelled: Execution | null }>;
+  /**
+   * The best ready task (next_task's order) and how many others are ready; with `claim`, claims it in the
+   * same transaction (null when no ready task is left to claim). `waiting` counts todo tasks that wait on a
+   * dependency or subtask, read only when no task is ready.
+   */
+  nextTask(
+    filter: ReadyFilter,
+    claim?: (task: Task) => ExecutionClaim,
+  ): Promise<{
+    task: Task | null;
+    ready: number;
+    waiting: number;
+    claimed: { task: Task; execution: Execution } | null;
+  }>;
+  /** Marks running executions whose lease ended before `now` expired (their doing tasks back to todo). */
+  expireLeases(now: string): Promise<number>;
+  /** Extends a running execution's lease; not_found or conflict (naming its status) otherwise. */
+  heartbeatExecution(id: string, now: string, expiresAt: string): Promise<Execution>;
+  listExecutions(filter: ExecutionFilter, page: PageRequest): Promise<Page<Execution>>;
 
   insertProject(project: NewProject): Promise<Project>;
   getProject(id: string): Promise<Project | null>;
@@ -274,7 +311,7 @@ export interface Store extends CoreStore, KnowledgeStore, ChangeStore, TokenStor
 export type TransferRecord =
   | { kind: 'project'; data: NewProject }
   | { kind: 'task'; data: NewTask }
-  | { kind: 'execution'; data: Execution }
+  | { kind: 'execution'; data: ExecutionRecord }
   | { kind: 'note'; data: Note }
   /** Chunks carry their boundaries; their text is `content.slice(start, end)`. */
   | { kind: 'document'; data: Document };

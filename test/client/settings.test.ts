@@ -124,6 +124,7 @@ describe('invalidation when the client knows little', () => {
     role: null,
     children: [],
     depends_on: [],
+    blocked_by: [],
     due_at: null,
     created_at: '2026-01-01T00:00:00.000Z',
     updated_at: '2026-01-01T00:00:00.000Z',

@@ -9,6 +9,8 @@ export interface SampleIds {
   document(): Promise<string>;
   /** A named token (its name). */
   token(): Promise<string>;
+  /** A running execution (of a fresh task). */
+  execution(): Promise<string>;
 }
 
 /** Random ids: for tests that never reach a store (the HTTP mapping round trip). */
@@ -18,6 +20,7 @@ export const RANDOM_IDS: SampleIds = {
   note: async () => randomUUID(),
   document: async () => randomUUID(),
   token: async () => tokenName(),
+  execution: async () => `exec_${randomUUID()}`,
 };
 
 /** A token name no other call in this process has used. */
@@ -54,6 +57,8 @@ export function liveIds(api: BinderyApi): SampleIds {
     note: async () => (await make.note()).id,
     document: async () => (await make.document()).document_id,
     token: async () => (await api.create_token({ name: tokenName(), scope: 'read' })).name,
+    execution: async () =>
+      (await api.execute_task({ task_id: (await make.task()).id, role_name: 'implementer' })).execution_id,
   };
 }
 
@@ -115,6 +120,14 @@ export const SAMPLE_INPUTS: Samples = {
     dry_run: false,
   }),
   export_plan: async (ids) => ({ task_id: await ids.task() }),
+  next_task: async (ids) => ({ project_id: await ids.project(), role: 'implementer', tag: 'ready' }),
+  heartbeat_execution: async (ids) => ({ execution_id: await ids.execution(), lease_s: 120 }),
+  list_executions: async (ids) => ({
+    task_id: await ids.task(),
+    status: 'running',
+    role: 'implementer',
+    limit: 5,
+  }),
 
   create_project: async () => ({ name: uniqueName('sample project'), description: 'd', tags: ['p'] }),
   get_project: async (ids) => ({ project_id: await ids.project() }),

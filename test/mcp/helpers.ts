@@ -55,7 +55,7 @@ export async function stdioClient(
   env: Record<string, string>,
   name = 'bindery-test',
   options?: ClientOptions,
-): Promise<{ client: Client; stderr: () => string }> {
+): Promise<{ client: Client; stderr: () => string; pid: () => number | null }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'mcp'],
@@ -73,7 +73,7 @@ export async function stdioClient(
   });
   const client = new Client({ name, version: '1.0.0' }, options);
   await client.connect(transport);
-  return { client: await ready(client), stderr: () => stderr };
+  return { client: await ready(client), stderr: () => stderr, pid: () => transport.pid };
 }
 
 /** The in-process service over a fresh SQLite workspace. */

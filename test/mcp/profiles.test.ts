@@ -50,8 +50,8 @@ describe('tools/list budget', () => {
 });
 
 describe('BINDERY_TOOLS', () => {
-  it('core is the fourteen seed tools (next_task joins it once it exists)', () => {
-    expect(toolNames('core').sort()).toEqual([...SEED_TOOLS].sort());
+  it('core is the fourteen seed tools and the agent loop (next_task, heartbeat_execution)', () => {
+    expect(toolNames('core').sort()).toEqual([...SEED_TOOLS, 'next_task', 'heartbeat_execution'].sort());
     expect(mcpSettings({}).tools.names).toEqual(toolNames('standard'));
     expect(toolNames('standard').length).toBeGreaterThan(toolNames('core').length);
     expect(toolNames('all').length).toBeGreaterThan(toolNames('standard').length);

@@ -113,7 +113,7 @@ const objectParam = fc.oneof(
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
-type Kind = 'task' | 'project' | 'note' | 'document';
+type Kind = 'task' | 'project' | 'note' | 'document' | 'execution';
 /** Ids that exist right now, by kind: calls create and delete, so the pools follow them. */
 type Pools = Record<Kind, string[]>;
 
@@ -123,6 +123,7 @@ interface Ids {
   project: fc.Arbitrary<string>;
   note: fc.Arbitrary<string>;
   document: fc.Arbitrary<string>;
+  execution: fc.Arbitrary<string>;
   any: fc.Arbitrary<string>;
 }
 
@@ -131,7 +132,14 @@ function idsOf(pools: Pools): Ids {
   const any = pick(() => [...Object.values(pools).flat(), MISSING]);
   const of = (kind: Kind) =>
     fc.oneof({ weight: 5, arbitrary: pick(() => pools[kind]) }, { weight: 1, arbitrary: any });
-  return { task: of('task'), project: of('project'), note: of('note'), document: of('document'), any };
+  return {
+    task: of('task'),
+    project: of('project'),
+    note: of('note'),
+    document: of('document'),
+    execution: of('execution'),
+    any,
+  };
 }
 
 /** Anything under any parameter name: mostly refused, which is the point. */
@@ -178,6 +186,13 @@ function plausibleArguments(tool: (typeof TOOLS)[number], ids: Ids) {
     parent_id: fc.oneof(ids.task, fc.constant('root')),
     role_name: fc.constantFrom('implementer', 'tester', 'reviewer', 'nobody'),
     force: fc.boolean(),
+    claim: fc.boolean(),
+    ready: fc.boolean(),
+    lease_s: fc.oneof(fc.integer({ min: 30, max: 3_600 }), fc.integer({ min: -5, max: 100_000 })),
+    execution_id: fc.oneof(
+      ids.execution,
+      fc.uuid().map((id) => `exec_${id}`),
+    ),
     completion_notes: text,
     task_input: either(task),
     task_update: either(fc.record(taskFields, { requiredKeys: [] })),
@@ -312,6 +327,11 @@ async function check(target: Target, name: string, args: Record<string, unknown>
     expect(after).toBe(before);
   }
   follow(target.pools, name, args, structured);
+  // Deletes can empty the task pool, and then every task tool (create_task too, through depends_on) meets
+  // only missing ids: keep two tasks to aim at.
+  while (target.pools.task.length < 2) {
+    target.pools.task.push((await ok(target.client, 'create_task', { task_input: { title: 'refill' } })).id);
+  }
 }
 
 /** Keeps the id pools in step with what the call created or deleted. */
@@ -326,6 +346,7 @@ function follow(
     create_project: ['project', result.id],
     create_note: ['note', result.id],
     index_document: ['document', result.document_id],
+    execute_task: ['execution', result.execution_id],
   };
   const entry = created[name];
   if (entry) pools[entry[0]].push(entry[1]);
@@ -364,6 +385,16 @@ async function seeded(client: Client, taskCount: () => Promise<number>): Promise
     project: [project.id],
     note: [note.id],
     document: [doc.document_id],
+    // A day's lease on a task outside the task pool: no random call ends it, so heartbeats can succeed.
+    execution: [
+      (
+        await ok(client, 'execute_task', {
+          task_id: (await ok(client, 'create_task', { task_input: { title: 'kept running' } })).id,
+          role_name: 'implementer',
+          lease_s: 86_400,
+        })
+      ).execution_id,
+    ],
   };
   return { client, taskCount, pools, successes: new Map() };
 }

@@ -59,11 +59,22 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
     }
     const params = (name: string) =>
       Object.keys(listing.tools.find((t) => t.name === name)!.inputSchema.properties!);
-    expect(params('execute_task')).toEqual(['task_id', 'role_name', 'force']);
+    expect(params('execute_task')).toEqual(['task_id', 'role_name', 'force', 'lease_s']);
     expect(params('update_task')).toEqual(['task_id', 'task_update']);
     expect(params('complete_task')).toEqual(['task_id', 'completion_notes']);
     expect(params('list_tasks').sort()).toEqual(
-      ['project_id', 'status', 'priority', 'parent_id', 'tag', 'role', 'detail', 'limit', 'cursor'].sort(),
+      [
+        'project_id',
+        'status',
+        'priority',
+        'parent_id',
+        'tag',
+        'role',
+        'ready',
+        'detail',
+        'limit',
+        'cursor',
+      ].sort(),
     );
   });
 

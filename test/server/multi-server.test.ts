@@ -187,4 +187,32 @@ describe('two servers on one PostgreSQL database', () => {
     stream.close();
     expect(changesOf(events).find((c) => c.id === task.id)).toMatchObject({ entity: 'task', op: 'created' });
   });
+
+  it('8 agents calling next_task(claim) on both servers never get the same task', async () => {
+    const project = (await pair.a('POST', '/api/projects', { name: `claims ${pair.schema.name}` })).body.id;
+    const dep = await create(pair.a, { title: 'first', project_id: project });
+    for (let i = 0; i < 40; i++)
+      await create(i % 2 ? pair.a : pair.b, { title: `job ${i}`, project_id: project });
+    await create(pair.b, { title: 'after first', project_id: project, depends_on: [dep.id] });
+    const claimed: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, agent) => {
+        const http = agent % 2 ? pair.a : pair.b;
+        for (;;) {
+          const res = await http('POST', '/api/tasks/next', {
+            project_id: project,
+            claim: true,
+            role_name: 'implementer',
+          });
+          expect(res.status, JSON.stringify(res.body)).toBe(200);
+          if (!res.body.task) return;
+          claimed.push(res.body.task.id);
+          if (res.body.task.id === dep.id) await pair.a('POST', `/api/tasks/${dep.id}/complete`, {});
+        }
+      }),
+    );
+    expect(new Set(claimed).size).toBe(claimed.length);
+    // The dependent was claimable only once its dependency was done; every task was claimed once.
+    expect(claimed).toHaveLength(42);
+  });
 });

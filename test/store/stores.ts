@@ -110,6 +110,7 @@ export function newExecution(taskId: string, fields: Partial<Execution> = {}): E
     started_at: at(),
     finished_at: null,
     notes: null,
+    lease_expires_at: null,
     ...fields,
   };
 }

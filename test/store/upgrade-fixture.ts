@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { BINDERY_VERSION } from '../../src/contract/index.js';
+import { BINDERY_VERSION, type Task } from '../../src/contract/index.js';
 import { RoleRegistry } from '../../src/service/roles.js';
 import { createService } from '../../src/service/service.js';
 import type { Store } from '../../src/store/types.js';
@@ -36,6 +36,21 @@ export async function expectPreviousReleaseIntact(store: Store, workspace: strin
     for (const entity of now[kind] as { updated_by?: string }[])
       expect(entity.updated_by, kind).toBe('anonymous');
   }
+  // The readiness counters are backfilled: blocked_by and the ready set follow the rule from the stored data.
+  const tasks = now.tasks as Task[];
+  const status = new Map(tasks.map((task) => [task.id, task.status]));
+  const open = (id: string) => !['done', 'cancelled'].includes(status.get(id)!);
+  for (const task of tasks) expect(task.blocked_by, task.title).toEqual(task.depends_on.filter(open));
+  const ready = tasks.filter(
+    (t) => t.status === 'todo' && !t.depends_on.some(open) && !t.children.some(open),
+  );
+  const listed = await api.list_tasks({ ready: true, limit: 500 });
+  expect(listed.items.map((t) => t.id).sort()).toEqual(ready.map((t) => t.id).sort());
+  const waiting = tasks.filter((t) => t.status === 'todo' && !ready.includes(t));
+  expect(waiting.length).toBeGreaterThan(0);
+  const next = await api.next_task({});
+  expect(next.task?.id ?? null).toBe(ready[0]?.id ?? null);
+  if (!next.task) expect(next.waiting_count).toBe(waiting.length);
   // Named tokens arrive empty (SQLite 8, PostgreSQL 7); a token made now is logged under the new rules.
   expect(await api.list_tokens({})).toEqual({ items: [] });
   const made = await api.create_token({ name: 'after-upgrade', scope: 'read' });

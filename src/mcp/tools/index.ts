@@ -1,5 +1,6 @@
 import { batchTools } from './batch.js';
 import { changeTools } from './changes.js';
+import { coordinationTools } from './coordination.js';
 import type { Tool } from './define.js';
 import { knowledgeTools } from './knowledge.js';
 import { projectTools } from './projects.js';
@@ -11,6 +12,7 @@ export type { Tool, ToolContext } from './define.js';
 /** Every tool, in the order tools/list shows them. */
 export const TOOLS: readonly Tool[] = [
   ...taskTools,
+  ...coordinationTools,
   ...batchTools,
   ...projectTools,
   ...knowledgeTools,

@@ -72,8 +72,7 @@ export const knowledgeTools = [
   defineTool({
     name: 'index_document',
     description:
-      'Index a document (≤ 5 MB) for search, chunked by type (markdown at headings, code at definitions). ' +
-      'The same content again returns the existing document.',
+      'Index a document (≤ 5 MB) for search, chunked at headings or code definitions. Same content: same document.',
     params: { document_input: IndexDocumentInput },
     jsonParams: { document_input: 'The document' },
     jsonTextLimit: MAX_DOCUMENT_JSON_TEXT_CHARS,
@@ -109,9 +108,8 @@ export const knowledgeTools = [
   defineTool({
     name: 'search_entities',
     description:
-      'Search tasks, projects, notes and documents (code too), best first. Ask with the few words the ' +
-      'answer would contain ("rollback deployment"), not a sentence: all-word matches come first (match: ' +
-      'all), then partial ones. Word forms and code identifiers match; operators are literal.',
+      'Search tasks, projects, notes and documents, best first. Ask with the few words the answer would ' +
+      'contain, not a sentence: all-word matches (match: all) come first.',
     params: { search_input: SearchInput },
     jsonParams: { search_input: 'The search' },
     output: SearchResults,

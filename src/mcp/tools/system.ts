@@ -5,9 +5,7 @@ import { defineTool, READ } from './define.js';
 export const systemTools = [
   defineTool({
     name: 'get_dashboard_stats',
-    description:
-      'Workspace overview: task counts by status and priority, completion rate, overdue and upcoming ' +
-      'tasks, active projects, newest tasks.',
+    description: 'Workspace overview: task counts, completion rate, overdue and upcoming tasks, projects.',
     params: Empty.shape,
     output: Dashboard,
     annotations: READ,
@@ -15,8 +13,7 @@ export const systemTools = [
   }),
   defineTool({
     name: 'list_roles',
-    description:
-      'The roles a task can be assigned or executed as, with capabilities, file patterns and restrictions.',
+    description: 'The roles a task can be assigned or executed as, with their rules.',
     params: Empty.shape,
     output: RoleList,
     annotations: READ,
@@ -32,9 +29,7 @@ export const systemTools = [
   }),
   defineTool({
     name: 'health_check',
-    description:
-      'Whether Bindery works: backend, store, the client’s breaker, cache and retries, security counters. ' +
-      'Unhealthy when the backend does not answer.',
+    description: 'Whether Bindery works: backend, store, breaker, cache, retries, security counters.',
     params: Empty.shape,
     output: HealthReport,
     annotations: READ,

@@ -21,9 +21,8 @@ export const taskTools = [
   defineTool({
     name: 'create_task',
     description:
-      'Create a task, optionally with a tree of nested subtasks (up to 10 levels) created all at once. ' +
-      'Returns the full task with the ids of its direct subtasks in children. Also accepted: a date ' +
-      'YYYY-MM-DD (end of that day, UTC), enum values in any case, subtasks as plain titles.',
+      'Create a task, optionally with nested subtasks (10 levels). Accepts YYYY-MM-DD dates (end of day ' +
+      'UTC), enums in any case, subtasks as plain titles.',
     params: { task_input: CreateTaskInput },
     jsonParams: { task_input: 'The task, with nested subtasks' },
     output: Task,
@@ -32,7 +31,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'get_task',
-    description: 'Read one task with all its fields, its subtask and dependency ids among them.',
+    description: 'Read one task with all its fields.',
     params: { task_id: Id },
     output: Task,
     annotations: READ,
@@ -41,8 +40,7 @@ export const taskTools = [
   defineTool({
     name: 'update_task',
     description:
-      'Change the given fields of a task; the others stay. With expected_version (the version you read), ' +
-      'never over someone else’s change.',
+      'Change the given fields of a task. With expected_version, never over someone else’s change.',
     params: {
       task_id: Id,
       task_update: TaskUpdate,
@@ -54,7 +52,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'list_tasks',
-    description: 'List tasks, newest first, by any of the filters; summaries unless detail is "full".',
+    description: 'List tasks, newest first, by any filters; summaries unless detail is "full".',
     params: ListTasksInput.shape,
     output: TaskPage,
     annotations: READ,
@@ -62,7 +60,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'delete_task',
-    description: 'Delete a task and all its subtasks. This cannot be undone.',
+    description: 'Delete a task and its subtasks, for good.',
     params: { task_id: Id },
     output: DeleteTaskResult,
     annotations: REMOVE,
@@ -70,10 +68,10 @@ export const taskTools = [
   }),
   defineTool({
     name: 'complete_task',
-    description: 'Mark a task done, with optional notes; closes its running execution if any.',
+    description: 'Mark a task done, with optional notes; ends its execution.',
     params: {
       task_id: Id,
-      completion_notes: Description.optional().describe('What was done, for whoever reads the task next.'),
+      completion_notes: Description.optional().describe('What was done.'),
     },
     output: CompleteTaskResult,
     annotations: ADVANCE,
@@ -82,8 +80,8 @@ export const taskTools = [
   defineTool({
     name: 'execute_task',
     description:
-      'Start work on a task as a role: assigns it, moves the task to doing and returns a brief (task, ' +
-      'subtasks, dependencies, the role’s rules). Refused while another execution runs unless force.',
+      'Start a task as a role: sets doing, returns a brief and lease_expires_at. Refused while another ' +
+      'execution runs unless force.',
     params: ExecuteTaskInput.shape,
     output: ExecuteTaskResult,
     annotations: ADVANCE,
@@ -91,7 +89,7 @@ export const taskTools = [
   }),
   defineTool({
     name: 'assign_role_to_task',
-    description: 'Assign a role (see list_roles) to a task without starting an execution.',
+    description: 'Assign a role to a task without starting it.',
     params: AssignRoleInput.shape,
     output: AssignRoleResult,
     annotations: OVERWRITE,

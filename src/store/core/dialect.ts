@@ -43,7 +43,9 @@ export interface Dialect {
   /** Row-lock suffixes for a SELECT that precedes an update (nothing on SQLite: one writer at a time). */
   readonly forUpdate: string;
   readonly forNoKeyUpdate: string;
-  /** Full task columns in the contract's order, `children` and `depends_on` as list columns (`decodeList`). */
+  /** The suffix of next_task's choice when it claims: lock the row, passing over rows other claims hold. */
+  readonly skipLocked: string;
+  /** Full task columns in the contract's order, `children`, `depends_on` and `blocked_by` as list columns (`decodeList`). */
   readonly taskColumns: string;
   /** Counts the subtree rooted at $1 (and locks it where rows can be locked). */
   readonly countSubtree: string;
@@ -51,6 +53,13 @@ export interface Dialect {
   readonly taskGroups: string;
   /** An index hint for counts over open tasks with a due date ('' where the planner needs none). */
   readonly openDueIndex: string;
+  /**
+   * `INDEXED BY <name>` where the planner must be told (SQLite, without statistics, prefers the status index
+   * over a partial index); '' where it picks right by itself.
+   */
+  useIndex(name: string): string;
+  /** The column that orders executions by insertion (the keyset of list_executions). */
+  readonly executionSeq: string;
   /** The chunk rows (`index, start, end, heading_path`) of the document with id $1, in index order. */
   readonly documentChunks: string;
 

@@ -5,7 +5,9 @@ import type { Dialect } from './dialect.js';
 /** List and object columns as the database returns them, decoded by the dialect. */
 type Encoded<T, K extends keyof T> = Omit<T, K> & { [P in K]: unknown };
 
-export type TaskRow = Encoded<Task, 'tags' | 'labels' | 'children' | 'depends_on'> & { seq: number };
+export type TaskRow = Encoded<Task, 'tags' | 'labels' | 'children' | 'depends_on' | 'blocked_by'> & {
+  seq: number;
+};
 export type SummaryRow = TaskSummary & { seq: number };
 export type ProjectRow = Encoded<Project, 'tags'> & { seq: number };
 export type NoteRow = Encoded<Note, 'tags'> & { seq: number };
@@ -25,6 +27,7 @@ export class RowMapper {
       labels: this.dialect.decodeObject(row.labels),
       children: this.dialect.decodeList(row.children),
       depends_on: this.dialect.decodeList(row.depends_on),
+      blocked_by: this.dialect.decodeList(row.blocked_by),
     };
   }
 

@@ -1,14 +1,24 @@
-import { BinderyError, type ChangeEntity, type Document, type Note } from '../../contract/index.js';
+import {
+  BinderyError,
+  type ChangeEntity,
+  type Document,
+  type Note,
+  SYSTEM_ACTOR,
+  type Task,
+} from '../../contract/index.js';
+import { runAsActor } from '../actor.js';
 import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {
   BatchMode,
   ExecutionClaim,
+  ExecutionFilter,
   NewChunk,
   NewProject,
   NewTask,
   NoteChanges,
   PageRequest,
   ProjectChanges,
+  ReadyFilter,
   TaskChanges,
   TaskFilter,
   TaskUpdateOptions,
@@ -20,6 +30,7 @@ import { ChangeCore } from './changes.js';
 import { DashboardCore } from './dashboard.js';
 import type { Dialect, Executor } from './dialect.js';
 import { DocumentCore, type DocumentFilter } from './documents.js';
+import { ExecutionCore } from './executions.js';
 import { NoteCore, type NoteFilter } from './notes.js';
 import { ProjectCore } from './projects.js';
 import { TaskCore } from './tasks.js';
@@ -45,6 +56,7 @@ export abstract class StoreCore {
   protected readonly dashboard: DashboardCore;
   protected readonly changes: ChangeCore;
   protected readonly tokens: TokenCore;
+  protected readonly executions: ExecutionCore;
 
   protected constructor(dialect: Dialect) {
     this.tasks = new TaskCore(dialect);
@@ -54,6 +66,7 @@ export abstract class StoreCore {
     this.dashboard = new DashboardCore(dialect, this.tasks);
     this.changes = new ChangeCore(dialect);
     this.tokens = new TokenCore(dialect);
+    this.executions = new ExecutionCore(dialect);
   }
 
   /** The entity cores, for a store's own parts that write entities too (import). */
@@ -154,6 +167,33 @@ export abstract class StoreCore {
 
   claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {
     return this.write((x) => this.tasks.claimExecution(x, taskId, claim, guard));
+  }
+
+  /** The choice and the claim in one write transaction, so two callers never get the same task. */
+  nextTask(filter: ReadyFilter, claim?: (task: Task) => ExecutionClaim) {
+    const run = claim ? this.write.bind(this) : this.read.bind(this);
+    return run(async (x) => {
+      const { id, ready, waiting } = await this.tasks.next(x, filter, claim !== undefined);
+      const task = id === null ? null : await this.tasks.get(x, id);
+      if (!task) return { task: null, ready, waiting, claimed: null };
+      if (!claim) return { task, ready, waiting, claimed: null };
+      const claimed = await this.tasks.claimExecution(x, task.id, claim(task));
+      return { task: claimed.task, ready, waiting, claimed };
+    });
+  }
+
+  /** A cheap probe first: the write (as `system`) runs only when some lease has ended. */
+  async expireLeases(now: string) {
+    if (!(await this.session((x) => this.executions.anyExpired(x, now)))) return 0;
+    return runAsActor(SYSTEM_ACTOR, () => this.write((x) => this.executions.expire(x, now, SYSTEM_ACTOR)));
+  }
+
+  heartbeatExecution(id: string, now: string, expiresAt: string) {
+    return this.write((x) => this.executions.heartbeat(x, id, now, expiresAt));
+  }
+
+  listExecutions(filter: ExecutionFilter, page: PageRequest) {
+    return this.read((x) => this.executions.list(x, filter, page));
   }
 
   insertProject(project: NewProject) {

@@ -7,11 +7,14 @@ import {
   type TaskSummary,
 } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
+import { READY_ORDER, readyCondition, WAITING_CONDITION } from '../readiness.js';
 import type {
   ExecutionClaim,
+  ExecutionRecord,
   NewTask,
   Page,
   PageRequest,
+  ReadyFilter,
   TaskChanges,
   TaskFilter,
   TaskLink,
@@ -21,6 +24,7 @@ import type {
   WriteGuard,
 } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
+import { EXECUTION_COLUMNS } from './executions.js';
 import { lockVersion } from './guards.js';
 import { RowMapper, type SummaryRow, type TaskRow } from './rows.js';
 import { assignments } from './update.js';
@@ -28,7 +32,8 @@ import { assignments } from './update.js';
 export const SUMMARY_COLUMNS = `t.seq, t.id, t.title, t.status, t.priority, t.project_id, t.parent_id, t.role,
   t.due_at, t.updated_at, (SELECT count(*) FROM tasks c WHERE c.parent_id = t.id) AS child_count`;
 
-const EXECUTION_COLUMNS = 'id, task_id, role, status, started_at, finished_at, notes';
+/** A task with a running execution is not ready, whatever its status says. */
+const NOT_RUNNING = `NOT EXISTS (SELECT 1 FROM executions e WHERE e.task_id = t.id AND e.status = 'running')`;
 
 /** Columns an update may set. */
 export const TASK_UPDATABLE = [
@@ -136,6 +141,7 @@ export class TaskCore {
     else if (filter.parent_id) add((p) => `t.parent_id = ${p}`, filter.parent_id);
     if (filter.role) add((p) => `t.role = ${p}`, filter.role);
     if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
+    if (filter.ready) where.push(readyCondition('t.'), NOT_RUNNING);
     const filtered = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
     const total = await this.total(x, filter, filtered(), [...params]);
 
@@ -175,6 +181,51 @@ export class TaskCore {
     if (filter.statuses) where.push(`status ${inList(filter.statuses, values)}`);
     const sql = `SELECT coalesce(sum(n), 0) FROM task_group_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return (await x.value<number>(sql, values)) ?? 0;
+  }
+
+  /**
+   * The first ready task in next_task's order (locked for the claim where rows can be locked, skipping rows
+   * another claim holds), how many tasks are ready in all, and, when none is, how many wait.
+   */
+  async next(
+    x: Executor,
+    filter: ReadyFilter,
+    lock: boolean,
+  ): Promise<{ id: string | null; ready: number; waiting: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(clause(`$${params.length}`));
+    };
+    if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
+    if (filter.role) add((p) => `(t.role = ${p} OR t.role IS NULL)`, filter.role);
+    if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
+    const and = where.map((clause) => ` AND ${clause}`).join('');
+    const ready = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
+    const id = await x.value<string>(
+      `SELECT t.id FROM tasks t ${ready} WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
+       ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}`,
+      params,
+    );
+    // Counted from the ready index, less the few ready-looking tasks that have a running execution.
+    const row = await x.row<{ indexed: number; running: number }>(
+      `SELECT (SELECT count(*) FROM tasks t ${ready} WHERE ${readyCondition('t.')}${and}) AS indexed,
+         (SELECT count(*) FROM executions e WHERE e.status = 'running' AND EXISTS (
+            SELECT 1 FROM tasks t WHERE t.id = e.task_id AND ${readyCondition('t.')}${and})) AS running`,
+      params,
+    );
+    const waiting =
+      id === undefined
+        ? Number(
+            (await x.value<number>(
+              `SELECT count(*) FROM tasks t ${this.dialect.useIndex('tasks_waiting')} WHERE ${WAITING_CONDITION}${and}`,
+              params,
+            )) ?? 0,
+          )
+        : 0;
+    const count = Number(row!.indexed) - Number(row!.running);
+    return { id: id ?? null, ready: count, waiting };
   }
 
   /** Direct subtasks, oldest first. */
@@ -294,9 +345,12 @@ export class TaskCore {
     };
   }
 
-  async insertExecutions(x: Executor, executions: readonly Execution[]): Promise<void> {
-    for (const { id, task_id, role, status, started_at, finished_at, notes } of executions) {
-      await x.run(`INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+  /** Executions as started or imported (an imported one has no lease: the export format carries none). */
+  async insertExecutions(x: Executor, executions: readonly (Execution | ExecutionRecord)[]): Promise<void> {
+    for (const execution of executions) {
+      const { id, task_id, role, status, started_at, finished_at, notes } = execution;
+      const lease = 'lease_expires_at' in execution ? execution.lease_expires_at : null;
+      await x.run(`INSERT INTO executions (${EXECUTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
         id,
         task_id,
         role,
@@ -304,6 +358,7 @@ export class TaskCore {
         started_at,
         finished_at,
         notes,
+        lease,
       ]);
     }
   }

@@ -9,6 +9,7 @@ import { toJson } from './json.js';
  */
 export class PostgresDialect implements Dialect {
   readonly forUpdate = ' FOR UPDATE';
+  readonly skipLocked = ' FOR NO KEY UPDATE SKIP LOCKED';
   readonly forNoKeyUpdate = ' FOR NO KEY UPDATE';
   /**
    * No trigger-kept counter table: with several servers writing, one counter row would serialise every
@@ -16,6 +17,7 @@ export class PostgresDialect implements Dialect {
    */
   readonly hasTaskGroupCounts = false;
   readonly openDueIndex = '';
+  readonly executionSeq = 'seq';
 
   /**
    * Named columns, never t.*: the search vector stays in the database, and a prepared statement's result
@@ -27,6 +29,9 @@ export class PostgresDialect implements Dialect {
     ARRAY(SELECT c.id FROM tasks c WHERE c.parent_id = t.id ORDER BY c.seq) AS children,
     ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
           WHERE d.task_id = t.id ORDER BY x.seq) AS depends_on,
+    ARRAY(SELECT d.depends_on_id FROM task_dependencies d JOIN tasks x ON x.id = d.depends_on_id
+          WHERE d.task_id = t.id AND t.open_deps > 0 AND x.status NOT IN ('done', 'cancelled')
+          ORDER BY x.seq) AS blocked_by,
     t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version, t.updated_by`;
 
   /**
@@ -43,6 +48,10 @@ export class PostgresDialect implements Dialect {
   readonly documentChunks =
     `SELECT chunk_index AS "index", start_offset AS start, end_offset AS "end", heading_path
     FROM document_chunks WHERE document_id = $1 ORDER BY chunk_index`;
+
+  useIndex(): string {
+    return '';
+  }
 
   encodeList(list: readonly string[]): readonly string[] {
     return list;

@@ -1,7 +1,14 @@
-import type { Execution, Note } from '../../contract/index.js';
+import type { Note } from '../../contract/index.js';
 import type { EntityCores } from '../core/store.js';
 import { byKind } from '../transfer.js';
-import type { NewProject, NewTask, TaskLink, TransferCounts, TransferRecord } from '../types.js';
+import type {
+  ExecutionRecord,
+  NewProject,
+  NewTask,
+  TaskLink,
+  TransferCounts,
+  TransferRecord,
+} from '../types.js';
 import type { PgSession } from './database.js';
 import { toJson } from './json.js';
 
@@ -45,7 +52,7 @@ export async function* exportEntities(
   }
   let after: [string, string] = ['-infinity', ''];
   for (;;) {
-    const rows = await s.rows<Execution>(
+    const rows = await s.rows<ExecutionRecord>(
       `SELECT ${EXECUTION_COLUMNS} FROM executions WHERE (started_at, id) > ($1::timestamptz, $2)
        ORDER BY started_at, id LIMIT ${PAGE}`,
       after,

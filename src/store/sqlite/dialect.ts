@@ -10,9 +10,11 @@ import { SEARCH_ROWID_BASE } from './migrations.js';
  */
 export class SqliteDialect implements Dialect {
   readonly forUpdate = '';
+  readonly skipLocked = '';
   readonly forNoKeyUpdate = '';
   readonly hasTaskGroupCounts = true;
   readonly openDueIndex = 'INDEXED BY tasks_open_due';
+  readonly executionSeq = 'rowid';
 
   readonly taskColumns =
     `t.seq, t.id, t.title, t.description, t.status, t.priority, t.tags, t.labels, t.parent_id,
@@ -20,6 +22,9 @@ export class SqliteDialect implements Dialect {
     (SELECT json_group_array(id) FROM (SELECT id FROM tasks WHERE parent_id = t.id ORDER BY seq)) AS children,
     (SELECT json_group_array(depends_on_id) FROM (SELECT d.depends_on_id FROM task_dependencies d
        JOIN tasks dt ON dt.id = d.depends_on_id WHERE d.task_id = t.id ORDER BY dt.seq)) AS depends_on,
+    (SELECT json_group_array(depends_on_id) FROM (SELECT d.depends_on_id FROM task_dependencies d
+       JOIN tasks dt ON dt.id = d.depends_on_id WHERE d.task_id = t.id AND t.open_deps > 0
+         AND dt.status NOT IN ('done', 'cancelled') ORDER BY dt.seq)) AS blocked_by,
     t.due_at, t.created_at, t.updated_at, t.completed_at, t.completion_notes, t.version, t.updated_by`;
 
   readonly countSubtree = `WITH RECURSIVE subtree(id) AS (
@@ -33,6 +38,10 @@ export class SqliteDialect implements Dialect {
   readonly documentChunks = `SELECT c.chunk_index AS "index", c.start_offset AS start, c.end_offset AS "end",
       c.heading_path
     FROM document_chunks c JOIN documents d ON d.seq = c.document_seq WHERE d.id = $1 ORDER BY c.chunk_index`;
+
+  useIndex(name: string): string {
+    return `INDEXED BY ${name}`;
+  }
 
   encodeList(list: readonly string[]): string {
     return JSON.stringify(list);

@@ -1,3 +1,4 @@
+import { READINESS_BACKFILL, READINESS_INDEXES, READINESS_TRIGGERS } from '../readiness.js';
 import { changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
 
 /**
@@ -335,7 +336,25 @@ export const MIGRATIONS: Migration[] = [
     name: 'change log, updated_by',
     sql: changeLogMigrationSql(),
   },
-  // 7 is another change's; the runner applies every version above the stored one, so a gap is fine.
+  {
+    version: 7,
+    name: 'readiness counters, execution leases',
+    sql: `
+      ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE tasks ADD COLUMN open_children INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE executions ADD COLUMN lease_expires_at TEXT;
+      -- Executions running at the upgrade get a full lease from now, so none is freed by the upgrade itself.
+      UPDATE executions SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+900 seconds')
+        WHERE status = 'running';
+      ${READINESS_BACKFILL}
+      ${READINESS_TRIGGERS.map(
+        (t) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} BEGIN
+${t.body}
+END;`,
+      ).join('\n')}
+      ${READINESS_INDEXES}
+    `,
+  },
   {
     version: 8,
     name: 'named tokens, change log client',

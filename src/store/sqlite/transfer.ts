@@ -1,8 +1,15 @@
-import type { Execution, Note, Task } from '../../contract/index.js';
+import type { Note, Task } from '../../contract/index.js';
 import type { Executor } from '../core/dialect.js';
 import type { EntityCores } from '../core/store.js';
 import { byKind } from '../transfer.js';
-import type { NewProject, NewTask, TaskLink, TransferCounts, TransferRecord } from '../types.js';
+import type {
+  ExecutionRecord,
+  NewProject,
+  NewTask,
+  TaskLink,
+  TransferCounts,
+  TransferRecord,
+} from '../types.js';
 import type { SqliteDatabase } from './database.js';
 
 /** Rows per page while exporting; documents hold up to 5 MB each, so they come a few at a time. */
@@ -47,7 +54,7 @@ export class SqliteTransfer {
     let after: [string, string] = ['', ''];
     for (;;) {
       const rows = await this.db.operation((x) =>
-        x.rows<Execution>(
+        x.rows<ExecutionRecord>(
           `SELECT id, task_id, role, status, started_at, finished_at, notes FROM executions
            WHERE (started_at, id) > ($1, $2) ORDER BY started_at, id LIMIT ${PAGE}`,
           after,
