@@ -57,7 +57,10 @@ beforeAll(async () => {
   const review = await createTask(t, { title: 'Review the API', status: 'review', priority: 'high' });
   const drag = await createTask(t, { title: 'Drag me', priority: 'low' });
   const xss = await createTask(t, { title: XSS, tags: ['<b>tag</b>'] });
-  const claimed = await t.http('POST', `/api/tasks/${dep.id}/execute`, { role_name: 'architect' });
+  const claimed = await t.http('POST', `/api/tasks/${dep.id}/execute`, {
+    role_name: 'architect',
+    lease_s: 600,
+  });
   expect(claimed.status).toBe(200);
   Object.assign(ids, { dep: dep.id, parent: parent.id, review: review.id, drag: drag.id, xss: xss.id });
   const doc = await t.http('POST', '/api/rag/index', {
@@ -97,7 +100,13 @@ describe('the board', () => {
       expect(text).toContain(part);
     await card(page, 'Write the spec').waitFor();
     expect(await column(page, 'doing').textContent()).toContain('Write the spec');
-    expect(await card(page, 'Write the spec').textContent()).toContain('running');
+    // The running execution: its role, since when, and the lease counting down every second.
+    const spec = card(page, 'Write the spec');
+    expect(await spec.locator('.badge.running').textContent()).toContain('running as architect');
+    expect(await spec.locator('.since').textContent()).toMatch(/^since \d+ (s|min) ago$/);
+    const lease = await spec.locator('.lease').textContent();
+    expect(lease).toMatch(/^lease \d+:\d\d left$/);
+    await expect.poll(() => spec.locator('.lease').textContent(), { timeout: 5000 }).not.toBe(lease);
     expect(await column(page, 'review').textContent()).toContain('Review the API');
     expect(await column(page, 'done').textContent()).toContain('Columns');
     await shoot(page, 'board');
@@ -158,8 +167,17 @@ describe('the board', () => {
       await client.close();
     }
     expect(await card(page, 'Written by an agent').getAttribute('class')).toContain('flash');
+    // The drawer lists the execution, its lease ticking; done ends it, and the badge goes.
+    await card(page, 'Write the spec').click();
+    const row = page.locator('.drawer .executions tbody tr');
+    await row.locator('.lease').waitFor();
+    expect(await row.textContent()).toMatch(/^architect\s*running.*lease \d+:\d\d left$/);
     await t.http('PATCH', `/api/tasks/${ids.dep}`, { status: 'done' }, { 'x-bindery-actor': 'agent-1' });
+    await expect.poll(() => row.locator('td').nth(1).textContent(), { timeout: 5000 }).toBe('completed');
+    expect(await row.locator('td').nth(3).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await page.keyboard.press('Escape');
     await column(page, 'done').getByText('Write the spec').waitFor({ timeout: 5000 });
+    await expect.poll(() => card(page, 'Write the spec').locator('.badge.running, .lease').count()).toBe(0);
     await expect.poll(() => card(page, 'Ship the board').textContent()).not.toContain('blocked by');
   });
 

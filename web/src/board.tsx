@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Task, TaskStatus } from '../../src/contract/task.js';
+import { RunningBadge } from './lease.js';
 import {
   type BoardModel,
   blockedBy,
@@ -39,6 +40,7 @@ function Card(props: {
   const subtasks = rel.children.get(task.id) ?? [];
   const finished = subtasks.filter((child) => isFinished(child)).length;
   const blocked = blockedBy(task, model.tasks);
+  const execution = model.running.get(task.id);
   const flashedAt = model.flash.get(task.id);
   const flashing = flashedAt !== undefined && now - flashedAt < FLASH_MS;
   const overdue = task.due_at !== null && !isFinished(task) && task.due_at < new Date(now).toISOString();
@@ -75,11 +77,7 @@ function Card(props: {
       <div class="card-meta">
         <span class={`badge pri pri-${task.priority}`}>{task.priority}</span>
         {task.role && <span class="badge role">@{task.role}</span>}
-        {task.status === 'doing' && task.role && (
-          <span class="badge running" title={`running since ${task.updated_at}`}>
-            ● running
-          </span>
-        )}
+        {execution && <RunningBadge execution={execution} />}
         {task.due_at && (
           <span class={`badge due${overdue ? ' overdue' : ''}`}>due {dueLabel(task.due_at)}</span>
         )}

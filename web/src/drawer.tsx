@@ -3,9 +3,11 @@ import { marked } from 'marked';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Change } from '../../src/contract/change.js';
 import type { Note } from '../../src/contract/note.js';
+import type { Execution } from '../../src/contract/role.js';
 import type { Task, TaskPriority, TaskStatus } from '../../src/contract/task.js';
 import { call } from './api.js';
 import { dueLabel } from './board.js';
+import { LeaseLeft } from './lease.js';
 import { type BoardModel, PRIORITIES, type Relations, relations, STATUSES } from './model.js';
 
 /** Markdown to HTML, then DOMPurify: scripts, handlers and javascript: links never reach the page. */
@@ -158,6 +160,55 @@ function describeChange(change: Change): string {
   return `changed ${change.fields.join(', ')}`;
 }
 
+/** `2026-12-06 17:48`: a timestamp to the minute, as the drawer lists them. */
+const stamp = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** The task's executions, newest first: who ran it, how it ended, and the lease of a running one. */
+function Executions({ model, task }: { model: BoardModel; task: Task }) {
+  const [items, setItems] = useState<Execution[] | null>(null);
+  useEffect(() => {
+    call('list_executions', { task_id: task.id, limit: 50 })
+      .then((page) => setItems(page.items))
+      .catch(() => setItems([]));
+  }, [task.id, task.version, model.executionRevision]);
+  if (items === null) return <p>Loading…</p>;
+  if (items.length === 0) return <p class="muted">Never executed.</p>;
+  return (
+    <table class="executions">
+      <thead>
+        <tr>
+          <th>Role</th>
+          <th>Status</th>
+          <th>Started</th>
+          <th>Completed</th>
+          <th>Lease</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((execution) => (
+          <tr key={execution.id} data-id={execution.id}>
+            <td>{execution.role}</td>
+            <td class={`exec-${execution.status}`}>{execution.status}</td>
+            <td>
+              <time dateTime={execution.started_at}>{stamp(execution.started_at)}</time>
+            </td>
+            <td>
+              {execution.finished_at ? (
+                <time dateTime={execution.finished_at}>{stamp(execution.finished_at)}</time>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>
+              {execution.status === 'running' ? <LeaseLeft expiresAt={execution.lease_expires_at} /> : '—'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function History({ task }: { task: Task }) {
   const [items, setItems] = useState<Change[] | null>(null);
   useEffect(() => {
@@ -170,9 +221,8 @@ function History({ task }: { task: Task }) {
     <ol class="history">
       {items.map((change) => (
         <li key={change.seq}>
-          <time dateTime={change.at}>{change.at.slice(0, 16).replace('T', ' ')}</time>{' '}
-          <strong>{change.actor}</strong> {describeChange(change)}{' '}
-          <span class="muted">v{change.version}</span>
+          <time dateTime={change.at}>{stamp(change.at)}</time> <strong>{change.actor}</strong>{' '}
+          {describeChange(change)} <span class="muted">v{change.version}</span>
         </li>
       ))}
     </ol>
@@ -303,11 +353,6 @@ export function Drawer({ model, task }: { model: BoardModel; task: Task }) {
           {task.tags.length > 0 && <p>Tags: {task.tags.map((t) => `#${t}`).join(' ')}</p>}
           {task.role && <p>Role: {task.role}</p>}
           {task.due_at && <p>Due: {dueLabel(task.due_at)}</p>}
-          {task.status === 'doing' && task.role && (
-            <p class="badge running">
-              Running as {task.role} since {task.updated_at.slice(0, 16).replace('T', ' ')}
-            </p>
-          )}
         </>
       )}
       <h3>Subtasks</h3>
@@ -365,6 +410,8 @@ export function Drawer({ model, task }: { model: BoardModel; task: Task }) {
           ))}
         </ul>
       )}
+      <h3>Executions</h3>
+      <Executions model={model} task={task} />
       <h3>History</h3>
       <History task={task} />
       {task.project_id && (

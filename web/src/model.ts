@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Change } from '../../src/contract/change.js';
 import type { Project } from '../../src/contract/project.js';
+import type { Execution } from '../../src/contract/role.js';
 import type { Task, TaskPriority, TaskStatus } from '../../src/contract/task.js';
 import { ApiError, call, callMany, onUnauthorized } from './api.js';
 import { type Feed, type FeedState, openFeed } from './feed.js';
@@ -91,6 +92,12 @@ export class BoardModel {
   /** The last full load: how long it took, how many tasks, when the data was in (for the benchmark). */
   timings = { loadMs: 0, tasks: 0, readyAt: 0 };
   seq = 0;
+  /** Task id → its running execution, for the cards' running badges. */
+  running = new Map<string, Execution>();
+  /** Bumped on every execution change, so an open drawer reads the task's executions again. */
+  executionRevision = 0;
+  private runningTimer: ReturnType<typeof setTimeout> | undefined;
+  private leaseTimer: ReturnType<typeof setTimeout> | undefined;
   private listeners = new Set<Listener>();
   private feed: Feed | undefined;
   private pending = new Set<string>();
@@ -164,8 +171,10 @@ export class BoardModel {
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
       const projects = await call('list_projects', { limit: PAGE });
+      const running = await this.loadRunning();
       this.tasks = tasks;
       this.projects = projects.items;
+      this.setRunning(running);
       this.loaded = true;
       this.error = '';
       this.timings = { loadMs: performance.now() - started, tasks: tasks.size, readyAt: performance.now() };
@@ -190,6 +199,14 @@ export class BoardModel {
     this.seq = change.seq;
     this.recent = [change, ...this.recent].slice(0, 20);
     if (change.entity === 'project') void this.reloadProjects();
+    // An execution started, ended or expired; or a task changed status or went (its execution with it).
+    if (
+      change.entity === 'execution' ||
+      (change.entity === 'task' && (change.to || change.op === 'deleted'))
+    ) {
+      if (change.entity === 'execution') this.executionRevision++;
+      this.runningTimer ??= setTimeout(() => void this.refreshRunning(), 50);
+    }
     if (change.entity === 'task' && change.op !== 'deleted') {
       this.pending.add(change.id);
       this.flushTimer ??= setTimeout(() => void this.flush(), 30);
@@ -197,6 +214,43 @@ export class BoardModel {
     }
     if (change.entity === 'task') this.tasks.delete(change.id);
     this.notify();
+  }
+
+  /** Every running execution, all pages. */
+  private async loadRunning(): Promise<Map<string, Execution>> {
+    const running = new Map<string, Execution>();
+    let cursor: string | undefined;
+    do {
+      const page = await call('list_executions', { status: 'running', limit: PAGE, cursor });
+      for (const execution of page.items) running.set(execution.task_id, execution);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return running;
+  }
+
+  private async refreshRunning(): Promise<void> {
+    this.runningTimer = undefined;
+    try {
+      this.setRunning(await this.loadRunning());
+      this.notify();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /**
+   * Keeps the running executions, and reads them again just after the first shown lease ends: a heartbeat
+   * extends a lease without a change in the feed, so only a read tells a renewed lease from an expired one.
+   */
+  private setRunning(running: Map<string, Execution>): void {
+    this.running = running;
+    clearTimeout(this.leaseTimer);
+    const ends = [...running.values()].flatMap((e) =>
+      e.lease_expires_at ? [Date.parse(e.lease_expires_at)] : [],
+    );
+    if (ends.length === 0) return;
+    const wait = Math.max(0, Math.min(...ends) - Date.now()) + 1000;
+    this.leaseTimer = setTimeout(() => void this.refreshRunning(), wait);
   }
 
   private async reloadProjects(): Promise<void> {
