@@ -250,7 +250,10 @@ export class BoardModel {
     );
     if (ends.length === 0) return;
     const wait = Math.max(0, Math.min(...ends) - Date.now()) + 1000;
-    this.leaseTimer = setTimeout(() => void this.refreshRunning(), wait);
+    this.leaseTimer = setTimeout(() => {
+      this.executionRevision++; // an open drawer reads its executions again too
+      void this.refreshRunning();
+    }, wait);
   }
 
   private async reloadProjects(): Promise<void> {
