@@ -107,6 +107,15 @@ describe('the board', () => {
     const lease = await spec.locator('.lease').textContent();
     expect(lease).toMatch(/^lease \d+:\d\d left$/);
     await expect.poll(() => spec.locator('.lease').textContent(), { timeout: 5000 }).not.toBe(lease);
+    // Seen by a browser whose clock is past the lease's end, the countdown says so.
+    const later = await browser.newPage();
+    try {
+      await later.clock.setFixedTime(Date.now() + 11 * 60_000);
+      await later.goto(`${t.url}/`);
+      await card(later, 'Write the spec').locator('.lease', { hasText: 'lease expired' }).waitFor();
+    } finally {
+      await later.close();
+    }
     expect(await column(page, 'review').textContent()).toContain('Review the API');
     expect(await column(page, 'done').textContent()).toContain('Columns');
     await shoot(page, 'board');

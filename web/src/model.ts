@@ -249,7 +249,9 @@ export class BoardModel {
       e.lease_expires_at ? [Date.parse(e.lease_expires_at)] : [],
     );
     if (ends.length === 0) return;
-    const wait = Math.max(0, Math.min(...ends) - Date.now()) + 1000;
+    // Already past by this clock (a browser ahead of the server): ask at the server's sweep pace, no faster.
+    const left = Math.min(...ends) - Date.now();
+    const wait = left > 0 ? left + 1000 : 5000;
     this.leaseTimer = setTimeout(() => {
       this.executionRevision++; // an open drawer reads its executions again too
       void this.refreshRunning();
