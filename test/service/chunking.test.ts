@@ -519,7 +519,8 @@ describe('chunkDocument: large inputs', () => {
       const started = performance.now();
       const chunks = chunkDocument(content, type);
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeLessThan(5000);
+      // A guard against quadratic work (minutes at this size), not a speed goal: the index build is benchmarked.
+      expect(elapsed).toBeLessThan(20_000);
       expect(chunks.length).toBeGreaterThan(SIZE / MAX_CHUNK_CHARS / 2);
       expectInvariants(content, chunks);
     },
