@@ -78,6 +78,7 @@ export async function startServer(
   );
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),
+    onRead: (changes) => metrics.observeFeed(changes),
   });
   const tokens = new TokenRegistry(store, (error) =>
     logger.warn({ err: error }, 'recording a token use failed'),

@@ -102,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await registerLoadShedding(app, limits);
   const metrics = options.metrics ?? new ServerMetrics();
   registerMetrics(app, metrics, store);
+  metrics.watchSubscribers(options.hub);
   const rateLimiter = await registerRateLimits(app, options.rateLimits ?? {}, { log: logger, metrics });
   options.degradations?.push(rateLimiter.unavailable);
   const idempotency = new IdempotencyGate(store);

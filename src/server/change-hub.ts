@@ -29,6 +29,8 @@ export interface HubOptions {
   /** Reads the log this often while someone listens, to see writes no signal announced (a sweep, another process on SQLite). */
   pollMs?: number;
   onError?: (error: unknown) => void;
+  /** Sees every batch of changes as this hub reads it (metrics: how late the log reaches the server). */
+  onRead?: (changes: readonly Change[]) => void;
 }
 
 /**
@@ -105,6 +107,7 @@ export class ChangeHub {
       const read = await this.store.changesAfter(this.head, {}, this.readBatch);
       const last = read.items.at(-1);
       this.window.push(...read.items);
+      if (read.items.length > 0) this.options.onRead?.(read.items);
       const full = read.items.length === this.readBatch;
       this.head = full && last ? last.seq : Math.max(this.head, read.newest);
       const excess = this.window.length - this.bufferSize;

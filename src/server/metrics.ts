@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { isOperationName } from '../contract/index.js';
+import { type Change, isOperationName } from '../contract/index.js';
 import type { PoolMetrics, Store } from '../store/types.js';
 
 /** Seconds; from a cached read (~0.2 ms) to a slow document index (seconds). */
@@ -46,6 +46,13 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly feedLag = new Histogram({
+    name: 'bindery_change_feed_lag_seconds',
+    help: "Time from a change's commit to this server's change reader seeing it; every event stream waits at least this.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   constructor() {
     // The standard names (process_*, nodejs_*) so ready-made Node.js dashboards work.
     collectDefaultMetrics({ register: this.registry });
@@ -73,6 +80,24 @@ export class ServerMetrics {
             },
           );
         };
+      },
+    });
+  }
+
+  /** Feed lag of each change the server's hub reads (ChangeHub's onRead). */
+  observeFeed(changes: readonly Change[]): void {
+    const now = Date.now();
+    for (const change of changes) this.feedLag.observe(Math.max(0, now - Date.parse(change.at)) / 1000);
+  }
+
+  /** Open event streams, read from the hub at each scrape. */
+  watchSubscribers(hub: { readonly subscribers: number }): void {
+    new Gauge({
+      name: 'bindery_event_stream_subscribers',
+      help: 'Event streams (GET /api/events) open on this server.',
+      registers: [this.registry],
+      collect() {
+        this.set(hub.subscribers);
       },
     });
   }

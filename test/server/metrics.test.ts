@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEvents } from '../helpers/events.js';
 import { parseScrape, sample } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -76,5 +77,21 @@ describe('GET /metrics', () => {
     expect(sample(families, 'bindery_pool_connections', { state: 'max' })).toBeGreaterThanOrEqual(1);
     expect(families.types.get('bindery_store_queries')).toBe('GAUGE');
     expect(sample(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('reports open event streams and how late changes reach the server', async () => {
+    const stream = await openEvents(server.url, '/api/events', auth);
+    try {
+      await stream.until((events) => events.some((e) => e.event === 'ready'));
+      const before = sample(await scrape(server), 'bindery_change_feed_lag_seconds_count') ?? 0;
+      await server.http('POST', '/api/tasks', { title: 'streamed' }, auth);
+      await stream.until((events) => events.some((e) => e.event === 'change'));
+      const families = await scrape(server);
+      expect(sample(families, 'bindery_event_stream_subscribers')).toBe(1);
+      expect(families.types.get('bindery_change_feed_lag_seconds')).toBe('HISTOGRAM');
+      expect(sample(families, 'bindery_change_feed_lag_seconds_count')).toBeGreaterThan(before);
+    } finally {
+      stream.close();
+    }
   });
 });
