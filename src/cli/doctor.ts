@@ -1,7 +1,6 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { managerSettings, runtimeDir } from '../manager/index.js';
 import { dataDir, detectWorkspace, managerPaths, sqlitePath } from '../runtime/workspace.js';
 import { RoleRegistry } from '../service/roles.js';
@@ -9,7 +8,7 @@ import { redactUrl } from '../store/postgres/location.js';
 import { PG_MIGRATIONS } from '../store/postgres/migrations.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import { mcpSettings, serverConfig } from './config.js';
-import { locate, workspaceSource } from './status.js';
+import { locate, reportArgs, workspaceSource } from './status.js';
 
 export const DOCTOR_USAGE = `Usage: bindery doctor [--workspace DIR] [--json]
 
@@ -32,20 +31,8 @@ interface Check {
 type Env = NodeJS.ProcessEnv;
 
 export async function doctor(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      workspace: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(`${DOCTOR_USAGE}\n`);
-    return;
-  }
+  const values = reportArgs(args, DOCTOR_USAGE);
+  if (!values) return;
   const checks = await diagnose(process.env, process.cwd(), values.workspace);
   process.stdout.write(values.json ? `${JSON.stringify({ checks }, null, 2)}\n` : render(checks));
   process.exitCode = checks.some((check) => check.verdict === 'fail') ? 1 : 0;

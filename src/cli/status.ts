@@ -44,7 +44,11 @@ interface Report {
   log: string;
 }
 
-export async function status(args: string[]): Promise<void> {
+/**
+ * The flags of a command that reports on a workspace (status, doctor): `--workspace DIR`, `--json`, `--help`.
+ * With --help it prints the usage and answers null.
+ */
+export function reportArgs(args: string[], usage: string): { workspace?: string; json?: boolean } | null {
   const { values } = parseArgs({
     args,
     options: {
@@ -55,10 +59,14 @@ export async function status(args: string[]): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) {
-    process.stdout.write(`${STATUS_USAGE}\n`);
-    return;
-  }
+  if (!values.help) return values;
+  process.stdout.write(`${usage}\n`);
+  return null;
+}
+
+export async function status(args: string[]): Promise<void> {
+  const values = reportArgs(args, STATUS_USAGE);
+  if (!values) return;
   const report = await gather(process.env, process.cwd(), values.workspace);
   const healthy = report.backend?.health === 'healthy' || report.backend?.health === 'degraded';
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : render(report, colours()));
