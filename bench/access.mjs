@@ -120,7 +120,7 @@ export async function accessSuite({ quick }) {
     ...cost.runs,
     { round: 'named/none', 'none req/s': '', 'named req/s': cost.ratio, errors: '' },
   ]);
-  const delay = await revocationDelay(50);
+  const delay = await revocationDelay(quick ? 10 : 50);
   printTable('Revocation on server A refused by server B (two servers, one PostgreSQL)', [delay]);
   return { get_by_id: cost, revocation: delay };
 }
