@@ -8,7 +8,7 @@ import { redactUrl } from '../store/postgres/location.js';
 import { PG_MIGRATIONS } from '../store/postgres/migrations.js';
 import { MIGRATIONS } from '../store/sqlite/migrations.js';
 import { mcpSettings, serverConfig } from './config.js';
-import { locate, reportArgs, workspaceSource } from './status.js';
+import { colours, locate, reportArgs, workspaceSource } from './status.js';
 
 export const DOCTOR_USAGE = `Usage: bindery doctor [--workspace DIR] [--json]
 
@@ -319,11 +319,10 @@ function portFree(host: string, port: number): Promise<boolean> {
 }
 
 function render(checks: Check[]): string {
-  const on = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  const paint = { ok: 32, warn: 33, fail: 31 };
+  const c = colours();
+  const paint = { ok: c.good, warn: c.warn, fail: c.bad };
   const lines = checks.map((check) => {
-    const mark = check.verdict.padEnd(4);
-    const shown = on ? `\u001b[${paint[check.verdict]}m${mark}\u001b[0m` : mark;
+    const shown = paint[check.verdict](check.verdict.padEnd(4));
     const fix = check.fix ? `\n${' '.repeat(20)}fix: ${check.fix}` : '';
     return `${shown} ${check.name.padEnd(14)} ${check.detail}${fix}`;
   });

@@ -210,7 +210,7 @@ interface Colours {
 }
 
 /** ANSI colours only on a terminal (and never with NO_COLOR): piped output stays plain text. */
-function colours(): Colours {
+export function colours(): Colours {
   const on = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const paint = (code: number) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
   return { good: paint(32), warn: paint(33), bad: paint(31), dim: paint(2) };
