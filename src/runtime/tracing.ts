@@ -1,5 +1,6 @@
 import type * as OtelApi from '@opentelemetry/api';
 import { BINDERY_VERSION } from '../contract/index.js';
+import { aroundMethods, onSettled } from './around-methods.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -97,45 +98,30 @@ export function tracingActive(): boolean {
 }
 
 /**
- * Wraps every method of `target` that returns a promise in a span named `<kind> <method>`: the store's
- * queries, the API's operations. Returns `target` itself while tracing is off.
+ * Wraps every method of `target` in a span named `<kind> <method>`: the store's queries, the API's
+ * operations. Returns `target` itself while tracing is off.
  */
 export function traceCalls<T extends object>(target: T, kind: string): T {
   if (!active) return target;
   const { api, tracer } = active;
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value = Reflect.get(object, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return function tracedCall(...args: unknown[]) {
-        return tracer.startActiveSpan(`${kind} ${property}`, (span) => {
-          let result: unknown;
-          try {
-            result = value.apply(object, args);
-          } catch (error) {
-            span.end();
-            throw error;
-          }
-          if (!(result instanceof Promise)) {
-            span.end();
-            return result;
-          }
-          return result.then(
-            (answer) => {
-              span.end();
-              return answer;
-            },
-            (error: unknown) => {
-              span.recordException(error as Error);
-              span.setStatus({ code: api.SpanStatusCode.ERROR });
-              span.end();
-              throw error;
-            },
-          );
-        });
-      };
-    },
-  });
+  return aroundMethods(target, (method, call) =>
+    tracer.startActiveSpan(`${kind} ${method}`, (span) => {
+      let result: unknown;
+      try {
+        result = call();
+      } catch (error) {
+        span.end();
+        throw error;
+      }
+      return onSettled(result, (failure) => {
+        if (failure) {
+          span.recordException(failure.error as Error);
+          span.setStatus({ code: api.SpanStatusCode.ERROR });
+        }
+        span.end();
+      });
+    }),
+  );
 }
 
 export interface ServerSpan {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Change, isOperationName } from '../contract/index.js';
+import { aroundMethods, onSettled } from '../runtime/around-methods.js';
 import type { PoolMetrics, Store } from '../store/types.js';
 
 /** Seconds; from a cached read (~0.2 ms) to a slow document index (seconds). */
@@ -61,26 +62,11 @@ export class ServerMetrics {
   /** A store whose async methods are timed into `bindery_store_operation_duration_seconds`. */
   instrumentStore(store: Store): Store {
     const histogram = this.storeDuration;
-    return new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || typeof property !== 'string') return value;
-        return function timed(this: unknown, ...args: unknown[]) {
-          const end = histogram.startTimer({ operation: property });
-          const result = value.apply(target, args);
-          if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
-          return result.then(
-            (answer) => {
-              end({ outcome: 'ok' });
-              return answer;
-            },
-            (error: unknown) => {
-              end({ outcome: 'error' });
-              throw error;
-            },
-          );
-        };
-      },
+    return aroundMethods(store, (operation, call) => {
+      const end = histogram.startTimer({ operation });
+      const result = call();
+      if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
+      return onSettled(result, (failure) => end({ outcome: failure ? 'error' : 'ok' }));
     });
   }
 
