@@ -2,8 +2,11 @@
  * Tracing through real processes: `bindery mcp` and `bindery serve` export spans over OTLP/HTTP to a
  * receiver this test runs, and one trace follows a tool call from the MCP process into the server's store.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, spawnServe } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';
@@ -69,12 +72,23 @@ afterAll(async () => {
   receiver.server.close();
 });
 
-async function serve(env: Record<string, string>): Promise<ServeProcess> {
+/** A server whose every resolved import is recorded; `imported()` answers the OpenTelemetry ones. */
+async function serve(env: Record<string, string>) {
   const ws = tempWorkspace();
   workspaces.push(ws);
-  const server = await spawnServe(ws.dir, env);
+  const record = join(ws.dir, 'imports.txt');
+  const hook = pathToFileURL(join(import.meta.dirname, 'fixtures', 'record-imports.mjs')).href;
+  const server = await spawnServe(ws.dir, {
+    NODE_OPTIONS: `--import ${hook}`,
+    BINDERY_TEST_IMPORTS: record,
+    ...env,
+  });
   servers.push(server);
-  return server;
+  const imported = () =>
+    readFileSync(record, 'utf8')
+      .split('\n')
+      .filter((specifier) => specifier.includes('@opentelemetry'));
+  return { ...server, imported };
 }
 
 async function until<T>(find: () => T | undefined, ms = 15_000): Promise<T> {
@@ -122,5 +136,14 @@ describe('OpenTelemetry tracing', () => {
       expect((await http('POST', '/api/tasks', { title: `t${i}` })).status).toBe(201);
     await until(() => (server.stderr().includes('tracing export failed') ? true : undefined));
     expect((await http('GET', '/health')).status).toBe(200);
+    expect(server.imported()).toContain('@opentelemetry/sdk-trace-node');
+  }, 60_000);
+
+  it('off (no endpoint), a server loads no OpenTelemetry module while it serves', async () => {
+    const server = await serve({});
+    const http = httpHelper(server.url);
+    const created = await http('POST', '/api/tasks', { title: 'untraced' });
+    expect((await http('GET', `/api/tasks/${created.body.id}`)).status).toBe(200);
+    expect(server.imported()).toEqual([]);
   }, 60_000);
 });
