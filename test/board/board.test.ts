@@ -13,7 +13,8 @@ import { ok, stdioClient } from '../mcp/helpers.js';
 /**
  * The board in a real browser (Debian's Chromium driven by playwright-core; no browser is ever downloaded):
  * one browser for the file, one page reused by the tests that share the main server. Screenshots go to a
- * temp directory, or to BINDERY_SCREENSHOTS (docs/images when refreshing the README's pictures).
+ * temp directory, or to BINDERY_SCREENSHOTS (docs/images when refreshing the docs' pictures: keep the ones
+ * the docs link, and `pngquant` them first, since they ship in the package).
  */
 const CHROMIUM = process.env.BINDERY_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.BINDERY_SCREENSHOTS ?? join(tmpdir(), 'bindery-board-shots');
