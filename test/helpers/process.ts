@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { afterAll } from 'vitest';
 import { databaseUrlFor } from './postgres.js';
+import { tempWorkspace } from './workspace.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -51,6 +53,31 @@ export async function spawnServe(workspace: string, env: Record<string, string> 
       fail(new Error(`serve exited with ${code}: ${err}`));
     });
   });
+}
+
+/**
+ * For a test file that spawns servers as it goes: `serve(env)` starts one in a fresh temp workspace; all of
+ * them are killed and their workspaces removed after the file.
+ */
+export function useSpawnedServers(): (
+  env?: Record<string, string>,
+) => Promise<ServeProcess & { workspace: string }> {
+  const started: ServeProcess[] = [];
+  const workspaces: { remove: () => void }[] = [];
+  afterAll(async () => {
+    for (const server of started) {
+      server.proc.kill('SIGKILL');
+      await server.exited;
+    }
+    for (const ws of workspaces) ws.remove();
+  });
+  return async (env = {}) => {
+    const ws = tempWorkspace();
+    workspaces.push(ws);
+    const server = await spawnServe(ws.dir, env);
+    started.push(server);
+    return { ...server, workspace: ws.dir };
+  };
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */

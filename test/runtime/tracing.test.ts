@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServeProcess, spawnServe } from '../helpers/process.js';
+import { useSpawnedServers } from '../helpers/process.js';
 import { httpHelper } from '../helpers/server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
 import { stdioClient } from '../mcp/helpers.js';
 
 interface ReceivedSpan {
@@ -56,36 +55,22 @@ function otlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: S
   );
 }
 
-const workspaces: { remove: () => void }[] = [];
-const servers: ServeProcess[] = [];
 let receiver: Awaited<ReturnType<typeof otlpReceiver>>;
+const spawnServer = useSpawnedServers();
 
 beforeAll(async () => {
   receiver = await otlpReceiver();
 });
-afterAll(async () => {
-  for (const server of servers) {
-    server.proc.kill('SIGKILL');
-    await server.exited;
-  }
-  for (const ws of workspaces) ws.remove();
+afterAll(() => {
   receiver.server.close();
 });
 
 /** A server whose every resolved import is recorded; `imported()` answers the OpenTelemetry ones. */
 async function serve(env: Record<string, string>) {
-  const ws = tempWorkspace();
-  workspaces.push(ws);
-  const record = join(ws.dir, 'imports.txt');
   const hook = pathToFileURL(join(import.meta.dirname, 'fixtures', 'record-imports.mjs')).href;
-  const server = await spawnServe(ws.dir, {
-    NODE_OPTIONS: `--import ${hook}`,
-    BINDERY_TEST_IMPORTS: record,
-    ...env,
-  });
-  servers.push(server);
+  const server = await spawnServer({ NODE_OPTIONS: `--import ${hook}`, ...env });
   const imported = () =>
-    readFileSync(record, 'utf8')
+    readFileSync(join(server.workspace, 'imports.txt'), 'utf8')
       .split('\n')
       .filter((specifier) => specifier.includes('@opentelemetry'));
   return { ...server, imported };

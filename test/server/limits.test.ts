@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServeProcess, spawnServe } from '../helpers/process.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, useSpawnedServers } from '../helpers/process.js';
 import { type HttpResponse, httpHelper } from '../helpers/server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
 
 /** A raw client socket: writes what it is told, collects what comes back, notes when the server closes. */
 function rawClient(url: string) {
@@ -17,29 +16,12 @@ function rawClient(url: string) {
   return { socket, closed, received: () => received };
 }
 
-const servers: ServeProcess[] = [];
-const workspaces: { remove: () => void }[] = [];
-
-async function serve(env: Record<string, string>): Promise<ServeProcess> {
-  const ws = tempWorkspace();
-  workspaces.push(ws);
-  const server = await spawnServe(ws.dir, env);
-  servers.push(server);
-  return server;
-}
+const serve = useSpawnedServers();
 
 let limited: ServeProcess;
 
 beforeAll(async () => {
   limited = await serve({ BINDERY_REQUEST_TIMEOUT_S: '2', BINDERY_TOKEN: 'right-token' });
-});
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.proc.kill('SIGKILL');
-    await server.exited;
-  }
-  for (const ws of workspaces) ws.remove();
 });
 
 const auth = { authorization: 'Bearer right-token' };
