@@ -1,5 +1,9 @@
 import type { TransferRecord } from './types.js';
 
+/** Rows per page while exporting; documents hold up to 5 MB each, so they come a few at a time. */
+export const EXPORT_PAGE = 1000;
+export const EXPORT_DOCUMENT_PAGE = 10;
+
 type Batch = { [K in TransferRecord['kind']]: Extract<TransferRecord, { kind: K }>['data'][] };
 
 /** An import batch's records by kind, each kind in the order given. */

@@ -1,6 +1,6 @@
 import type { Note } from '../../contract/index.js';
 import type { EntityCores } from '../core/store.js';
-import { byKind } from '../transfer.js';
+import { byKind, EXPORT_DOCUMENT_PAGE as DOCUMENT_PAGE, EXPORT_PAGE as PAGE } from '../transfer.js';
 import type {
   ExecutionRecord,
   NewProject,
@@ -11,10 +11,6 @@ import type {
 } from '../types.js';
 import type { PgSession } from './database.js';
 import { toJson } from './json.js';
-
-/** Rows per page while exporting; documents hold up to 5 MB each, so they come a few at a time. */
-const PAGE = 1000;
-const DOCUMENT_PAGE = 10;
 
 const EXECUTION_COLUMNS = 'id, task_id, role, status, started_at, finished_at, notes';
 

@@ -1,7 +1,7 @@
 import type { Note, Task } from '../../contract/index.js';
 import type { Executor } from '../core/dialect.js';
 import type { EntityCores } from '../core/store.js';
-import { byKind } from '../transfer.js';
+import { byKind, EXPORT_DOCUMENT_PAGE as DOCUMENT_PAGE, EXPORT_PAGE as PAGE } from '../transfer.js';
 import type {
   ExecutionRecord,
   NewProject,
@@ -11,10 +11,6 @@ import type {
   TransferRecord,
 } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-
-/** Rows per page while exporting; documents hold up to 5 MB each, so they come a few at a time. */
-const PAGE = 1000;
-const DOCUMENT_PAGE = 10;
 
 interface TaskRow extends Omit<NewTask, 'tags' | 'labels' | 'depends_on'> {
   seq: number;
