@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { openStore } from '../dist/store/index.js';
 import { createProjects, loadTasks } from './data.mjs';
-import { json, printTable, round, startBindery, tempDir } from './lib.mjs';
+import { json, printTable, round, startBindery, tempDir, timeCalls } from './lib.mjs';
 
 /**
  * Resident memory in MB: all of it, and the anonymous part (heap, SQLite's page cache). The rest is the
@@ -14,41 +14,85 @@ function rss(pid) {
   return { total: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
+/** V8's heap (MB) as the server's own /metrics reports it: the part of the anonymous memory that is JavaScript. */
+async function heap(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const mb = (name) => round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20, 1);
+  return { total: mb('nodejs_heap_size_total_bytes'), used: mb('nodejs_heap_size_used_bytes') };
+}
+
+/** SQLite memory settings compared in one run: the earlier fixed pragmas first, then smaller ones. */
+const VARIANTS = [
+  { name: 'cache 64 MB, mmap 256 MB', env: { BINDERY_SQLITE_CACHE_MB: '64', BINDERY_SQLITE_MMAP_MB: '256' } },
+  { name: 'cache 64 MB, no mmap', env: { BINDERY_SQLITE_CACHE_MB: '64', BINDERY_SQLITE_MMAP_MB: '0' } },
+  { name: 'cache 32 MB, no mmap', env: { BINDERY_SQLITE_CACHE_MB: '32', BINDERY_SQLITE_MMAP_MB: '0' } },
+  { name: 'cache 16 MB, no mmap', env: { BINDERY_SQLITE_CACHE_MB: '16', BINDERY_SQLITE_MMAP_MB: '0' } },
+];
+
+/** A reader's day on a loaded server: every task of a page by id, list pages, searches, the dashboard. */
+async function readMix(url) {
+  const page = await json(url, '/api/tasks?limit=500');
+  const get = await timeCalls(page.items.length, (i) => json(url, `/api/tasks/${page.items[i].id}`));
+  const list = await timeCalls(40, () =>
+    json(url, `/api/tasks?limit=50&status=todo&cursor=${page.next_cursor}`),
+  );
+  const search = await timeCalls(40, (i) =>
+    json(url, '/api/search', {
+      method: 'POST',
+      body: { query: i % 2 ? 'service request' : 'timeout', limit: 10 },
+    }),
+  );
+  const dashboard = await timeCalls(20, () => json(url, '/api/dashboard/stats'));
+  return { get, list, search, dashboard };
+}
+
 export async function memorySuite({ quick }) {
   const count = quick ? 10_000 : 100_000;
+  const variants = quick ? VARIANTS.slice(0, 2) : VARIANTS;
   const ws = tempDir();
   try {
     const store = await openStore({ workspace: ws.dir, databaseUrl: process.env.BINDERY_DATABASE_URL });
     await loadTasks(store, { count, projectIds: await createProjects(store, 100) });
     await store.close();
-    const server = await startBindery(ws.dir);
-    try {
-      const idle = rss(server.proc.pid);
-      const page = await json(server.url, '/api/tasks?limit=500');
-      for (const task of page.items) await json(server.url, `/api/tasks/${task.id}`);
-      for (let i = 0; i < 20; i++) {
-        await json(server.url, `/api/tasks?limit=50&status=todo&cursor=${page.next_cursor}`);
-        await json(server.url, '/api/search', {
-          method: 'POST',
-          body: { query: 'service request', limit: 10 },
-        });
-        await json(server.url, '/api/dashboard/stats');
+    const rows = [];
+    const measured = {};
+    // A first pass warms the kernel's file cache, so no variant pays for the disk reads of another.
+    for (const variant of [variants[0], ...variants]) {
+      const server = await startBindery(ws.dir, variant.env);
+      try {
+        const idle = rss(server.proc.pid);
+        const reads = await readMix(server.url);
+        const busy = rss(server.proc.pid);
+        measured[variant.name] = {
+          after_start: idle,
+          after_reads: busy,
+          heap: await heap(server.url),
+          reads,
+        };
+      } finally {
+        await server.stop();
       }
-      const busy = rss(server.proc.pid);
-      const row = (when, m) => ({
-        when,
-        'rss (MB)': m.total,
-        'anonymous (MB)': m.anon,
-        'mapped file (MB)': m.file,
-      });
-      printTable(`Server memory with ${count} tasks (goal ≤ 150 MB)`, [
-        row('after start', idle),
-        row('after reads', busy),
-      ]);
-      return { tasks: count, after_start: idle, after_reads: busy };
-    } finally {
-      await server.stop();
     }
+    for (const variant of variants) {
+      const m = measured[variant.name];
+      rows.push({
+        sqlite: variant.name,
+        'rss after start': m.after_start.total,
+        'rss after reads': m.after_reads.total,
+        anonymous: m.after_reads.anon,
+        'mapped file': m.after_reads.file,
+        'JS heap': m.heap.total,
+        'get p50 ms': m.reads.get.p50_ms,
+        'list p50 ms': m.reads.list.p50_ms,
+        'search p50 ms': m.reads.search.p50_ms,
+        'dashboard p50 ms': m.reads.dashboard.p50_ms,
+      });
+    }
+    printTable(
+      `Server memory (MB) and read latency with ${count} tasks, by SQLite memory setting (goal ≤ 150 MB)`,
+      rows,
+    );
+    return { tasks: count, rows };
   } finally {
     ws.remove();
   }

@@ -8,6 +8,7 @@ import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '
 import type { EventStreamTuning } from '../server/events.js';
 import type { ServerLimits } from '../server/limits.js';
 import type { RateLimitOptions } from '../server/rate-limit.js';
+import { SQLITE_MEMORY, type SqliteMemory } from '../store/sqlite/memory.js';
 
 /** A limit that is off unless set. */
 function optionalInteger(env: Env, name: string, min: number, max: number): number | undefined {
@@ -36,6 +37,7 @@ export interface ServerConfig {
   port: number;
   workspace?: string | undefined;
   databaseUrl?: string | undefined;
+  sqliteMemory: SqliteMemory;
   logLevel: (typeof LOG_LEVELS)[number];
   token?: string | undefined;
   allowedHosts: string[];
@@ -73,6 +75,10 @@ export function serverConfig(env: Env, flags: ServerFlags = {}): ServerConfig {
     port: integer(merged, 'BINDERY_PORT', 3000, 0, 65535),
     workspace: flags.workspace ?? (env.BINDERY_WORKSPACE || undefined),
     databaseUrl: url(env, 'BINDERY_DATABASE_URL', ['postgres:', 'postgresql:']),
+    sqliteMemory: {
+      cacheMb: integer(env, 'BINDERY_SQLITE_CACHE_MB', SQLITE_MEMORY.cacheMb, 1, 65_536),
+      mmapMb: integer(env, 'BINDERY_SQLITE_MMAP_MB', SQLITE_MEMORY.mmapMb, 0, 1_048_576),
+    },
     logLevel: logLevel(env),
     token,
     allowedHosts: list(env, 'BINDERY_ALLOWED_HOSTS'),

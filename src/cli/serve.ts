@@ -74,7 +74,10 @@ export async function startServer(
   const roles = RoleRegistry.forWorkspace(dataDir(workspace));
   const metrics = new ServerMetrics();
   const store = metrics.instrumentStore(
-    traceCalls(await openStore({ workspace, databaseUrl: config.databaseUrl }), 'store'),
+    traceCalls(
+      await openStore({ workspace, databaseUrl: config.databaseUrl, sqliteMemory: config.sqliteMemory }),
+      'store',
+    ),
   );
   const hub = new ChangeHub(store, {
     onError: (error) => logger.error({ err: error }, 'reading the change log failed'),

@@ -9,7 +9,14 @@ describe('settings from the environment', () => {
       port: 3000,
       logLevel: 'info',
       injectionPolicy: 'flag',
+      sqliteMemory: { cacheMb: 64, mmapMb: 0 },
     });
+    expect(serverConfig({ BINDERY_SQLITE_CACHE_MB: '16', BINDERY_SQLITE_MMAP_MB: '0' }).sqliteMemory).toEqual(
+      {
+        cacheMb: 16,
+        mmapMb: 0,
+      },
+    );
     expect(clientSettings({})).toMatchObject({
       timeoutS: 30,
       cacheTtlS: 300,
@@ -51,6 +58,8 @@ describe('settings from the environment', () => {
     ['BINDERY_REDIS_PREFIX', 'has spaces', serverConfig],
     ['BINDERY_METRICS_PUBLIC', 'perhaps', serverConfig],
     ['BINDERY_READ_ONLY', 'mostly', serverConfig],
+    ['BINDERY_SQLITE_CACHE_MB', '0', serverConfig],
+    ['BINDERY_SQLITE_MMAP_MB', 'lots', serverConfig],
     ['BINDERY_MCP_METRICS_PORT', '0', mcpSettings],
     ['BINDERY_MCP_METRICS_PORT', 'ninety', mcpSettings],
     ['BINDERY_TOOLS', 'some', mcpSettings],

@@ -9,18 +9,26 @@ import { ensurePrivateDir, ensurePrivateFile } from '../private-files.js';
 import { identifierWords } from '../search-text.js';
 import type { PoolMetrics } from '../types.js';
 import { markedWrite, SqliteIdempotency } from './idempotency.js';
+import { SQLITE_MEMORY, type SqliteMemory } from './memory.js';
 import type { Migration } from './migrations.js';
 
-/** The connection's pragmas (docs/postgres.md compares them with the PostgreSQL pool). */
-export const SQLITE_PRAGMAS = {
+/** The connection's fixed pragmas; `configuration()` (GET /api/pool/health) shows them with the sized ones. */
+const FIXED_PRAGMAS = {
   journal_mode: 'WAL',
   synchronous: 'NORMAL',
   foreign_keys: 'ON',
-  cache_size: -65536,
-  mmap_size: 268435456,
   busy_timeout: 5000,
   temp_store: 'MEMORY',
 } as const;
+
+/** Every pragma the connection runs, for `configuration()` and the constructor. */
+export function sqlitePragmas(memory: SqliteMemory): Record<string, string | number> {
+  return {
+    ...FIXED_PRAGMAS,
+    cache_size: -memory.cacheMb * 1024, // negative: KiB rather than pages
+    mmap_size: memory.mmapMb * 1024 * 1024,
+  };
+}
 
 const SLOW_MS = 100;
 
@@ -47,13 +55,14 @@ export class SqliteDatabase {
   constructor(
     readonly path: string,
     migrations: readonly Migration[],
+    readonly pragmas: Record<string, string | number> = sqlitePragmas(SQLITE_MEMORY),
   ) {
     if (path !== ':memory:') {
       ensurePrivateDir(dirname(path));
       ensurePrivateFile(path, [`${path}-wal`, `${path}-shm`]);
     }
     this.raw = new Database(path);
-    for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) this.raw.pragma(`${name} = ${value}`);
+    for (const [name, value] of Object.entries(pragmas)) this.raw.pragma(`${name} = ${value}`);
     // Migration 5 indexes the identifier words of stored chunks with the rule new chunks are indexed by.
     this.raw.function('bindery_identifier_words', { deterministic: true }, (text) =>
       identifierWords(String(text ?? '')),

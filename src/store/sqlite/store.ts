@@ -11,9 +11,10 @@ import type {
   TransferRecord,
   TransferStore,
 } from '../types.js';
-import { SQLITE_PRAGMAS, SqliteDatabase } from './database.js';
+import { SqliteDatabase, sqlitePragmas } from './database.js';
 import { SqliteDialect } from './dialect.js';
 import { SqliteIdempotency } from './idempotency.js';
+import { SQLITE_MEMORY, type SqliteMemory } from './memory.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteSearch } from './search.js';
 import { SqliteTransfer } from './transfer.js';
@@ -30,9 +31,9 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
   private readonly searcher: SqliteSearch;
   private readonly transfer: SqliteTransfer;
 
-  constructor(path: string) {
+  constructor(path: string, memory: SqliteMemory = SQLITE_MEMORY) {
     super(new SqliteDialect());
-    this.db = new SqliteDatabase(path, MIGRATIONS);
+    this.db = new SqliteDatabase(path, MIGRATIONS, sqlitePragmas(memory));
     this.idempotency = new SqliteIdempotency(this.db);
     this.searcher = new SqliteSearch(this.db);
     this.transfer = new SqliteTransfer(this.db, this.cores());
@@ -71,7 +72,7 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
   }
 
   configuration(): Record<string, unknown> {
-    return { store: 'sqlite', path: this.db.path, connections: 1, pragmas: SQLITE_PRAGMAS };
+    return { store: 'sqlite', path: this.db.path, connections: 1, pragmas: this.db.pragmas };
   }
 
   async close(): Promise<void> {

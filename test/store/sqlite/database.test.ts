@@ -33,6 +33,12 @@ describe('SQLite database', () => {
     db.close();
   });
 
+  it('sizes its page cache and memory map as configured', async () => {
+    const store = new SqliteStore(freshPath(), { cacheMb: 8, mmapMb: 0 });
+    expect(store.configuration().pragmas).toMatchObject({ cache_size: -8192, mmap_size: 0 });
+    await store.close();
+  });
+
   it('reopens an existing database without re-running migrations', async () => {
     const path = freshPath();
     const first = new SqliteStore(path);
