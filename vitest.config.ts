@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Tests that need PostgreSQL whatever the store under test. */
 const POSTGRES_ONLY = [
@@ -12,6 +13,22 @@ const POSTGRES_ONLY = [
   'test/cli/doctor.test.ts',
 ];
 
+/** Files that mostly wait on timers and child processes (a 90 s lease, supervision, restarts). */
+const WAITING_FILES = ['test/mcp/leases.test.ts', 'test/cli/mcp-manager.test.ts', 'test/cli/serve.test.ts'];
+
+/**
+ * Vitest runs the longest files first once it has timings, but a clean clone (CI) has none and it falls back
+ * to file size, which starts these small, slow files last: the run then ends with one worker waiting on a
+ * lease. Starting them first lets their waits overlap the rest of the suite.
+ */
+class WaitingFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const waits = (file: TestSpecification) => WAITING_FILES.some((name) => file.moduleId.endsWith(name));
+    return [...sorted.filter(waits), ...sorted.filter((file) => !waits(file))];
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -19,6 +36,7 @@ export default defineConfig({
     // Test files start real servers and processes; two workers match the 2-core CI machine.
     maxWorkers: 2,
     setupFiles: ['test/helpers/fail-on-leak.ts'],
+    sequence: { sequencer: WaitingFilesFirst },
     // The same HTTP suites run on both stores: `postgres` repeats them with BINDERY_TEST_STORE=postgres
     // (a fresh schema per server, see test/helpers/postgres.ts). `--project sqlite` runs one of them.
     projects: [
