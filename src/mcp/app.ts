@@ -6,7 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { registerAppResource, RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY } from '@modelcontextprotocol/ext-apps/server';
+import {
+  RESOURCE_MIME_TYPE,
+  RESOURCE_URI_META_KEY,
+  registerAppResource,
+} from '@modelcontextprotocol/ext-apps/server';
 import {
   type McpServer,
   ProtocolError,
@@ -34,7 +38,10 @@ let page: Promise<string> | undefined;
 function boardHtml(): Promise<string> {
   page ??= readFile(BOARD_APP_FILE, 'utf8').catch(() => {
     page = undefined;
-    throw new ProtocolError(ProtocolErrorCode.InternalError, 'The board app is not built: run `npm run build`.');
+    throw new ProtocolError(
+      ProtocolErrorCode.InternalError,
+      'The board app is not built: run `npm run build`.',
+    );
   });
   return page;
 }

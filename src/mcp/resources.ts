@@ -121,7 +121,11 @@ function asProtocolError(error: unknown, uri: string): Error {
  * Registers the templates, the dashboard and the paged list on `mcp`; `fixed` resources (the board app) are
  * listed on the first page and read through their own callbacks.
  */
-export function registerResources(mcp: McpServer, api: BinderyApi, fixed: readonly FixedResource[] = []): void {
+export function registerResources(
+  mcp: McpServer,
+  api: BinderyApi,
+  fixed: readonly FixedResource[] = [],
+): void {
   mcp.registerResource(
     'dashboard',
     DASHBOARD_URI,
@@ -155,7 +159,10 @@ export function registerResources(mcp: McpServer, api: BinderyApi, fixed: readon
     const cursor = request.params?.cursor;
     const first = cursor === undefined;
     const page = await api
-      .list_projects({ limit: first ? LIST_PAGE - 1 - fixed.length : LIST_PAGE, ...(first ? {} : { cursor }) })
+      .list_projects({
+        limit: first ? LIST_PAGE - 1 - fixed.length : LIST_PAGE,
+        ...(first ? {} : { cursor }),
+      })
       .catch((error: unknown) => {
         throw isBinderyError(error) && error.code === 'validation_error'
           ? new ProtocolError(

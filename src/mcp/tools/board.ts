@@ -76,7 +76,9 @@ async function boardTasks(api: BinderyApi, filters: Filters): Promise<Task[]> {
   } while (cursor);
   if (!q) return tasks;
   const text = q.toLowerCase();
-  return tasks.filter((t) => t.title.toLowerCase().includes(text) || t.description.toLowerCase().includes(text));
+  return tasks.filter(
+    (t) => t.title.toLowerCase().includes(text) || t.description.toLowerCase().includes(text),
+  );
 }
 
 /** The status of every dependency of `tasks`; one outside the selection is read, one gone blocks nothing. */
@@ -112,7 +114,14 @@ async function summarize(api: BinderyApi, raw: Filters): Promise<BoardSummary> {
     const page = await api.list_executions({ status: 'running', limit: PAGE, cursor });
     for (const e of page.items) {
       const task = byId.get(e.task_id);
-      if (task) running.push({ task_id: task.id, title: task.title, role: e.role, started_at: e.started_at, lease_expires_at: e.lease_expires_at });
+      if (task)
+        running.push({
+          task_id: task.id,
+          title: task.title,
+          role: e.role,
+          started_at: e.started_at,
+          lease_expires_at: e.lease_expires_at,
+        });
     }
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
@@ -148,7 +157,9 @@ export function boardText(summary: BoardSummary): string {
   const { filters, project } = summary;
   const scope = [
     project ? `project "${project.name}"` : 'all projects',
-    ...(['priority', 'role', 'tag'] as const).flatMap((key) => (filters[key] ? [`${key} ${filters[key]}`] : [])),
+    ...(['priority', 'role', 'tag'] as const).flatMap((key) =>
+      filters[key] ? [`${key} ${filters[key]}`] : [],
+    ),
     ...(filters.q ? [`text "${filters.q}"`] : []),
   ].join(', ');
   const counts = TASK_STATUSES.map((s) => `${LABELS[s] ?? s} ${summary.counts[s]}`).join(', ');
@@ -156,7 +167,8 @@ export function boardText(summary: BoardSummary): string {
     (r) => `"${r.title}" as ${r.role}${r.lease_expires_at ? ` (lease until ${r.lease_expires_at})` : ''}`,
   );
   const blocked = summary.blocked.map(
-    (b) => `"${b.title}" (${b.waiting_on > 0 ? `waits on ${plural(b.waiting_on, 'task')}` : 'status blocked'})`,
+    (b) =>
+      `"${b.title}" (${b.waiting_on > 0 ? `waits on ${plural(b.waiting_on, 'task')}` : 'status blocked'})`,
   );
   return [
     `Board, ${scope}: ${plural(summary.total, 'task')}.`,
