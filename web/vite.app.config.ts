@@ -12,7 +12,7 @@ const inlineIntoHtml = (): Plugin => ({
   enforce: 'post',
   generateBundle(_options, bundle) {
     const page = Object.values(bundle).find((file) => file.fileName === 'app.html');
-    if (!page || page.type !== 'asset') throw new Error('app.html is missing from the build');
+    if (page?.type !== 'asset') throw new Error('app.html is missing from the build');
     let html = String(page.source);
     for (const [name, file] of Object.entries(bundle)) {
       if (file === page) continue;
