@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/app-bridge';
+import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_APP_FILE, BOARD_URI } from '../../src/mcp/app.js';
+import { BOARD_APP_FILE, BOARD_TOOL_META, BOARD_URI } from '../../src/mcp/app.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fails, stdioClient } from './helpers.js';
 
@@ -60,6 +61,14 @@ describe('show_board', () => {
   it('is listed with its MCP Apps UI link in standard, and not in core', async () => {
     const tool = (await client.listTools()).tools.find((t) => t.name === 'show_board');
     expect(tool?._meta).toEqual({ ui: { resourceUri: BOARD_URI }, 'ui/resourceUri': BOARD_URI });
+    // The same _meta ext-apps' registerAppTool hands to McpServer.registerTool (which Bindery's tools bypass).
+    const handed = registerAppTool(
+      { registerTool: (_name: string, config: { _meta?: unknown }) => config } as never,
+      'show_board',
+      { _meta: { ui: { resourceUri: BOARD_URI } } },
+      async () => ({ content: [] }),
+    ) as unknown as { _meta: unknown };
+    expect(handed._meta).toEqual(BOARD_TOOL_META);
     expect(tool?.inputSchema.additionalProperties).toBe(false);
     expect(Object.keys(tool?.inputSchema.properties ?? {})).toEqual([
       'project_id',
