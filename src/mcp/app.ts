@@ -20,7 +20,6 @@ import {
 } from '@modelcontextprotocol/server';
 
 export const BOARD_URI = 'ui://bindery/board';
-export { RESOURCE_MIME_TYPE as BOARD_MIME };
 
 /** Both src/mcp and dist/mcp sit two levels below the package root, as for the web board (server/board.ts). */
 export const BOARD_APP_FILE = fileURLToPath(new URL('../../dist/app/board.html', import.meta.url));

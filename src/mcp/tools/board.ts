@@ -153,7 +153,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const more = (shown: number, total: number) => (total > shown ? `; and ${total - shown} more` : '');
 
 /** What a host without MCP Apps shows, and what a model reads: counts by status, what runs, what is blocked. */
-export function boardText(summary: BoardSummary): string {
+function boardText(summary: BoardSummary): string {
   const { filters, project } = summary;
   const scope = [
     project ? `project "${project.name}"` : 'all projects',
