@@ -41,8 +41,9 @@ async function runTool(tool: Tool, raw: unknown, options: CallOptions): Promise<
     const elapsed = Math.round((performance.now() - started) * 100) / 100;
     structured.metrics = { execution_time_ms: elapsed, operation: tool.name };
   }
+  const text = !isError && tool.text ? tool.text(structured) : JSON.stringify(structured);
   return {
-    content: [{ type: 'text', text: JSON.stringify(structured) }],
+    content: [{ type: 'text', text }],
     structuredContent: structured,
     ...(isError ? { isError: true } : {}),
   };

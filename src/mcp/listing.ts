@@ -170,6 +170,7 @@ export function toolListing(tool: Tool): ListedTool {
       inputSchema: inputSchema(tool) as ListedTool['inputSchema'],
       outputSchema: OUTPUT_SCHEMA as ListedTool['outputSchema'],
       annotations: tool.annotations,
+      ...(tool.meta ? { _meta: { ...tool.meta } } : {}),
     };
     listings.set(tool, listed);
   }

@@ -6,7 +6,7 @@ import { TOOLS } from './tools/index.js';
  * client that needs little can ask for little (docs/mcp.md lists each profile and its size).
  * - core: the fourteen tools every Bindery has had, plus the agent loop's next_task and heartbeat_execution;
  * - standard (default): core plus the everyday reads and notes: subtasks, projects, notes, documents, history,
- *   executions, batch changes and plans;
+ *   executions, batch changes, plans and the board (show_board);
  * - all: every tool.
  * A name a profile lists but this build lacks is skipped, so a profile can name a tool before it lands.
  */
@@ -45,6 +45,7 @@ const STANDARD = [
   'complete_tasks',
   'import_plan',
   'export_plan',
+  'show_board',
 ];
 
 export const TOOL_PROFILES = ['core', 'standard', 'all'] as const;

@@ -14,6 +14,7 @@ import {
   ResourceTemplate,
 } from '@modelcontextprotocol/server';
 import { type BinderyApi, isBinderyError } from '../contract/index.js';
+import type { FixedResource } from './app.js';
 import { sanitizeMessage } from './security/index.js';
 
 export const DASHBOARD_URI = 'bindery://dashboard';
@@ -116,8 +117,15 @@ function asProtocolError(error: unknown, uri: string): Error {
   });
 }
 
-/** Registers the templates, the dashboard and the paged list on `mcp`. */
-export function registerResources(mcp: McpServer, api: BinderyApi): void {
+/**
+ * Registers the templates, the dashboard and the paged list on `mcp`; `fixed` resources (the board app) are
+ * listed on the first page and read through their own callbacks.
+ */
+export function registerResources(
+  mcp: McpServer,
+  api: BinderyApi,
+  fixed: readonly FixedResource[] = [],
+): void {
   mcp.registerResource(
     'dashboard',
     DASHBOARD_URI,
@@ -143,12 +151,18 @@ export function registerResources(mcp: McpServer, api: BinderyApi): void {
   }
   // Every read, the templates' too, is answered by one handler: a URI no template matches (or a malformed
   // one) gets the same not-found error as a missing entity.
-  mcp.server.setRequestHandler('resources/read', (request) => readEntity(api, request.params.uri));
+  mcp.server.setRequestHandler('resources/read', (request, ctx) => {
+    const own = fixed.find((resource) => resource.uri === request.params.uri);
+    return own ? own.registered.readCallback(new URL(own.uri), ctx) : readEntity(api, request.params.uri);
+  });
   mcp.server.setRequestHandler('resources/list', async (request) => {
     const cursor = request.params?.cursor;
     const first = cursor === undefined;
     const page = await api
-      .list_projects({ limit: first ? LIST_PAGE - 1 : LIST_PAGE, ...(first ? {} : { cursor }) })
+      .list_projects({
+        limit: first ? LIST_PAGE - 1 - fixed.length : LIST_PAGE,
+        ...(first ? {} : { cursor }),
+      })
       .catch((error: unknown) => {
         throw isBinderyError(error) && error.code === 'validation_error'
           ? new ProtocolError(
@@ -164,7 +178,11 @@ export function registerResources(mcp: McpServer, api: BinderyApi): void {
       mimeType: MIME,
     }));
     const resources = first
-      ? [{ uri: DASHBOARD_URI, name: 'dashboard', title: 'Dashboard', mimeType: MIME }, ...projects]
+      ? [
+          { uri: DASHBOARD_URI, name: 'dashboard', title: 'Dashboard', mimeType: MIME },
+          ...fixed.map(({ uri, registered }) => ({ uri, name: registered.name, ...registered.metadata })),
+          ...projects,
+        ]
       : projects;
     return page.next_cursor ? { resources, nextCursor: page.next_cursor } : { resources };
   });

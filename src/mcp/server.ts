@@ -8,6 +8,7 @@ import {
 import { z } from 'zod';
 import { BINDERY_VERSION, type BinderyApi } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
+import { registerBoardApp } from './app.js';
 import { type CallOptions, callTool } from './call.js';
 import { type HealthProbe, healthReport } from './health.js';
 import { answerInvalidParamsInOneLine } from './invalid-params.js';
@@ -123,7 +124,8 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
     }
     return callTool(tool, params.arguments, callOptions);
   });
-  registerResources(mcp, api);
+  // The board's UI resource exists where show_board does (not in the core profile).
+  registerResources(mcp, api, registered.has('show_board') ? [registerBoardApp(mcp)] : []);
   attachSubscriptions(mcp, api, options.changes);
   answerInvalidParamsInOneLine(mcp.server);
   return mcp;

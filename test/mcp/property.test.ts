@@ -263,6 +263,8 @@ function plausibleArguments(tool: (typeof TOOLS)[number], ids: Ids) {
       )
       .map((lines) => lines.map((parts) => parts.join('')).join('\n')),
     dry_run: fc.boolean(),
+    q: fc.string({ maxLength: 10 }),
+    cancelled: fc.boolean(),
   };
   const shape = tool.input.shape as Record<string, { safeParse: (v: unknown) => { success: boolean } }>;
   const names = Object.keys(shape);
@@ -303,7 +305,11 @@ async function check(target: Target, name: string, args: Record<string, unknown>
   const result = await target.client.callTool({ name, arguments: args });
   const structured = result.structuredContent as Record<string, any>;
   expect(structured).toBeTypeOf('object');
-  expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(structured) }]);
+  // One text block: the JSON of the result, or the tool's own summary of a success (show_board).
+  const summary = result.isError ? undefined : TOOLS.find((tool) => tool.name === name)?.text;
+  expect(result.content).toEqual([
+    { type: 'text', text: summary ? summary(structured) : JSON.stringify(structured) },
+  ]);
   const after = await target.taskCount();
   if (result.isError) {
     const parsed = ToolErrorResult.safeParse(structured);

@@ -1,7 +1,8 @@
 /**
- * The board's typed client: every call is an operation of the contract's operation table, sent as JSON-RPC
- * (`POST /rpc`, method = operation name), so its input and output types are the contract's own and no
- * route is written twice. Only types are imported: the page ships no schema code.
+ * The board's typed client: every call is an operation of the contract's operation table, so its input and
+ * output types are the contract's own. How a call travels is a transport: JSON-RPC over HTTP (`POST /rpc`,
+ * method = operation name) for the web board, the host's MCP bridge for the board as an MCP App
+ * (mcp-bridge.ts). Only types are imported: the page ships no schema code.
  */
 import type { OperationName, OpInput, OpOutput } from '../../src/contract/operations.js';
 
@@ -80,28 +81,51 @@ function unwrap(answer: RpcAnswer): unknown {
   return answer.result;
 }
 
-/** One operation. */
-export async function call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> {
-  const answer = (await post({ jsonrpc: '2.0', id: nextId++, method: name, params: input })) as RpcAnswer;
-  return unwrap(answer) as OpOutput<N>;
+/** How operations reach the server; a failure is thrown (one) or returned in place (many) as an ApiError. */
+export interface Transport {
+  call(name: OperationName, input: unknown): Promise<unknown>;
+  callMany(name: OperationName, inputs: unknown[]): Promise<unknown[]>;
 }
 
-/** Results of one operation over many inputs, in one JSON-RPC batch; a failed item is its ApiError. */
+/** JSON-RPC over HTTP: one request per call, one batch for many. */
+export const httpTransport: Transport = {
+  async call(name, input) {
+    const answer = (await post({ jsonrpc: '2.0', id: nextId++, method: name, params: input })) as RpcAnswer;
+    return unwrap(answer);
+  },
+  async callMany(name, inputs) {
+    const first = nextId;
+    nextId += inputs.length;
+    const batch = inputs.map((params, i) => ({ jsonrpc: '2.0', id: first + i, method: name, params }));
+    const answers = (await post(batch)) as RpcAnswer[];
+    const byId = new Map(answers.map((answer) => [answer.id, answer]));
+    return inputs.map((_input, i) => {
+      try {
+        return unwrap(byId.get(first + i) ?? { error: { message: 'no answer' } });
+      } catch (error) {
+        return error as ApiError;
+      }
+    });
+  },
+};
+
+let transport = httpTransport;
+
+/** The board as an MCP App calls through the host instead (mcp-app.tsx). */
+export function setTransport(next: Transport): void {
+  transport = next;
+}
+
+/** One operation. */
+export async function call<N extends OperationName>(name: N, input: OpInput<N>): Promise<OpOutput<N>> {
+  return (await transport.call(name, input)) as OpOutput<N>;
+}
+
+/** Results of one operation over many inputs; a failed item is its ApiError. */
 export async function callMany<N extends OperationName>(
   name: N,
   inputs: OpInput<N>[],
 ): Promise<(OpOutput<N> | ApiError)[]> {
   if (inputs.length === 0) return [];
-  const first = nextId;
-  nextId += inputs.length;
-  const batch = inputs.map((params, i) => ({ jsonrpc: '2.0', id: first + i, method: name, params }));
-  const answers = (await post(batch)) as RpcAnswer[];
-  const byId = new Map(answers.map((answer) => [answer.id, answer]));
-  return inputs.map((_input, i) => {
-    try {
-      return unwrap(byId.get(first + i) ?? { error: { message: 'no answer' } }) as OpOutput<N>;
-    } catch (error) {
-      return error as ApiError;
-    }
-  });
+  return (await transport.callMany(name, inputs)) as (OpOutput<N> | ApiError)[];
 }

@@ -1,7 +1,7 @@
 /**
  * What the board knows: every task of the workspace (loaded once, then kept current from the change feed),
  * the projects, the feed's state, and the filters, which live in the URL so a view can be shared and the
- * back button works.
+ * back button works. The board as an MCP App runs the same model on another BoardHost (mcp-app.tsx).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Change } from '../../src/contract/change.js';
@@ -9,7 +9,7 @@ import type { Project } from '../../src/contract/project.js';
 import type { Execution } from '../../src/contract/role.js';
 import type { Task, TaskPriority, TaskStatus } from '../../src/contract/task.js';
 import { ApiError, call, callMany, onUnauthorized } from './api.js';
-import { type Feed, type FeedState, openFeed } from './feed.js';
+import { type FeedState, openFeed } from './feed.js';
 
 export const STATUSES: readonly TaskStatus[] = ['todo', 'doing', 'review', 'done', 'blocked', 'cancelled'];
 export const PRIORITIES: readonly TaskPriority[] = ['urgent', 'high', 'normal', 'low'];
@@ -75,6 +75,39 @@ export interface Conflict {
 
 type Listener = () => void;
 
+/**
+ * What differs between the web page and the MCP App: where the filters are kept and how changes arrive.
+ * `follow` starts following changes and loads the data when it is ready; `retry` reconnects at once.
+ */
+export interface BoardHost {
+  keepFilters(filters: Filters, replace: boolean): void;
+  follow(model: BoardModel): { retry(): void };
+}
+
+/** The web page: filters in the address bar, changes from the feed (`GET /api/events`). */
+export const webHost: BoardHost = {
+  keepFilters(filters, replace) {
+    const url = filtersToSearch(filters);
+    if (replace) history.replaceState(null, '', url);
+    else history.pushState(null, '', url);
+  },
+  follow(model) {
+    addEventListener('popstate', () => {
+      model.filters = readFilters();
+      model.notify();
+    });
+    return openFeed({
+      ready: (seq, first) => {
+        model.seq = seq;
+        if (first || !model.loaded) void model.reload();
+      },
+      change: (change) => model.onChange(change),
+      reset: () => void model.reload(),
+      state: (state) => model.setFeedState(state),
+    });
+  },
+};
+
 export class BoardModel {
   tasks = new Map<string, Task>();
   projects: Project[] = [];
@@ -99,10 +132,11 @@ export class BoardModel {
   private runningTimer: ReturnType<typeof setTimeout> | undefined;
   private leaseTimer: ReturnType<typeof setTimeout> | undefined;
   private listeners = new Set<Listener>();
-  private feed: Feed | undefined;
+  private host: BoardHost = webHost;
+  private feed: { retry(): void } | undefined;
   private pending = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private loading: Promise<void> | undefined;
+  private loading: Promise<boolean> | undefined;
   private ownWrites = new Set<string>();
 
   subscribe(listener: Listener): () => void {
@@ -115,34 +149,23 @@ export class BoardModel {
     for (const listener of this.listeners) listener();
   }
 
-  start(): void {
+  start(host: BoardHost = webHost): void {
+    this.host = host;
     onUnauthorized(() => {
       this.needToken = true;
       this.notify();
     });
-    addEventListener('popstate', () => {
-      this.filters = readFilters();
-      this.notify();
-    });
-    this.feed = openFeed({
-      ready: (seq, first) => {
-        this.seq = seq;
-        if (first || !this.loaded) void this.reload();
-      },
-      change: (change) => this.onChange(change),
-      reset: () => void this.reload(),
-      state: (state) => {
-        this.feedState = state;
-        this.notify();
-      },
-    });
+    this.feed = host.follow(this);
+  }
+
+  setFeedState(state: FeedState): void {
+    this.feedState = state;
+    this.notify();
   }
 
   setFilters(patch: Partial<Filters>, replace = false): void {
     this.filters = { ...this.filters, ...patch };
-    const url = filtersToSearch(this.filters);
-    if (replace) history.replaceState(null, '', url);
-    else history.pushState(null, '', url);
+    this.host.keepFilters(this.filters, replace);
     this.notify();
   }
 
@@ -152,16 +175,17 @@ export class BoardModel {
     void this.reload();
   }
 
-  /** Everything again: the first load, after a reset, after the token was given. */
-  reload(): Promise<void> {
+  /** Everything again: the first load, after a reset, after the token was given; false when it failed. */
+  reload(): Promise<boolean> {
     this.loading ??= this.loadAll().finally(() => {
       this.loading = undefined;
     });
     return this.loading;
   }
 
-  private async loadAll(): Promise<void> {
+  private async loadAll(): Promise<boolean> {
     const started = performance.now();
+    let loaded = false;
     try {
       const tasks = new Map<string, Task>();
       let cursor: string | undefined;
@@ -172,16 +196,32 @@ export class BoardModel {
       } while (cursor);
       const projects = await call('list_projects', { limit: PAGE });
       const running = await this.loadRunning();
+      if (this.loaded) this.flashChanged(tasks);
       this.tasks = tasks;
       this.projects = projects.items;
       this.setRunning(running);
       this.loaded = true;
       this.error = '';
       this.timings = { loadMs: performance.now() - started, tasks: tasks.size, readyAt: performance.now() };
+      loaded = true;
     } catch (error) {
       this.fail(error);
     }
     this.notify();
+    return loaded;
+  }
+
+  /** A reload's tasks that someone else created or changed since the last read are highlighted. */
+  private flashChanged(tasks: Map<string, Task>): void {
+    let flashed = false;
+    for (const [id, task] of tasks) {
+      const known = this.tasks.get(id);
+      if (known && known.version >= task.version) continue;
+      if (this.ownWrites.delete(`${id}@${task.version}`)) continue;
+      this.flash.set(id, Date.now());
+      flashed = true;
+    }
+    if (flashed) setTimeout(() => this.notify(), FLASH_MS + 50);
   }
 
   dismissError(): void {
@@ -195,7 +235,7 @@ export class BoardModel {
     this.notify();
   }
 
-  private onChange(change: Change): void {
+  onChange(change: Change): void {
     this.seq = change.seq;
     this.recent = [change, ...this.recent].slice(0, 20);
     if (change.entity === 'project') void this.reloadProjects();

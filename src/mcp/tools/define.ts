@@ -27,6 +27,13 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
   stringLimits?: Readonly<Record<string, number>>;
   output: O;
   annotations: ToolAnnotations;
+  /** `_meta` of the tools/list entry (an MCP Apps UI link: docs/mcp.md, "The board in the chat"). */
+  meta?: Readonly<Record<string, unknown>>;
+  /**
+   * The result's text block when it is not the JSON of structuredContent: a summary written for a model or
+   * a person, for a client that shows text only.
+   */
+  text?: (output: z.output<O>) => string;
   run(args: z.output<z.ZodObject<S, z.core.$strict>>, ctx: ToolContext): Promise<z.input<O>>;
 }
 
@@ -44,6 +51,9 @@ export interface Tool {
   advertisedInput: z.ZodObject;
   /** A success result, with the optional metrics of MCP_INCLUDE_METRICS. */
   output: z.ZodObject;
+  meta: Readonly<Record<string, unknown>> | undefined;
+  /** A success's text block; the JSON of structuredContent when undefined. */
+  text: ((output: Record<string, unknown>) => string) | undefined;
   /**
    * The tool's only parameter when it is a JSON one (`task_input`): arguments sent without it are taken as
    * its fields, the flat form a model often writes.
@@ -86,6 +96,8 @@ export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec:
     input: z.strictObject(spec.params),
     advertisedInput: z.strictObject(advertised),
     output: spec.output.extend({ metrics: Metrics.optional() }),
+    meta: spec.meta,
+    text: spec.text as Tool['text'],
     paramPath: paramPathOf(Object.keys(spec.params), jsonParams.length === 1 ? jsonParams[0]![0] : undefined),
     flatParam: isOnlyParam(spec.params, jsonParams) ? jsonParams[0]![0] : undefined,
     run: spec.run as Tool['run'],

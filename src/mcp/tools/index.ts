@@ -1,4 +1,5 @@
 import { batchTools } from './batch.js';
+import { boardTools } from './board.js';
 import { changeTools } from './changes.js';
 import { coordinationTools } from './coordination.js';
 import type { Tool } from './define.js';
@@ -18,4 +19,5 @@ export const TOOLS: readonly Tool[] = [
   ...knowledgeTools,
   ...changeTools,
   ...systemTools,
+  ...boardTools,
 ];
