@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BinderyApi, BinderyError, type EntityKind, type OperationName } from '../contract/index.js';
-import { type Access, inProjects } from '../store/actor.js';
+import { type Access, currentAccess, inProjects } from '../store/actor.js';
+import type { Store } from '../store/types.js';
 
 type Input = Record<string, unknown>;
 type Call = (input: unknown) => Promise<unknown>;
@@ -18,33 +19,47 @@ function projectsOf(access: Access): readonly string[] {
 }
 
 /**
- * The project a list, search or create works in: the one given (another project's answers as a missing one
- * would: `null`, the caller then answers empty or 404), else the token's only project. A token of several
- * projects must name one: a list spanning them is not offered (docs/access.md).
+ * The project a call names: the one given (another project's answers as a missing one would: `null`, the
+ * caller then answers empty or 404), else the token's only project, else undefined (a token of several
+ * projects: a read then spans them all, as the service narrows it with `reachableProjects`).
  */
-function projectFor(input: Input, access: Access): string | null {
+function projectFor(input: Input, access: Access): string | null | undefined {
   const given = input.project_id;
   if (typeof given === 'string') return inProjects(access, given.toLowerCase()) ? given : null;
   const projects = projectsOf(access);
-  if (projects.length === 1) return projects[0]!;
-  throw BinderyError.validation([
-    { field: 'project_id', reason: `is required: this token reaches ${projects.length} projects, name one` },
-  ]);
+  return projects.length === 1 ? projects[0] : undefined;
+}
+
+/** `input` with the project found for it, when there is one. */
+function withProject(input: Input, project: string | undefined): Input {
+  return project === undefined ? input : { ...input, project_id: project };
 }
 
 /**
- * A list or search inside the token's projects. Another project's filter is run as a filter on a project
- * that does not exist, so its answer is, by construction, exactly the answer for a missing project.
+ * A list or search inside the token's projects: the one named, else all of them (the store filters on
+ * `reachableProjects`). Another project's filter is run as a filter on a project that does not exist, so its
+ * answer is, by construction, exactly the answer for a missing project.
  */
 const scopedList: Guard = async (input, access, _api, call) => {
   const project = projectFor(input, access);
-  return call({ ...input, project_id: project ?? randomUUID() });
+  return call(withProject(input, project ?? randomUUID()));
 };
 
-/** A create inside the token's projects: the project named, or the token's only one. */
+/**
+ * A create inside the token's projects: the project named, or the token's only one. A token of several
+ * must name one: which of them the entity belongs to is the caller's choice, not a guess.
+ */
 const scopedCreate: Guard = async (input, access, _api, call) => {
   const project = projectFor(input, access);
   if (project === null) throw hidden('project', input.project_id);
+  if (project === undefined) {
+    throw BinderyError.validation([
+      {
+        field: 'project_id',
+        reason: `is required: this token reaches ${projectsOf(access).length} projects, name the one to create in`,
+      },
+    ]);
+  }
   return call({ ...input, project_id: project });
 };
 
@@ -107,6 +122,50 @@ function subtreeProjects(node: Input, access: Access): void {
   }
 }
 
+/** Fields by which an answer names other tasks: a task's links, a summary's or change's parent. */
+const LINK_LISTS = ['children', 'depends_on', 'blocked_by'] as const;
+
+/** Every plain object in an answer (the answer itself, its items, a brief's task, …). */
+function* objectsIn(value: unknown): Generator<Record<string, unknown>> {
+  if (Array.isArray(value)) for (const item of value) yield* objectsIn(item);
+  else if (typeof value === 'object' && value !== null) {
+    yield value as Record<string, unknown>;
+    for (const field of Object.values(value)) if (typeof field === 'object') yield* objectsIn(field);
+  }
+}
+
+/** The task ids an object names by its links and parent. */
+function linksOf(node: Record<string, unknown>): string[] {
+  const ids = LINK_LISTS.flatMap((key) => (Array.isArray(node[key]) ? (node[key] as string[]) : []));
+  return typeof node.parent_id === 'string' ? [...ids, node.parent_id] : ids;
+}
+
+/**
+ * An answer for a project-limited token without the ids of other projects' tasks: a visible task's subtask,
+ * dependency or parent may sit in another project, and its existence must not show (docs/access.md). The
+ * whole answer is walked, so every operation's tasks, summaries, briefs and change rows are covered. An id
+ * no task has any more (a deleted parent named by an old change) is left as it is: it names nothing.
+ * Unlimited callers get the answer untouched.
+ */
+export async function hideOtherProjects<T>(store: Pick<Store, 'getTaskSummaries'>, answer: T): Promise<T> {
+  const access = currentAccess();
+  if (!access?.project_ids) return answer;
+  const named = new Set([...objectsIn(answer)].flatMap(linksOf));
+  if (named.size === 0) return answer;
+  const found = await store.getTaskSummaries([...named]);
+  const hidden = new Set(found.filter((task) => !inProjects(access, task.project_id)).map((task) => task.id));
+  if (hidden.size === 0) return answer;
+  // A copy: the answer's objects may be shared (a cached or replayed answer).
+  const copy = structuredClone(answer);
+  for (const node of objectsIn(copy)) {
+    for (const key of LINK_LISTS) {
+      if (Array.isArray(node[key])) node[key] = (node[key] as string[]).filter((id) => !hidden.has(id));
+    }
+    if (typeof node.parent_id === 'string' && hidden.has(node.parent_id)) node.parent_id = null;
+  }
+  return copy;
+}
+
 const refused = (what: string) => async () => {
   throw new BinderyError('permission_denied', `A project-limited token cannot ${what}.`, {
     suggestions: ['Use a token without project_ids for this.'],
@@ -149,28 +208,15 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
         { field: 'project_id', reason: `no project with id ${input.project_id}` },
       ]);
     }
-    return call({ ...input, project_id: project });
+    return call(withProject(input, project));
   },
-  // Execution ids are random and shown only with their task (list_executions below), so an id of another
-  // project's execution cannot be learnt through this token; a lease extension reveals nothing.
+  // The store looks for the execution among the token's projects' only (reachableProjects in the service):
+  // another project's answers not_found, as a missing one does.
   heartbeat_execution: null,
+  // Without task_id, the store lists only executions of the token's projects' tasks (reachableProjects).
   list_executions: async (input, access, api, call) => {
-    if (typeof input.task_id === 'string') {
-      await visibleTask(api, access, input.task_id);
-      return call(input);
-    }
-    const page = (await call(input)) as { items: { task_id: string }[] };
-    const visible = new Set<string>();
-    for (const id of new Set(page.items.map((execution) => execution.task_id))) {
-      if (
-        await visibleTask(api, access, id).then(
-          () => true,
-          () => false,
-        )
-      )
-        visible.add(id);
-    }
-    return { ...page, items: page.items.filter((execution) => visible.has(execution.task_id)) };
+    if (typeof input.task_id === 'string') await visibleTask(api, access, input.task_id);
+    return call(input);
   },
   update_task: onTask,
   delete_task: onTask,
@@ -199,9 +245,10 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
       await visibleTask(api, access, input.task_id);
       return call(input);
     }
+    // Neither given, with a token of several projects: the service asks for one of the two.
     const project = projectFor(input, access);
     if (project === null) throw hidden('project', input.project_id);
-    return call({ ...input, project_id: project });
+    return call(withProject(input, project));
   },
   list_roles: null,
 
