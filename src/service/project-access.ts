@@ -42,7 +42,7 @@ function withProject(input: Input, project: string | undefined): Input {
  */
 const scopedList: Guard = async (input, access, _api, call) => {
   const project = projectFor(input, access);
-  return call(withProject(input, project ?? randomUUID()));
+  return call(withProject(input, project === null ? randomUUID() : project));
 };
 
 /**
