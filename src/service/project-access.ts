@@ -145,10 +145,13 @@ function linksOf(node: Record<string, unknown>): string[] {
  * dependency or parent may sit in another project, and its existence must not show (docs/access.md). The
  * whole answer is walked, so every operation's tasks, summaries, briefs and change rows are covered. An id
  * no task has any more (a deleted parent named by an old change) is left as it is: it names nothing.
- * Unlimited callers get the answer untouched.
+ * Unlimited callers get the answer untouched. `access`: the running call's unless given (the event stream's).
  */
-export async function hideOtherProjects<T>(store: Pick<Store, 'getTaskSummaries'>, answer: T): Promise<T> {
-  const access = currentAccess();
+export async function hideOtherProjects<T>(
+  store: Pick<Store, 'getTaskSummaries'>,
+  answer: T,
+  access: Access | undefined = currentAccess(),
+): Promise<T> {
   if (!access?.project_ids) return answer;
   const named = new Set([...objectsIn(answer)].flatMap(linksOf));
   if (named.size === 0) return answer;

@@ -50,7 +50,10 @@ describe('named tokens on two servers of one PostgreSQL', () => {
 
   it('bindery mcp sends its token: a read token lists read tools only and a write tool is refused by scope', async () => {
     const made = await pair.a('POST', '/api/tokens', { name: 'mcp-reader', scope: 'read' }, root);
-    const { client } = await stdioClient({ BINDERY_URL: pair.servers[1].url, BINDERY_TOKEN: made.body.token });
+    const { client } = await stdioClient({
+      BINDERY_URL: pair.servers[1].url,
+      BINDERY_TOKEN: made.body.token,
+    });
     try {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
       expect(names).toContain('list_tasks');

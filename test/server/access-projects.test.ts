@@ -337,6 +337,23 @@ describe('a token of several projects', () => {
     expect(run.body.brief.instructions).not.toContain('subtask');
   });
 
+  it('names no parent of another project on the event stream', async () => {
+    const stream = await openEvents(t.url, '/api/events?since=0', pairBot);
+    try {
+      const late = await made(
+        '/api/tasks',
+        { title: 'late linked', project_id: ids.a, parent_id: ids.taskB },
+        admin,
+      );
+      const events = await stream.until((all) => changesOf(all).some((change) => change.id === late.id));
+      expect(changesOf(events).find((change) => change.id === late.id)).toMatchObject({ parent_id: null });
+      expect(stream.text()).not.toContain(ids.taskB);
+      expect(stream.text()).toContain(more.linked);
+    } finally {
+      stream.close();
+    }
+  });
+
   it('exports a task’s plan without its subtasks of another project', async () => {
     for (const headers of [pairBot, scoped]) {
       const plan = await t.http('GET', `/api/plans/export?task_id=${ids.taskA}`, undefined, headers);
