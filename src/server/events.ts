@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
-import { hideOtherProjects } from '../service/project-access.js';
+import { hideOtherProjects, type LinkReader } from '../service/project-access.js';
 import { inProjects } from '../store/actor.js';
-import type { Store } from '../store/types.js';
 import type { ChangeHub, FeedEvent } from './change-hub.js';
 
 export interface EventStreamTuning {
@@ -15,7 +14,7 @@ export interface EventStreamTuning {
 export interface EventStreamOptions extends EventStreamTuning {
   hub: ChangeHub;
   /** Where a project-limited token's stream learns which parents it may not name. */
-  store: Pick<Store, 'getTaskSummaries'>;
+  store: LinkReader;
 }
 
 const PING_MS = 15_000;

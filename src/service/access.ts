@@ -6,15 +6,14 @@ import {
   scopeRefusal,
 } from '../contract/index.js';
 import { currentAccess } from '../store/actor.js';
-import type { Store } from '../store/types.js';
-import { hideOtherProjects, PROJECT_GUARDS } from './project-access.js';
+import { hideOtherProjects, type LinkReader, PROJECT_GUARDS } from './project-access.js';
 
 /**
  * A named token's scope and projects (project-access.ts), checked on every operation: wrapping the API (not a route) covers REST, JSON-RPC
  * and MCP alike, since all of them call through it. The root token and an open server have no limits. A
  * project-limited token's answers lose the ids of other projects' tasks (read through `store`).
  */
-export function accessApi(api: BinderyApi, store: Pick<Store, 'getTaskSummaries'>): BinderyApi {
+export function accessApi(api: BinderyApi, store: LinkReader): BinderyApi {
   const guarded: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of OPERATION_NAMES) {
     const call = api[name] as (input: unknown) => Promise<unknown>;

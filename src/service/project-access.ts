@@ -140,24 +140,45 @@ function linksOf(node: Record<string, unknown>): string[] {
   return typeof node.parent_id === 'string' ? [...ids, node.parent_id] : ids;
 }
 
+/** What hiding other projects' tasks reads from the store. */
+export type LinkReader = Pick<Store, 'getTaskSummaries' | 'countChildren'>;
+
+/** The ids of summaries that count subtasks (`child_count`), which may include other projects' ones. */
+function countingParents(nodes: readonly Record<string, unknown>[]): string[] {
+  return nodes.flatMap((node) =>
+    typeof node.child_count === 'number' && node.child_count > 0 && typeof node.id === 'string'
+      ? [node.id]
+      : [],
+  );
+}
+
 /**
  * An answer for a project-limited token without the ids of other projects' tasks: a visible task's subtask,
- * dependency or parent may sit in another project, and its existence must not show (docs/access.md). The
- * whole answer is walked, so every operation's tasks, summaries, briefs and change rows are covered. An id
- * no task has any more (a deleted parent named by an old change) is left as it is: it names nothing.
- * Unlimited callers get the answer untouched. `access`: the running call's unless given (the event stream's).
+ * dependency or parent may sit in another project, and its existence must not show (docs/access.md); a
+ * summary's `child_count` counts only the token's projects' subtasks. The whole answer is walked, so every
+ * operation's tasks, summaries, briefs and change rows are covered. An id no task has any more (a deleted
+ * parent named by an old change) is left as it is: it names nothing. Unlimited callers get the answer
+ * untouched. `access`: the running call's unless given (the event stream's).
  */
 export async function hideOtherProjects<T>(
-  store: Pick<Store, 'getTaskSummaries'>,
+  store: LinkReader,
   answer: T,
   access: Access | undefined = currentAccess(),
 ): Promise<T> {
   if (!access?.project_ids) return answer;
-  const named = new Set([...objectsIn(answer)].flatMap(linksOf));
-  if (named.size === 0) return answer;
-  const found = await store.getTaskSummaries([...named]);
+  const nodes = [...objectsIn(answer)];
+  const named = [...new Set(nodes.flatMap(linksOf))];
+  const parents = countingParents(nodes);
+  if (named.length === 0 && parents.length === 0) return answer;
+  const [found, counts] = await Promise.all([
+    named.length ? store.getTaskSummaries(named) : [],
+    parents.length ? store.countChildren(parents, access.project_ids) : new Map<string, number>(),
+  ]);
   const hidden = new Set(found.filter((task) => !inProjects(access, task.project_id)).map((task) => task.id));
-  if (hidden.size === 0) return answer;
+  const recount = nodes.some(
+    (node) => parents.includes(node.id as string) && counts.get(node.id as string) !== node.child_count,
+  );
+  if (hidden.size === 0 && !recount) return answer;
   // A copy: the answer's objects may be shared (a cached or replayed answer).
   const copy = structuredClone(answer);
   for (const node of objectsIn(copy)) {
@@ -165,6 +186,7 @@ export async function hideOtherProjects<T>(
       if (Array.isArray(node[key])) node[key] = (node[key] as string[]).filter((id) => !hidden.has(id));
     }
     if (typeof node.parent_id === 'string' && hidden.has(node.parent_id)) node.parent_id = null;
+    if (typeof node.child_count === 'number') node.child_count = counts.get(node.id as string) ?? 0;
   }
   return copy;
 }

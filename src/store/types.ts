@@ -227,6 +227,8 @@ export interface CoreStore {
     detail: 'summary' | 'full',
   ): Promise<Page<Task | TaskSummary>>;
   listChildren(parentId: string, page: PageRequest): Promise<Page<TaskSummary>>;
+  /** How many subtasks each of these tasks has in these projects (absent: none). */
+  countChildren(parentIds: readonly string[], projects: readonly string[]): Promise<Map<string, number>>;
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
   /**
    * Applies the writes in order in one transaction, each as updateTask would, and answers one outcome per

@@ -319,6 +319,15 @@ describe('a token of several projects', () => {
     expect(leaks(alpha)).toEqual([]);
     expect(alpha.children).toHaveLength(1);
 
+    // Summaries count only the subtasks it may see.
+    const childCounts = async (headers: Record<string, string>) => {
+      const page = await t.http('GET', `/api/tasks?project_id=${ids.a}&limit=200`, undefined, headers);
+      const count = (id: string) =>
+        page.body.items.find((task: { id: string }) => task.id === id).child_count;
+      return [count(ids.taskA), count(more.linked)];
+    };
+    expect(await childCounts(admin)).toEqual([2, 1]);
+    expect(await childCounts(pairBot)).toEqual([1, 0]);
     const listed = await asPair('GET', `/api/tasks?project_id=${ids.a}&detail=full&limit=200`);
     expect(leaks(listed.body)).toEqual([]);
     expect(leaks((await asPair('GET', '/api/tasks?limit=200')).body)).toEqual([]);

@@ -138,6 +138,10 @@ export abstract class StoreCore {
     return this.read((x) => this.tasks.children(x, parentId, page));
   }
 
+  countChildren(parentIds: readonly string[], projects: readonly string[]) {
+    return this.read((x) => this.tasks.countChildren(x, parentIds, projects));
+  }
+
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions) {
     return this.write((x) => this.tasks.update(x, id, changes, options));
   }

@@ -249,6 +249,20 @@ export class TaskCore {
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map((row) => this.map.summary(row)));
   }
 
+  /** How many subtasks each of `parentIds` has in `projects` (a project-limited token's child counts). */
+  async countChildren(
+    x: Executor,
+    parentIds: readonly string[],
+    projects: readonly string[],
+  ): Promise<Map<string, number>> {
+    const rows = await x.rows<{ parent_id: string; n: number }>(
+      `SELECT parent_id, count(*) AS n FROM tasks
+       WHERE parent_id ${this.dialect.idIn('$1')} AND ${this.inProjects('')('$2')} GROUP BY parent_id`,
+      [this.dialect.encodeIds(parentIds), this.dialect.encodeIds(projects)],
+    );
+    return new Map(rows.map((row) => [row.parent_id, Number(row.n)]));
+  }
+
   async update(
     x: Executor,
     id: string,
