@@ -122,7 +122,7 @@ function subtreeProjects(node: Input, access: Access): void {
   }
 }
 
-/** Fields by which an answer names other tasks: a task's links, a summary's or change's parent. */
+/** The lists by which a task names other tasks (a task, summary or change names its parent by `parent_id`). */
 const LINK_LISTS = ['children', 'depends_on', 'blocked_by'] as const;
 
 /** Every plain object in an answer (the answer itself, its items, a brief's task, …). */
@@ -174,18 +174,20 @@ export async function hideOtherProjects<T>(
     named.length ? store.getTaskSummaries(named) : [],
     parents.length ? store.countChildren(parents, access.project_ids) : new Map<string, number>(),
   ]);
-  const hidden = new Set(found.filter((task) => !inProjects(access, task.project_id)).map((task) => task.id));
+  const foreign = new Set(
+    found.filter((task) => !inProjects(access, task.project_id)).map((task) => task.id),
+  );
   const recount = nodes.some(
     (node) => parents.includes(node.id as string) && counts.get(node.id as string) !== node.child_count,
   );
-  if (hidden.size === 0 && !recount) return answer;
+  if (foreign.size === 0 && !recount) return answer;
   // A copy: the answer's objects may be shared (a cached or replayed answer).
   const copy = structuredClone(answer);
   for (const node of objectsIn(copy)) {
     for (const key of LINK_LISTS) {
-      if (Array.isArray(node[key])) node[key] = (node[key] as string[]).filter((id) => !hidden.has(id));
+      if (Array.isArray(node[key])) node[key] = (node[key] as string[]).filter((id) => !foreign.has(id));
     }
-    if (typeof node.parent_id === 'string' && hidden.has(node.parent_id)) node.parent_id = null;
+    if (typeof node.parent_id === 'string' && foreign.has(node.parent_id)) node.parent_id = null;
     if (typeof node.child_count === 'number') node.child_count = counts.get(node.id as string) ?? 0;
   }
   return copy;
@@ -308,7 +310,11 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
   get_pool_metrics: null,
   get_pool_health: null,
   list_changes: async (input, access, _api, call) => {
-    const page = (await call(input)) as { items: { project_id: string | null }[] };
+    // Another project's filter reads as a missing project's (its page ends where that one's does).
+    const named = typeof input.project_id === 'string' && !inProjects(access, input.project_id.toLowerCase());
+    const page = (await call(named ? { ...input, project_id: randomUUID() } : input)) as {
+      items: { project_id: string | null }[];
+    };
     return { ...page, items: page.items.filter((change) => inProjects(access, change.project_id)) };
   },
   get_history: async (input, access, _api, call) => {
