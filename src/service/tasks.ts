@@ -231,7 +231,8 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     },
 
     async delete_task({ task_id }) {
-      const deleted = await store.deleteTaskTree(task_id);
+      // A project-limited token's delete keeps other projects' subtasks (docs/access.md).
+      const deleted = await store.deleteTaskTree(task_id, reachableProjects());
       if (deleted === 0) throw BinderyError.notFound('task', task_id);
       return { success: true as const, task_id, deleted_count: deleted };
     },

@@ -240,8 +240,11 @@ export interface CoreStore {
   ): Promise<{ committed: boolean; outcomes: TaskWriteOutcome[] }>;
   /** Writes a task tree as insertTasks does and answers the ids written, in the order given. */
   insertTaskList(tasks: readonly NewTask[]): Promise<string[]>;
-  /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */
-  deleteTaskTree(id: string): Promise<number>;
+  /**
+   * Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist).
+   * `projects`: a subtask outside them is detached (its parent set to null) and kept, with its own subtree.
+   */
+  deleteTaskTree(id: string, projects?: readonly string[]): Promise<number>;
   /** Starts `claim.execution` (its result also re-derives a replayed answer: see idempotency-scope.ts). */
   claimExecution(
     taskId: string,

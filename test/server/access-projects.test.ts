@@ -363,6 +363,30 @@ describe('a token of several projects', () => {
     }
   });
 
+  it('deletes a task without its subtasks of another project: they lose their parent instead', async () => {
+    const doomed = await made('/api/tasks', { title: 'doomed', project_id: ids.a }, admin);
+    const mine = await made(
+      '/api/tasks',
+      { title: 'doomed child', project_id: more.c, parent_id: doomed.id },
+      admin,
+    );
+    const survivor = await made(
+      '/api/tasks',
+      { title: 'zebra survivor', project_id: ids.b, parent_id: mine.id },
+      admin,
+    );
+    const below = await made(
+      '/api/tasks',
+      { title: 'zebra below', project_id: ids.b, parent_id: survivor.id },
+      admin,
+    );
+    const deleted = await asPair('DELETE', `/api/tasks/${doomed.id}`);
+    expect(deleted.body).toMatchObject({ success: true, deleted_count: 2 });
+    expect((await t.http('GET', `/api/tasks/${mine.id}`, undefined, admin)).status).toBe(404);
+    const kept = await t.http('GET', `/api/tasks/${survivor.id}`, undefined, admin);
+    expect(kept.body).toMatchObject({ parent_id: null, children: [below.id] });
+  });
+
   it('exports a task’s plan without its subtasks of another project', async () => {
     for (const headers of [pairBot, scoped]) {
       const plan = await t.http('GET', `/api/plans/export?task_id=${ids.taskA}`, undefined, headers);

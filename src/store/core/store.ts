@@ -167,8 +167,8 @@ export abstract class StoreCore {
     });
   }
 
-  deleteTaskTree(id: string) {
-    return this.write((x) => this.tasks.deleteTree(x, id));
+  deleteTaskTree(id: string, projects?: readonly string[]) {
+    return this.write((x) => this.tasks.deleteTree(x, id, projects));
   }
 
   claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {

@@ -325,7 +325,20 @@ export class TaskCore {
   }
 
   /** Deletes the task and its subtree; returns how many tasks were removed. */
-  async deleteTree(x: Executor, id: string): Promise<number> {
+  async deleteTree(x: Executor, id: string, projects?: readonly string[]): Promise<number> {
+    // A project-limited token deletes inside its projects only: another project's subtask (or one without a
+    // project) loses its parent instead, as a deleted project's tasks lose their project.
+    if (projects) {
+      const mine = this.inProjects('');
+      await x.run(
+        `WITH RECURSIVE subtree(id) AS (
+           SELECT id FROM tasks WHERE id = $1
+           UNION ALL SELECT t.id FROM tasks t JOIN subtree s ON t.parent_id = s.id WHERE ${this.inProjects('t.')('$2')})
+         UPDATE tasks SET parent_id = NULL
+         WHERE parent_id IN (SELECT id FROM subtree) AND (project_id IS NULL OR NOT ${mine('$2')})`,
+        [id, this.dialect.encodeIds(projects)],
+      );
+    }
     const count = (await x.value<number>(this.dialect.countSubtree, [id])) ?? 0;
     // ON DELETE CASCADE removes the subtree, its dependencies and executions (and tag rows where kept).
     if (count > 0) await x.run('DELETE FROM tasks WHERE id = $1', [id]);
