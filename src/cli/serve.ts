@@ -98,7 +98,7 @@ export async function startServer(
     degradations: () => degradations.map((check) => check()).filter((reason) => reason !== null),
   });
   const api = traceCalls(
-    wakeAfterWrites(accessApi(config.readOnly ? readOnlyApi(service) : service), hub),
+    wakeAfterWrites(accessApi(config.readOnly ? readOnlyApi(service) : service, store), hub),
     'operation',
   );
   const mcp = options.mcp ?? mcpSettings({});

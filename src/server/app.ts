@@ -112,7 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerRpc(app, api, logger, limits.rpcMaxBatch);
   const { hub } = options;
   await hub.start();
-  registerEventStream(app, { hub, ...options.eventStream });
+  registerEventStream(app, { hub, store, ...options.eventStream });
   const stopPruning = pruneChangesInBackground(store, options.retention, (error) =>
     logger.error({ err: error }, 'pruning the change log failed'),
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
+import { hideOtherProjects, type LinkReader } from '../service/project-access.js';
 import { inProjects } from '../store/actor.js';
 import type { ChangeHub, FeedEvent } from './change-hub.js';
 
@@ -12,6 +13,8 @@ export interface EventStreamTuning {
 
 export interface EventStreamOptions extends EventStreamTuning {
   hub: ChangeHub;
+  /** Where a project-limited token's stream learns which parents it may not name. */
+  store: LinkReader;
 }
 
 const PING_MS = 15_000;
@@ -71,7 +74,12 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
         if (response.destroyed) break;
         // A project-limited token sees only its projects' changes, as if the others never happened.
         if (event.type === 'change' && !inProjects(access, event.change.project_id)) continue;
-        response.write(frame(event));
+        // Nor a parent in another project (docs/access.md).
+        const shown =
+          event.type === 'change' && event.change.parent_id && access?.project_ids
+            ? { ...event, change: await hideOtherProjects(options.store, event.change, access) }
+            : event;
+        response.write(frame(shown));
         if (response.writableLength > maxBuffered) {
           request.log.warn({ buffered: response.writableLength }, 'event stream reader too slow; cut');
           response.destroy();

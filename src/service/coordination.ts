@@ -1,5 +1,7 @@
 import { BinderyError, DEFAULT_LEASE_S, type OpArgs, plural, type Task } from '../contract/index.js';
+import { reachableProjects } from '../store/actor.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
+import { hideOtherProjects } from './project-access.js';
 import { executionBrief, executionClaim } from './tasks.js';
 
 type CoordinationOps = 'next_task' | 'heartbeat_execution' | 'list_executions';
@@ -30,15 +32,21 @@ export function coordinationHandlers(ctx: ServiceContext): Handlers<Coordination
       const role = input.claim ? roles.require(input.role_name!, 'role_name') : undefined;
       const now = ctx.now();
       await store.expireLeases(now.toISOString());
-      const filter = { project_id: input.project_id, role: input.role, tag: input.tag };
+      const filter = {
+        project_id: input.project_id,
+        project_ids: reachableProjects(),
+        role: input.role,
+        tag: input.tag,
+      };
       const picked = await store.nextTask(
         filter,
         role && ((task: Task) => executionClaim(task.id, role, now, input.lease_s)),
       );
       if (!picked.task) return { task: null, reason: null, ready_count: 0, waiting_count: picked.waiting };
+      // The reason counts links: only those a project-limited token may see (docs/access.md).
       const answer = {
         task: picked.task,
-        reason: readyReason(picked.task),
+        reason: readyReason(await hideOtherProjects(store, picked.task)),
         ready_count: Math.max(0, picked.ready - 1),
       };
       if (!picked.claimed || !role) return answer;
@@ -51,13 +59,24 @@ export function coordinationHandlers(ctx: ServiceContext): Handlers<Coordination
     async heartbeat_execution({ execution_id, lease_s }) {
       const now = ctx.now();
       const expires = new Date(now.getTime() + (lease_s ?? DEFAULT_LEASE_S) * 1000).toISOString();
-      const execution = await store.heartbeatExecution(execution_id, now.toISOString(), expires);
+      // A project-limited token reaches only its projects' executions: another's answers as a missing one.
+      const execution = await store.heartbeatExecution(
+        execution_id,
+        now.toISOString(),
+        expires,
+        reachableProjects(),
+      );
       return { success: true as const, execution_id, lease_expires_at: execution.lease_expires_at! };
     },
 
     async list_executions(input) {
       await store.expireLeases(ctx.now().toISOString());
-      const filter = { task_id: input.task_id, status: input.status, role: input.role };
+      const filter = {
+        task_id: input.task_id,
+        status: input.status,
+        role: input.role,
+        project_ids: reachableProjects(),
+      };
       return store.listExecutions(filter, pageRequest(input));
     },
   };

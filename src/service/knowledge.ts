@@ -8,7 +8,7 @@ import {
   MAX_DOCUMENT_BYTES,
   type Note,
 } from '../contract/index.js';
-import { currentActor } from '../store/actor.js';
+import { currentActor, reachableProjects } from '../store/actor.js';
 import type { DocumentSummaryRecord, NoteChanges } from '../store/types.js';
 import { chunkDocument } from './chunking/chunk-document.js';
 import { type Handlers, pageRequest, type ServiceContext } from './context.js';
@@ -69,7 +69,10 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
     },
 
     list_notes: (input) =>
-      store.listNotes({ project_id: input.project_id, tag: input.tag }, pageRequest(input)),
+      store.listNotes(
+        { project_id: input.project_id, project_ids: reachableProjects(), tag: input.tag },
+        pageRequest(input),
+      ),
 
     async update_note({ note_id, expected_version, ...changes }) {
       if (Object.keys(changes).length === 0) {
@@ -139,7 +142,11 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
 
     list_documents: (input) =>
       store.listDocuments(
-        { project_id: input.project_id, document_type: input.document_type },
+        {
+          project_id: input.project_id,
+          project_ids: reachableProjects(),
+          document_type: input.document_type,
+        },
         pageRequest(input),
       ),
 
@@ -156,6 +163,7 @@ export function knowledgeHandlers({ store, now }: ServiceContext): Handlers<Know
         text: input.query,
         types,
         project_id: input.project_id,
+        project_ids: reachableProjects(),
         limit,
         offset,
       });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BinderyError, MAX_PLAN_ITEMS, type PlanNode, type Task } from '../contract/index.js';
-import { currentActor } from '../store/actor.js';
+import { currentAccess, currentActor, inProjects } from '../store/actor.js';
 import type { NewTask } from '../store/types.js';
 import type { Handlers, ServiceContext } from './context.js';
 import { type PlanItem, parsePlan, renderPlan } from './plan-markdown.js';
@@ -87,7 +87,8 @@ export function planHandlers(ctx: ServiceContext): Handlers<'import_plan' | 'exp
           const next: string[] = [];
           for (const id of level) {
             const task = await store.getTask(id);
-            if (!task) continue;
+            // A subtask in another project than a project-limited token's is left out, as a missing one.
+            if (!task || !inProjects(currentAccess(), task.project_id)) continue;
             byId.set(id, task);
             next.push(...task.children);
           }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type BinderyApi, BinderyError, type EntityKind, type OperationName } from '../contract/index.js';
-import { type Access, inProjects } from '../store/actor.js';
+import { type Access, currentAccess, inProjects } from '../store/actor.js';
+import type { Store } from '../store/types.js';
 
 type Input = Record<string, unknown>;
 type Call = (input: unknown) => Promise<unknown>;
@@ -18,33 +19,47 @@ function projectsOf(access: Access): readonly string[] {
 }
 
 /**
- * The project a list, search or create works in: the one given (another project's answers as a missing one
- * would: `null`, the caller then answers empty or 404), else the token's only project. A token of several
- * projects must name one: a list spanning them is not offered (docs/access.md).
+ * The project a call names: the one given (another project's answers as a missing one would: `null`, the
+ * caller then answers empty or 404), else the token's only project, else undefined (a token of several
+ * projects: a read then spans them all, as the service narrows it with `reachableProjects`).
  */
-function projectFor(input: Input, access: Access): string | null {
+function projectFor(input: Input, access: Access): string | null | undefined {
   const given = input.project_id;
   if (typeof given === 'string') return inProjects(access, given.toLowerCase()) ? given : null;
   const projects = projectsOf(access);
-  if (projects.length === 1) return projects[0]!;
-  throw BinderyError.validation([
-    { field: 'project_id', reason: `is required: this token reaches ${projects.length} projects, name one` },
-  ]);
+  return projects.length === 1 ? projects[0] : undefined;
+}
+
+/** `input` with the project found for it, when there is one. */
+function withProject(input: Input, project: string | undefined): Input {
+  return project === undefined ? input : { ...input, project_id: project };
 }
 
 /**
- * A list or search inside the token's projects. Another project's filter is run as a filter on a project
- * that does not exist, so its answer is, by construction, exactly the answer for a missing project.
+ * A list or search inside the token's projects: the one named, else all of them (the store filters on
+ * `reachableProjects`). Another project's filter is run as a filter on a project that does not exist, so its
+ * answer is, by construction, exactly the answer for a missing project.
  */
 const scopedList: Guard = async (input, access, _api, call) => {
   const project = projectFor(input, access);
-  return call({ ...input, project_id: project ?? randomUUID() });
+  return call(withProject(input, project === null ? randomUUID() : project));
 };
 
-/** A create inside the token's projects: the project named, or the token's only one. */
+/**
+ * A create inside the token's projects: the project named, or the token's only one. A token of several
+ * must name one: which of them the entity belongs to is the caller's choice, not a guess.
+ */
 const scopedCreate: Guard = async (input, access, _api, call) => {
   const project = projectFor(input, access);
   if (project === null) throw hidden('project', input.project_id);
+  if (project === undefined) {
+    throw BinderyError.validation([
+      {
+        field: 'project_id',
+        reason: `is required: this token reaches ${projectsOf(access).length} projects, name the one to create in`,
+      },
+    ]);
+  }
   return call({ ...input, project_id: project });
 };
 
@@ -107,6 +122,77 @@ function subtreeProjects(node: Input, access: Access): void {
   }
 }
 
+/** The lists by which a task names other tasks (a task, summary or change names its parent by `parent_id`). */
+const LINK_LISTS = ['children', 'depends_on', 'blocked_by'] as const;
+
+/** Every plain object in an answer (the answer itself, its items, a brief's task, …). */
+function* objectsIn(value: unknown): Generator<Record<string, unknown>> {
+  if (Array.isArray(value)) for (const item of value) yield* objectsIn(item);
+  else if (typeof value === 'object' && value !== null) {
+    yield value as Record<string, unknown>;
+    for (const field of Object.values(value)) if (typeof field === 'object') yield* objectsIn(field);
+  }
+}
+
+/** The task ids an object names by its links and parent. */
+function linksOf(node: Record<string, unknown>): string[] {
+  const ids = LINK_LISTS.flatMap((key) => (Array.isArray(node[key]) ? (node[key] as string[]) : []));
+  return typeof node.parent_id === 'string' ? [...ids, node.parent_id] : ids;
+}
+
+/** What hiding other projects' tasks reads from the store. */
+export type LinkReader = Pick<Store, 'getTaskSummaries' | 'countChildren'>;
+
+/** The ids of summaries that count subtasks (`child_count`), which may include other projects' ones. */
+function countingParents(nodes: readonly Record<string, unknown>[]): string[] {
+  return nodes.flatMap((node) =>
+    typeof node.child_count === 'number' && node.child_count > 0 && typeof node.id === 'string'
+      ? [node.id]
+      : [],
+  );
+}
+
+/**
+ * An answer for a project-limited token without the ids of other projects' tasks: a visible task's subtask,
+ * dependency or parent may sit in another project, and its existence must not show (docs/access.md); a
+ * summary's `child_count` counts only the token's projects' subtasks. The whole answer is walked, so every
+ * operation's tasks, summaries, briefs and change rows are covered. An id no task has any more (a deleted
+ * parent named by an old change) is left as it is: it names nothing. Unlimited callers get the answer
+ * untouched. `access`: the running call's unless given (the event stream's).
+ */
+export async function hideOtherProjects<T>(
+  store: LinkReader,
+  answer: T,
+  access: Access | undefined = currentAccess(),
+): Promise<T> {
+  if (!access?.project_ids) return answer;
+  const nodes = [...objectsIn(answer)];
+  const named = [...new Set(nodes.flatMap(linksOf))];
+  const parents = countingParents(nodes);
+  if (named.length === 0 && parents.length === 0) return answer;
+  const [found, counts] = await Promise.all([
+    named.length ? store.getTaskSummaries(named) : [],
+    parents.length ? store.countChildren(parents, access.project_ids) : new Map<string, number>(),
+  ]);
+  const foreign = new Set(
+    found.filter((task) => !inProjects(access, task.project_id)).map((task) => task.id),
+  );
+  const recount = nodes.some(
+    (node) => parents.includes(node.id as string) && counts.get(node.id as string) !== node.child_count,
+  );
+  if (foreign.size === 0 && !recount) return answer;
+  // A copy: the answer's objects may be shared (a cached or replayed answer).
+  const copy = structuredClone(answer);
+  for (const node of objectsIn(copy)) {
+    for (const key of LINK_LISTS) {
+      if (Array.isArray(node[key])) node[key] = (node[key] as string[]).filter((id) => !foreign.has(id));
+    }
+    if (typeof node.parent_id === 'string' && foreign.has(node.parent_id)) node.parent_id = null;
+    if (typeof node.child_count === 'number') node.child_count = counts.get(node.id as string) ?? 0;
+  }
+  return copy;
+}
+
 const refused = (what: string) => async () => {
   throw new BinderyError('permission_denied', `A project-limited token cannot ${what}.`, {
     suggestions: ['Use a token without project_ids for this.'],
@@ -149,28 +235,15 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
         { field: 'project_id', reason: `no project with id ${input.project_id}` },
       ]);
     }
-    return call({ ...input, project_id: project });
+    return call(withProject(input, project));
   },
-  // Execution ids are random and shown only with their task (list_executions below), so an id of another
-  // project's execution cannot be learnt through this token; a lease extension reveals nothing.
+  // The store looks for the execution among the token's projects' only (reachableProjects in the service):
+  // another project's answers not_found, as a missing one does.
   heartbeat_execution: null,
+  // Without task_id, the store lists only executions of the token's projects' tasks (reachableProjects).
   list_executions: async (input, access, api, call) => {
-    if (typeof input.task_id === 'string') {
-      await visibleTask(api, access, input.task_id);
-      return call(input);
-    }
-    const page = (await call(input)) as { items: { task_id: string }[] };
-    const visible = new Set<string>();
-    for (const id of new Set(page.items.map((execution) => execution.task_id))) {
-      if (
-        await visibleTask(api, access, id).then(
-          () => true,
-          () => false,
-        )
-      )
-        visible.add(id);
-    }
-    return { ...page, items: page.items.filter((execution) => visible.has(execution.task_id)) };
+    if (typeof input.task_id === 'string') await visibleTask(api, access, input.task_id);
+    return call(input);
   },
   update_task: onTask,
   delete_task: onTask,
@@ -199,9 +272,10 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
       await visibleTask(api, access, input.task_id);
       return call(input);
     }
+    // Neither given, with a token of several projects: the service asks for one of the two.
     const project = projectFor(input, access);
     if (project === null) throw hidden('project', input.project_id);
-    return call({ ...input, project_id: project });
+    return call(withProject(input, project));
   },
   list_roles: null,
 
@@ -236,7 +310,11 @@ export const PROJECT_GUARDS: Record<OperationName, Guard | null> = {
   get_pool_metrics: null,
   get_pool_health: null,
   list_changes: async (input, access, _api, call) => {
-    const page = (await call(input)) as { items: { project_id: string | null }[] };
+    // Another project's filter reads as a missing project's (its page ends where that one's does).
+    const named = typeof input.project_id === 'string' && !inProjects(access, input.project_id.toLowerCase());
+    const page = (await call(named ? { ...input, project_id: randomUUID() } : input)) as {
+      items: { project_id: string | null }[];
+    };
     return { ...page, items: page.items.filter((change) => inProjects(access, change.project_id)) };
   },
   get_history: async (input, access, _api, call) => {

@@ -1,5 +1,5 @@
 import { OPEN_STATUSES } from '../contract/index.js';
-import { currentAccess } from '../store/actor.js';
+import { reachableProjects } from '../store/actor.js';
 import type { Handlers, ServiceContext } from './context.js';
 
 type SystemOps = 'list_roles' | 'get_task_dashboard' | 'version_info';
@@ -13,7 +13,7 @@ export function systemHandlers({ store, roles, now, version }: ServiceContext): 
 
     async get_task_dashboard() {
       // A project-limited token's dashboard counts its projects only (docs/access.md).
-      const counts = await store.dashboardCounts(now(), currentAccess()?.project_ids ?? undefined);
+      const counts = await store.dashboardCounts(now(), reachableProjects());
       const rate = counts.total_tasks ? (counts.completed_tasks / counts.total_tasks) * 100 : 0;
       const open = OPEN_STATUSES.reduce((sum, status) => sum + counts.status_breakdown[status], 0);
       return { ...counts, open_tasks: open, completion_rate: Math.round(rate * 100) / 100 };

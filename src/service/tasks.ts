@@ -16,9 +16,10 @@ import {
   type Task,
   type TaskStatus,
 } from '../contract/index.js';
-import { currentActor } from '../store/actor.js';
+import { currentActor, reachableProjects } from '../store/actor.js';
 import type { ExecutionClaim, NewTask, Store, TaskChanges, TaskWrite } from '../store/types.js';
 import { type Handlers, pageRequest, type ServiceContext, toUtc } from './context.js';
+import { hideOtherProjects } from './project-access.js';
 
 /** Upper bound on tasks one create call may write, so a single request cannot monopolise the store. */
 const MAX_TREE_SIZE = 5_000;
@@ -206,6 +207,7 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
         statuses: statusFilter(input.status),
         priority: input.priority && canonicalPriority(input.priority),
         project_id: input.project_id,
+        project_ids: reachableProjects(),
         parent_id: input.parent_id === 'root' ? null : input.parent_id,
         tag: input.tag,
         role: input.role,
@@ -229,7 +231,8 @@ export function taskHandlers(ctx: ServiceContext): Handlers<TaskOps> {
     },
 
     async delete_task({ task_id }) {
-      const deleted = await store.deleteTaskTree(task_id);
+      // A project-limited token's delete keeps other projects' subtasks (docs/access.md).
+      const deleted = await store.deleteTaskTree(task_id, reachableProjects());
       if (deleted === 0) throw BinderyError.notFound('task', task_id);
       return { success: true as const, task_id, deleted_count: deleted };
     },
@@ -316,13 +319,17 @@ export function executionClaim(
   };
 }
 
-/** execute_task's answer: the task with its subtasks, dependencies, the role's rules and what to do. */
+/**
+ * execute_task's answer: the task with its subtasks, dependencies, the role's rules and what to do; for a
+ * project-limited token, only the subtasks and dependencies of its projects (the instructions count those).
+ */
 export async function executionBrief(
   store: Store,
-  task: Task,
+  claimed: Task,
   role: Role,
   execution: Execution,
 ): Promise<OpOutput<'execute_task'>> {
+  const task = await hideOtherProjects(store, claimed);
   const [subtasks, dependencies] = await Promise.all([
     store.getTaskSummaries(task.children),
     store.getTaskSummaries(task.depends_on),

@@ -50,6 +50,14 @@ export function currentAccess(): Access | undefined {
 }
 
 /**
+ * The projects a project-limited token reaches: a read of the running call that names no project spans
+ * exactly these (docs/access.md). Undefined: every project.
+ */
+export function reachableProjects(): readonly string[] | undefined {
+  return currentAccess()?.project_ids ?? undefined;
+}
+
+/**
  * Whether an entity of `projectId` is visible to `access`: everything without a project-limited token; with
  * one, only entities of its projects (a task without a project belongs to none of them).
  */

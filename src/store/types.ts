@@ -46,6 +46,8 @@ export interface TaskFilter {
   statuses?: readonly TaskStatus[] | undefined;
   priority?: TaskPriority | undefined;
   project_id?: string | undefined;
+  /** Only entities of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
   /** A task id, or null for top-level tasks. */
   parent_id?: string | null | undefined;
   tag?: string | undefined;
@@ -57,14 +59,32 @@ export interface TaskFilter {
 /** next_task's filters: `role` matches tasks with that role or none. */
 export interface ReadyFilter {
   project_id?: string | undefined;
+  /** Only entities of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
   role?: string | undefined;
   tag?: string | undefined;
+}
+
+export interface NoteFilter {
+  project_id?: string | undefined;
+  /** Only notes of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
+  tag?: string | undefined;
+}
+
+export interface DocumentFilter {
+  project_id?: string | undefined;
+  /** Only documents of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
+  document_type?: string | undefined;
 }
 
 export interface ExecutionFilter {
   task_id?: string | undefined;
   status?: Execution['status'] | undefined;
   role?: string | undefined;
+  /** Only executions of tasks of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
 }
 
 /** An execution as exported: the lease is not part of the export format. */
@@ -130,6 +150,8 @@ export interface SearchRequest {
   text: string;
   types: readonly ('task' | 'project' | 'note' | 'document')[];
   project_id?: string | undefined;
+  /** Only entities of these projects: a project-limited token's reads (docs/access.md). */
+  project_ids?: readonly string[] | undefined;
   limit: number;
   offset: number;
 }
@@ -205,6 +227,8 @@ export interface CoreStore {
     detail: 'summary' | 'full',
   ): Promise<Page<Task | TaskSummary>>;
   listChildren(parentId: string, page: PageRequest): Promise<Page<TaskSummary>>;
+  /** How many subtasks each of these tasks has in these projects (absent: none). */
+  countChildren(parentIds: readonly string[], projects: readonly string[]): Promise<Map<string, number>>;
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions): Promise<Task>;
   /**
    * Applies the writes in order in one transaction, each as updateTask would, and answers one outcome per
@@ -216,8 +240,11 @@ export interface CoreStore {
   ): Promise<{ committed: boolean; outcomes: TaskWriteOutcome[] }>;
   /** Writes a task tree as insertTasks does and answers the ids written, in the order given. */
   insertTaskList(tasks: readonly NewTask[]): Promise<string[]>;
-  /** Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist). */
-  deleteTaskTree(id: string): Promise<number>;
+  /**
+   * Deletes the task and its subtree; returns how many tasks were removed (0 when it did not exist).
+   * `projects`: a subtask outside them is detached (its parent set to null) and kept, with its own subtree.
+   */
+  deleteTaskTree(id: string, projects?: readonly string[]): Promise<number>;
   /** Starts `claim.execution` (its result also re-derives a replayed answer: see idempotency-scope.ts). */
   claimExecution(
     taskId: string,
@@ -240,8 +267,16 @@ export interface CoreStore {
   }>;
   /** Marks running executions whose lease ended before `now` expired (their doing tasks back to todo). */
   expireLeases(now: string): Promise<number>;
-  /** Extends a running execution's lease; not_found or conflict (naming its status) otherwise. */
-  heartbeatExecution(id: string, now: string, expiresAt: string): Promise<Execution>;
+  /**
+   * Extends a running execution's lease; not_found or conflict (naming its status) otherwise. `projects`:
+   * an execution of a task outside them answers not_found, as a missing one does.
+   */
+  heartbeatExecution(
+    id: string,
+    now: string,
+    expiresAt: string,
+    projects?: readonly string[],
+  ): Promise<Execution>;
   listExecutions(filter: ExecutionFilter, page: PageRequest): Promise<Page<Execution>>;
 
   insertProject(project: NewProject): Promise<Project>;
@@ -272,20 +307,14 @@ export interface CoreStore {
 export interface KnowledgeStore {
   insertNote(note: Note): Promise<Note>;
   getNote(id: string): Promise<Note | null>;
-  listNotes(
-    filter: { project_id?: string | undefined; tag?: string | undefined },
-    page: PageRequest,
-  ): Promise<Page<Note>>;
+  listNotes(filter: NoteFilter, page: PageRequest): Promise<Page<Note>>;
   updateNote(id: string, changes: NoteChanges, guard?: WriteGuard): Promise<Note>;
   deleteNote(id: string): Promise<boolean>;
 
   findDocumentByHash(contentHash: string): Promise<DocumentSummaryRecord | null>;
   insertDocument(document: Omit<Document, 'chunks'>, chunks: readonly NewChunk[]): Promise<void>;
   getDocument(id: string): Promise<Document | null>;
-  listDocuments(
-    filter: { project_id?: string | undefined; document_type?: string | undefined },
-    page: PageRequest,
-  ): Promise<Page<DocumentSummaryRecord>>;
+  listDocuments(filter: DocumentFilter, page: PageRequest): Promise<Page<DocumentSummaryRecord>>;
   deleteDocument(id: string): Promise<boolean>;
 
   search(request: SearchRequest): Promise<SearchPage>;

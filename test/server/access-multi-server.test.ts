@@ -3,44 +3,19 @@
  * the other at once, a revocation on one holds on the other within a second, and the database holds no
  * secret. Also `bindery mcp` over stdio sending a read token.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withAdmin } from '../helpers/pg-admin.js';
-import { createTestSchema, type TestSchema } from '../helpers/postgres.js';
-import { type ServeProcess, spawnServe } from '../helpers/process.js';
-import { type HttpHelper, httpHelper } from '../helpers/server.js';
-import { tempWorkspace } from '../helpers/workspace.js';
+import { useServerPair } from '../helpers/server-pair.js';
 import { stdioClient } from '../mcp/helpers.js';
 
-let schema: TestSchema;
-const servers: ServeProcess[] = [];
-const workspaces = [tempWorkspace(), tempWorkspace()];
-let a: HttpHelper;
-let b: HttpHelper;
 const ROOT = 'multi-server-root';
+const pair = useServerPair('SIGTERM', { BINDERY_TOKEN: ROOT });
 const root = { authorization: `Bearer ${ROOT}` };
 const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 
-beforeAll(async () => {
-  schema = await createTestSchema();
-  servers.push(
-    ...(await Promise.all(
-      workspaces.map((ws) => spawnServe(ws.dir, { BINDERY_DATABASE_URL: schema.url, BINDERY_TOKEN: ROOT })),
-    )),
-  );
-  [a, b] = servers.map((s) => httpHelper(s.url)) as [HttpHelper, HttpHelper];
-});
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.proc.kill('SIGTERM');
-    await server.exited;
-  }
-  for (const ws of workspaces) ws.remove();
-  await schema.drop();
-});
-
 describe('named tokens on two servers of one PostgreSQL', () => {
   it('accepts on one a token made on the other, and refuses it there within 1 s of its revocation', async () => {
+    const { a, b } = pair;
     for (let round = 0; round < 3; round++) {
       const made = await a('POST', '/api/tokens', { name: `roaming-${round}`, scope: 'read' }, root);
       expect(made.status, JSON.stringify(made.body)).toBe(201);
@@ -58,6 +33,7 @@ describe('named tokens on two servers of one PostgreSQL', () => {
   });
 
   it('keeps only the SHA-256 of each secret in the database', async () => {
+    const { a, schema } = pair;
     const made = await a('POST', '/api/tokens', { name: 'stored', scope: 'write' }, root);
     const rows = await withAdmin(
       async (c) => (await c.query(`SELECT * FROM ${schema.name}.tokens WHERE name = 'stored'`)).rows,
@@ -73,8 +49,11 @@ describe('named tokens on two servers of one PostgreSQL', () => {
   });
 
   it('bindery mcp sends its token: a read token lists read tools only and a write tool is refused by scope', async () => {
-    const made = await a('POST', '/api/tokens', { name: 'mcp-reader', scope: 'read' }, root);
-    const { client } = await stdioClient({ BINDERY_URL: servers[1]!.url, BINDERY_TOKEN: made.body.token });
+    const made = await pair.a('POST', '/api/tokens', { name: 'mcp-reader', scope: 'read' }, root);
+    const { client } = await stdioClient({
+      BINDERY_URL: pair.servers[1].url,
+      BINDERY_TOKEN: made.body.token,
+    });
     try {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
       expect(names).toContain('list_tasks');

@@ -1,17 +1,12 @@
 import { BinderyError, type Document } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
-import type { DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
+import type { DocumentFilter, DocumentSummaryRecord, NewChunk, Page, PageRequest } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
 import { type DocumentRow, RowMapper } from './rows.js';
 import { newestFirst } from './sql.js';
 
 const SUMMARY_COLUMNS = `seq, id, title, document_type, source_path, tags, project_id, content_hash, chunk_count,
   size_bytes, created_at`;
-
-export interface DocumentFilter {
-  project_id?: string | undefined;
-  document_type?: string | undefined;
-}
 
 /** Documents and their chunk boundaries; the dialect writes the chunks and their search entries. */
 export class DocumentCore {
@@ -87,6 +82,10 @@ export class DocumentCore {
       columns: SUMMARY_COLUMNS,
       conditions: [
         [(p) => `project_id = ${p}`, filter.project_id],
+        [
+          (p) => `project_id ${this.dialect.idIn(p)}`,
+          filter.project_ids && this.dialect.encodeIds(filter.project_ids),
+        ],
         [(p) => `document_type = ${p}`, filter.document_type],
       ],
       page,

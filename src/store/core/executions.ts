@@ -49,11 +49,24 @@ export class ExecutionCore {
     return expired;
   }
 
-  /** Extends a running execution's lease to `expiresAt`; a lease already past counts as expired. */
-  async heartbeat(x: Executor, id: string, now: string, expiresAt: string): Promise<Execution> {
+  /**
+   * Extends a running execution's lease to `expiresAt`; a lease already past counts as expired. Outside
+   * `projects` (when given) an execution is not found.
+   */
+  async heartbeat(
+    x: Executor,
+    id: string,
+    now: string,
+    expiresAt: string,
+    projects?: readonly string[],
+  ): Promise<Execution> {
+    const params: unknown[] = [id];
+    const within = projects
+      ? ` AND ${this.ofProjects(`$${params.push(this.dialect.encodeIds(projects))}`)}`
+      : '';
     const row = await x.row<Execution>(
-      `SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = $1${this.dialect.forUpdate}`,
-      [id],
+      `SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = $1${within}${this.dialect.forUpdate}`,
+      params,
     );
     if (!row) throw BinderyError.notFound('execution', id);
     const lapsed = row.lease_expires_at !== null && row.lease_expires_at <= now;
@@ -68,6 +81,11 @@ export class ExecutionCore {
     return { ...row, lease_expires_at: expiresAt };
   }
 
+  /** A condition: the execution's task is in one of the projects bound at `param`. */
+  private ofProjects(param: string): string {
+    return `task_id IN (SELECT t.id FROM tasks t WHERE t.project_id ${this.dialect.idIn(param)})`;
+  }
+
   /** Newest first. */
   async list(x: Executor, filter: ExecutionFilter, page: PageRequest): Promise<Page<Execution>> {
     const where: string[] = [];
@@ -77,6 +95,8 @@ export class ExecutionCore {
       params.push(filter[column]);
       where.push(`${column} = $${params.length}`);
     }
+    if (filter.project_ids)
+      where.push(this.ofProjects(`$${params.push(this.dialect.encodeIds(filter.project_ids))}`));
     const filtered = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
     const total = Number(
       (await x.value<number>(`SELECT count(*) FROM executions ${filtered()}`, params)) ?? 0,

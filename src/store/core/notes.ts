@@ -1,6 +1,6 @@
 import type { Note } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
-import type { NoteChanges, Page, PageRequest, WriteGuard } from '../types.js';
+import type { NoteChanges, NoteFilter, Page, PageRequest, WriteGuard } from '../types.js';
 import type { Dialect, Executor } from './dialect.js';
 import { lockVersion } from './guards.js';
 import { type NoteRow, RowMapper } from './rows.js';
@@ -8,11 +8,6 @@ import { newestFirst } from './sql.js';
 import { assignments } from './update.js';
 
 const COLUMNS = 'seq, id, title, content, tags, project_id, created_at, updated_at, version, updated_by';
-
-export interface NoteFilter {
-  project_id?: string | undefined;
-  tag?: string | undefined;
-}
 
 /** Note reads and writes; tag and search indexes follow by trigger or generated column. */
 export class NoteCore {
@@ -53,6 +48,10 @@ export class NoteCore {
       columns: COLUMNS,
       conditions: [
         [(p) => `project_id = ${p}`, filter.project_id],
+        [
+          (p) => `project_id ${this.dialect.idIn(p)}`,
+          filter.project_ids && this.dialect.encodeIds(filter.project_ids),
+        ],
         [(p) => this.dialect.hasTag('notes', 'notes', p), filter.tag],
       ],
       page,

@@ -10,12 +10,14 @@ import { runAsActor } from '../actor.js';
 import type { ChangeFilter, ChangeRetention } from '../change-log.js';
 import type {
   BatchMode,
+  DocumentFilter,
   ExecutionClaim,
   ExecutionFilter,
   NewChunk,
   NewProject,
   NewTask,
   NoteChanges,
+  NoteFilter,
   PageRequest,
   ProjectChanges,
   ReadyFilter,
@@ -29,9 +31,9 @@ import type {
 import { ChangeCore } from './changes.js';
 import { DashboardCore } from './dashboard.js';
 import type { Dialect, Executor } from './dialect.js';
-import { DocumentCore, type DocumentFilter } from './documents.js';
+import { DocumentCore } from './documents.js';
 import { ExecutionCore } from './executions.js';
-import { NoteCore, type NoteFilter } from './notes.js';
+import { NoteCore } from './notes.js';
 import { ProjectCore } from './projects.js';
 import { TaskCore } from './tasks.js';
 import { TokenCore, type TokenRecord } from './tokens.js';
@@ -136,6 +138,10 @@ export abstract class StoreCore {
     return this.read((x) => this.tasks.children(x, parentId, page));
   }
 
+  countChildren(parentIds: readonly string[], projects: readonly string[]) {
+    return this.read((x) => this.tasks.countChildren(x, parentIds, projects));
+  }
+
   updateTask(id: string, changes: TaskChanges, options?: TaskUpdateOptions) {
     return this.write((x) => this.tasks.update(x, id, changes, options));
   }
@@ -161,8 +167,8 @@ export abstract class StoreCore {
     });
   }
 
-  deleteTaskTree(id: string) {
-    return this.write((x) => this.tasks.deleteTree(x, id));
+  deleteTaskTree(id: string, projects?: readonly string[]) {
+    return this.write((x) => this.tasks.deleteTree(x, id, projects));
   }
 
   claimExecution(taskId: string, claim: ExecutionClaim, guard?: WriteGuard) {
@@ -188,8 +194,8 @@ export abstract class StoreCore {
     return runAsActor(SYSTEM_ACTOR, () => this.write((x) => this.executions.expire(x, now, SYSTEM_ACTOR)));
   }
 
-  heartbeatExecution(id: string, now: string, expiresAt: string) {
-    return this.write((x) => this.executions.heartbeat(x, id, now, expiresAt));
+  heartbeatExecution(id: string, now: string, expiresAt: string, projects?: readonly string[]) {
+    return this.write((x) => this.executions.heartbeat(x, id, now, expiresAt, projects));
   }
 
   listExecutions(filter: ExecutionFilter, page: PageRequest) {

@@ -54,7 +54,7 @@ export const TASK_UPDATABLE = [
 ] as const;
 
 /** Filters the trigger-kept `task_group_counts` can total without counting task rows. */
-const GROUP_COUNTED = new Set(['project_id', 'statuses', 'priority']);
+const GROUP_COUNTED = new Set(['project_id', 'project_ids', 'statuses', 'priority']);
 
 /** Task reads and writes, the execution claim and the cycle refusals; each method runs on the caller's executor. */
 export class TaskCore {
@@ -62,6 +62,11 @@ export class TaskCore {
 
   constructor(private readonly dialect: Dialect) {
     this.map = new RowMapper(dialect);
+  }
+
+  /** A condition: the task (columns prefixed `prefix`) is in one of the projects bound at the parameter. */
+  private inProjects(prefix: string): (param: string) => string {
+    return (param) => `${prefix}project_id ${this.dialect.idIn(param)}`;
   }
 
   /** Which of these ids exist in `table`. */
@@ -137,6 +142,7 @@ export class TaskCore {
     if (filter.statuses) where.push(`t.status ${inList(filter.statuses, params)}`);
     if (filter.priority) add((p) => `t.priority = ${p}`, filter.priority);
     if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
+    if (filter.project_ids) add(this.inProjects('t.'), this.dialect.encodeIds(filter.project_ids));
     if (filter.parent_id === null) where.push('t.parent_id IS NULL');
     else if (filter.parent_id) add((p) => `t.parent_id = ${p}`, filter.parent_id);
     if (filter.role) add((p) => `t.role = ${p}`, filter.role);
@@ -178,6 +184,10 @@ export class TaskCore {
       values.push(filter[key]);
       where.push(`${key} = $${values.length}`);
     }
+    if (filter.project_ids) {
+      values.push(this.dialect.encodeIds(filter.project_ids));
+      where.push(this.inProjects('')(`$${values.length}`));
+    }
     if (filter.statuses) where.push(`status ${inList(filter.statuses, values)}`);
     const sql = `SELECT coalesce(sum(n), 0) FROM task_group_counts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     return (await x.value<number>(sql, values)) ?? 0;
@@ -199,6 +209,7 @@ export class TaskCore {
       where.push(clause(`$${params.length}`));
     };
     if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
+    if (filter.project_ids) add(this.inProjects('t.'), this.dialect.encodeIds(filter.project_ids));
     if (filter.role) add((p) => `(t.role = ${p} OR t.role IS NULL)`, filter.role);
     if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
     const and = where.map((clause) => ` AND ${clause}`).join('');
@@ -236,6 +247,20 @@ export class TaskCore {
       [parentId, decodeCursor(page.cursor) ?? 0, page.limit + 1],
     );
     return keysetPage(rows, page.limit, total, (pageRows) => pageRows.map((row) => this.map.summary(row)));
+  }
+
+  /** How many subtasks each of `parentIds` has in `projects` (a project-limited token's child counts). */
+  async countChildren(
+    x: Executor,
+    parentIds: readonly string[],
+    projects: readonly string[],
+  ): Promise<Map<string, number>> {
+    const rows = await x.rows<{ parent_id: string; n: number }>(
+      `SELECT parent_id, count(*) AS n FROM tasks
+       WHERE parent_id ${this.dialect.idIn('$1')} AND ${this.inProjects('')('$2')} GROUP BY parent_id`,
+      [this.dialect.encodeIds(parentIds), this.dialect.encodeIds(projects)],
+    );
+    return new Map(rows.map((row) => [row.parent_id, Number(row.n)]));
   }
 
   async update(
@@ -300,7 +325,20 @@ export class TaskCore {
   }
 
   /** Deletes the task and its subtree; returns how many tasks were removed. */
-  async deleteTree(x: Executor, id: string): Promise<number> {
+  async deleteTree(x: Executor, id: string, projects?: readonly string[]): Promise<number> {
+    // A project-limited token deletes inside its projects only: another project's subtask (or one without a
+    // project) loses its parent instead, as a deleted project's tasks lose their project.
+    if (projects) {
+      const mine = this.inProjects('');
+      await x.run(
+        `WITH RECURSIVE subtree(id) AS (
+           SELECT id FROM tasks WHERE id = $1
+           UNION ALL SELECT t.id FROM tasks t JOIN subtree s ON t.parent_id = s.id WHERE ${this.inProjects('t.')('$2')})
+         UPDATE tasks SET parent_id = NULL
+         WHERE parent_id IN (SELECT id FROM subtree) AND (project_id IS NULL OR NOT ${mine('$2')})`,
+        [id, this.dialect.encodeIds(projects)],
+      );
+    }
     const count = (await x.value<number>(this.dialect.countSubtree, [id])) ?? 0;
     // ON DELETE CASCADE removes the subtree, its dependencies and executions (and tag rows where kept).
     if (count > 0) await x.run('DELETE FROM tasks WHERE id = $1', [id]);

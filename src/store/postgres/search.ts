@@ -28,31 +28,31 @@ const NO_CHUNK =
 
 /**
  * The newest CANDIDATES_PER_KIND matches of a kind with the text they are ranked by, found through the
- * GIN index, in the project `project` names when given.
+ * GIN index, in the projects `project` admits when given (an SQL comparison: `= $2`, `= ANY($2::text[])`).
  */
 const CANDIDATES: Record<Kind, (q: string, project: string | null) => string> = {
   task: (
     q,
     project,
   ) => `SELECT 'task' AS kind, seq AS key, id, title, tags, project_id, description AS body, ${NO_CHUNK}
-    FROM tasks WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+    FROM tasks WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
   project: (q, project) => `SELECT 'project' AS kind, seq AS key, id, name AS title, tags, id AS project_id,
       description AS body, ${NO_CHUNK}
-    FROM projects WHERE search @@ ${q} ${project ? `AND id = ${project}` : ''}
+    FROM projects WHERE search @@ ${q} ${project ? `AND id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
   note: (
     q,
     project,
   ) => `SELECT 'note' AS kind, seq AS key, id, title, tags, project_id, content AS body, ${NO_CHUNK}
-    FROM notes WHERE search @@ ${q} ${project ? `AND project_id = ${project}` : ''}
+    FROM notes WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
   document: (q, project) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, d.tags, d.project_id,
       m.text AS body, m.heading_path, m.chunk_index, d.source_path, d.document_type
     FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index FROM document_chunks c
           WHERE c.search @@ ${q} ${
             project
-              ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id = ${project})`
+              ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id ${project})`
               : ''
           } ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m
     JOIN documents d ON d.id = m.document_id`,
@@ -91,7 +91,9 @@ function pgCandidates(s: PgSession): CandidateSource {
       const params: unknown[] = [];
       const q = tsquery(terms, mode, params);
       let project: string | null = null;
-      if (request.project_id) project = `$${params.push(request.project_id)}`;
+      if (request.project_id) project = `= $${params.push(request.project_id)}`;
+      // A project-limited token's projects (docs/access.md).
+      else if (request.project_ids) project = `= ANY($${params.push(request.project_ids)}::text[])`;
       const sql = request.types.map((kind) => `(${CANDIDATES[kind](q, project)})`).join(' UNION ALL ');
       return (await s.rows<Row>(sql, params)).map(toCandidate);
     },

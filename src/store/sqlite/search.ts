@@ -36,26 +36,27 @@ const CHUNK_COLUMNS = `c.seq AS key, d.id, d.title, d.tags, d.project_id, f.body
 const CHUNK_JOIN =
   'CROSS JOIN document_chunks c ON c.seq = f.rowid - @base CROSS JOIN documents d ON d.seq = c.document_seq';
 
+/** `project`: only the projects in the JSON list bound as @projects. */
 const CANDIDATE_SQL: Record<Kind, { all: string; project: string }> = {
   task: {
     all: `SELECT ${TASK_COLUMNS} ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base')}`,
     project: `SELECT ${TASK_COLUMNS}
-      ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base', 'AND t.project_id = @project')}`,
+      ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base', 'AND t.project_id IN (SELECT value FROM json_each(@projects))')}`,
   },
   project: {
     all: `SELECT ${PROJECT_COLUMNS} ${newestMatches('CROSS JOIN projects p ON p.seq = f.rowid - @base')}`,
-    // Driven from projects: for an unknown id FTS5 is never asked (a NULL rowid bound would mean no bound).
+    // Driven from projects: for unknown ids FTS5 is never asked (a NULL rowid bound would mean no bound).
     project: `SELECT ${PROJECT_COLUMNS} FROM projects p CROSS JOIN search_index f ON f.rowid = p.seq + @base
-      WHERE p.id = @project AND f.search_index MATCH @query`,
+      WHERE p.id IN (SELECT value FROM json_each(@projects)) AND f.search_index MATCH @query`,
   },
   note: {
     all: `SELECT ${NOTE_COLUMNS} ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base')}`,
     project: `SELECT ${NOTE_COLUMNS}
-      ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base', 'AND n.project_id = @project')}`,
+      ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base', 'AND n.project_id IN (SELECT value FROM json_each(@projects))')}`,
   },
   document: {
     all: `SELECT ${CHUNK_COLUMNS} ${newestMatches(CHUNK_JOIN)}`,
-    project: `SELECT ${CHUNK_COLUMNS} ${newestMatches(CHUNK_JOIN, 'AND d.project_id = @project')}`,
+    project: `SELECT ${CHUNK_COLUMNS} ${newestMatches(CHUNK_JOIN, 'AND d.project_id IN (SELECT value FROM json_each(@projects))')}`,
   },
 };
 
@@ -96,10 +97,17 @@ export class SqliteSearch implements CandidateSource {
     return this.turn(() => {
       const query = ftsExpression(terms, mode, !this.isCommon(ftsExpression(terms, mode, false), request));
       const all: SearchCandidate[] = [];
+      // The project named, else a project-limited token's projects (docs/access.md).
+      const projects = request.project_id ? [request.project_id] : request.project_ids;
       for (const kind of request.types) {
         // better-sqlite3 reads only the named parameters a statement has; the rest are ignored.
-        const params = { query, ...rowidRange(kind), cap: CANDIDATES_PER_KIND, project: request.project_id };
-        const sql = CANDIDATE_SQL[kind][request.project_id ? 'project' : 'all'];
+        const params = {
+          query,
+          ...rowidRange(kind),
+          cap: CANDIDATES_PER_KIND,
+          projects: JSON.stringify(projects),
+        };
+        const sql = CANDIDATE_SQL[kind][projects ? 'project' : 'all'];
         for (const row of this.db.stmt(sql).all(params) as CandidateRow[]) all.push(toCandidate(kind, row));
       }
       return all;
