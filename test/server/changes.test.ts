@@ -232,7 +232,7 @@ describe('GET /api/events', () => {
   });
 
   it('waits for a reader past the bound, cuts one that leaves it undrained, and it resumes by id with no gap', {
-    timeout: 120_000,
+    timeout: 300_000,
   }, async () => {
     const stallMs = 1_000;
     const slow = await startTestServer({
