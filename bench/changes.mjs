@@ -67,9 +67,12 @@ async function staleness(urlA, urlB, writes) {
 function subscribers(url, count) {
   const latencies = [];
   let ready = 0;
+  const failures = [];
   const requests = [];
+  let closed = false;
   for (let i = 0; i < count; i++) {
     const req = request(`${url}/api/events`, { agent: false }, (res) => {
+      if (res.statusCode !== 200) failures.push(`answered ${res.statusCode}`);
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk) => {
@@ -86,7 +89,9 @@ function subscribers(url, count) {
       });
       res.on('error', () => {});
     });
-    req.on('error', () => {});
+    req.on('error', (error) => {
+      if (!closed) failures.push(error.message);
+    });
     req.end();
     requests.push(req);
   }
@@ -94,9 +99,15 @@ function subscribers(url, count) {
     latencies,
     /** Resolves once every stream has sent `ready` (it is open and caught up). */
     ready: async () => {
-      while (ready < count) await new Promise((r) => setTimeout(r, 50));
+      const deadline = Date.now() + 120_000;
+      while (ready < count) {
+        if (failures.length > 0 || Date.now() > deadline)
+          throw new Error(`${ready}/${count} event streams ready; failures: ${failures.slice(0, 3)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     close: () => {
+      closed = true;
       for (const r of requests) r.destroy();
     },
   };
