@@ -159,16 +159,21 @@ export class ChangeHub {
             position = page.next_since;
             continue;
           }
+          // The head as of this slice of the window: the hub may read on while a yield waits for the consumer,
+          // and what it reads then is not in `fresh`.
+          const head = hub.head;
           const fresh = hub.after(position);
           for (const change of fresh) {
             if (matches(change, request.filter)) yield { type: 'change', change };
             position = change.seq;
           }
-          position = Math.max(position, hub.head);
+          position = Math.max(position, head);
           if (!ready) {
             ready = true;
             yield { type: 'ready', seq: position };
+            continue;
           }
+          // Only when nothing was yielded since the slice was taken: no wake-up can have been missed.
           if (fresh.length === 0) await hub.changed((resolve) => (wakeSelf = resolve));
         }
       } finally {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BinderyError, ChangeSeq, ChangeStreamQuery, parseInput } from '../contract/index.js';
 import { hideOtherProjects, type LinkReader } from '../service/project-access.js';
@@ -7,8 +8,10 @@ import type { ChangeHub, FeedEvent } from './change-hub.js';
 export interface EventStreamTuning {
   /** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
   pingMs?: number;
-  /** A subscriber whose unsent data passes this many bytes reads too slowly: it is cut, and resumes by id. */
+  /** Unsent data a subscriber may have before the stream waits for it to drain (its memory bound). */
   maxBufferedBytes?: number;
+  /** A subscriber that leaves that data undrained this long reads too slowly: it is cut, and resumes by id. */
+  maxStallMs?: number;
 }
 
 export interface EventStreamOptions extends EventStreamTuning {
@@ -19,6 +22,24 @@ export interface EventStreamOptions extends EventStreamTuning {
 
 const PING_MS = 15_000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+const MAX_STALL_MS = 10_000;
+
+/** Whether the response drained within `ms` (false when it closed or the time ran out first). */
+function drained(response: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      response.off('drain', onDrain);
+      response.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(onClose, ms);
+    response.on('drain', onDrain);
+    response.on('close', onClose);
+  });
+}
 
 /** `Last-Event-ID` (sent by a reconnecting EventSource) wins over `?since=`, which only sets the start. */
 function startOf(request: FastifyRequest, since: number | undefined): number | undefined {
@@ -47,6 +68,7 @@ function frame(event: FeedEvent): string {
 export function registerEventStream(app: FastifyInstance, options: EventStreamOptions): void {
   const pingMs = options.pingMs ?? PING_MS;
   const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+  const maxStall = options.maxStallMs ?? MAX_STALL_MS;
 
   app.get('/api/events', async (request: FastifyRequest, reply: FastifyReply) => {
     const query = parseInput(ChangeStreamQuery, { ...(request.query as object) });
@@ -79,12 +101,14 @@ export function registerEventStream(app: FastifyInstance, options: EventStreamOp
           event.type === 'change' && event.change.parent_id && access?.project_ids
             ? { ...event, change: await hideOtherProjects(options.store, event.change, access) }
             : event;
-        response.write(frame(shown));
-        if (response.writableLength > maxBuffered) {
-          request.log.warn({ buffered: response.writableLength }, 'event stream reader too slow; cut');
-          response.destroy();
-          break;
-        }
+        // Events the window already holds come without a pause for I/O, so a catching-up reader would get its
+        // whole backlog in memory at once: past the bound, wait for the reader before taking more.
+        if (response.write(frame(shown)) || response.writableLength < maxBuffered) continue;
+        const buffered = response.writableLength;
+        if (await drained(response, maxStall)) continue;
+        if (!response.destroyed) request.log.warn({ buffered }, 'event stream reader too slow; cut');
+        response.destroy();
+        break;
       }
     } finally {
       clearInterval(ping);

@@ -2,8 +2,11 @@
  * The change log through a real server: what each write records, the page, history, entity tags and the
  * event stream (order, resume, filters, refusals), on the store under test.
  */
+import { connect } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changesOf, openEvents } from '../helpers/events.js';
+import { parseScrape, sample } from '../helpers/prometheus.js';
 import { type HttpHelper, startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -226,5 +229,87 @@ describe('GET /api/events', () => {
   it('refuses a foreign Origin like every route', async () => {
     const res = await http('GET', '/api/events', undefined, { origin: 'http://evil.example' });
     expect(res.status).toBe(403);
+  });
+
+  it('waits for a reader past the bound, cuts one that leaves it undrained, and it resumes by id with no gap', {
+    timeout: 300_000,
+  }, async () => {
+    const stallMs = 1_000;
+    const slow = await startTestServer({
+      configure: (config) => (config.eventStream = { maxBufferedBytes: 64 * 1024, maxStallMs: stallMs }),
+    });
+    try {
+      const start = (await slow.http('GET', '/api/changes?since=0&limit=1')).body.next_since;
+      const subscribers = async () =>
+        sample(parseScrape((await slow.http('GET', '/metrics')).body), 'bindery_event_stream_subscribers');
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // A raw socket that sends its request and never reads. HTTP/1.0, so the body is the bare event text.
+      const { port } = new URL(slow.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.pause();
+      socket.write(`GET /api/events?since=${start} HTTP/1.0\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      while ((await subscribers()) !== 1) await sleep(20);
+      // The kernel's socket buffers take some MB before the server's own buffer fills: write batches of
+      // 1,001 changes of ~0.4 KB until the server cuts the stream (giving up far beyond those buffers).
+      const actor = { 'x-bindery-actor': 'a'.repeat(100) };
+      const subtasks = Array.from({ length: 1000 }, (_, i) => ({ title: `slow ${i}` }));
+      let batches = 0;
+      while ((await subscribers()) === 1 && batches < 100) {
+        const res = await slow.http('POST', '/api/tasks', { title: 'batch', subtasks }, actor);
+        expect(res.status).toBe(201);
+        batches++;
+      }
+      // The cut comes at most maxStallMs after the bound is passed; batches written meanwhile only add volume.
+      expect(await subscribers()).toBe(0);
+      const written = batches * 1001;
+
+      // Read what reached the socket before the cut: the server has closed the stream.
+      const received: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => received.push(event) });
+      let head = '';
+      let inBody = false;
+      socket.setEncoding('utf8');
+      await new Promise<void>((resolve) => {
+        socket.on('data', (chunk: string) => {
+          if (inBody) return parser.feed(chunk);
+          head += chunk;
+          const end = head.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          expect(head).toMatch(/^HTTP\/1\.[01] 200/);
+          inBody = true;
+          parser.feed(head.slice(end + 4));
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+        socket.resume();
+      });
+      const cut = changesOf(received);
+      expect(cut.length).toBeLessThan(written);
+      const lastId = received.filter((e) => e.id !== undefined).at(-1)!.id!;
+
+      // The resumed stream's backlog is far past the bound: it waits for this reader rather than cut it.
+      const resumed = await openEvents(slow.url, '/api/events', { 'last-event-id': lastId });
+      const ready = (events: EventSourceMessage[]) => events.some((e) => e.event === 'ready');
+      const rest = changesOf(await resumed.until(ready, 60_000).catch(() => resumed.events));
+      resumed.close();
+      const logged: number[] = [];
+      for (let since = start; ; ) {
+        const page = (await slow.http('GET', `/api/changes?since=${since}&limit=1000`)).body;
+        logged.push(...page.items.map((c: { seq: number }) => c.seq));
+        if (page.items.length < 1000) break;
+        since = page.next_since;
+      }
+      expect(logged).toHaveLength(written);
+      const seqs = [...cut, ...rest].map((c) => c.seq);
+      expect({ length: seqs.length, first: seqs[0], last: seqs.at(-1) }).toEqual({
+        length: logged.length,
+        first: logged[0],
+        last: logged.at(-1),
+      });
+      expect(seqs).toEqual(logged);
+    } finally {
+      await slow.stop();
+      await slow.remove();
+    }
   });
 });
