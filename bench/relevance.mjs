@@ -18,7 +18,11 @@ export async function relevanceSuite({ quick }) {
   const details = {};
   const speed = [];
   for (const storeKind of ['sqlite', 'postgres']) {
-    speed.push({ store: storeKind, ...(await indexBuild(storeKind)), ...(await searchLatency(storeKind, quick)) });
+    speed.push({
+      store: storeKind,
+      ...(await indexBuild(storeKind)),
+      ...(await searchLatency(storeKind, quick)),
+    });
     for (const set of relevanceSets()) {
       // A fresh store per set, so word rarity is measured on that set's text alone, as in the reference.
       const { api, store, remove } = await freshService(storeKind);

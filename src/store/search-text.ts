@@ -66,9 +66,11 @@ export function splitIdentifier(word: string): string {
 export function identifierWords(text: string): string {
   const out: string[] = [];
   let start = -1;
-  let hump = false;
+  // Where the current word splits (as splitIdentifier would split it): a hump is where a space goes.
+  const splits: number[] = [];
   let prev = NONE;
   let prev2 = NONE;
+  let prevSize = 1;
   for (let i = 0; i <= text.length; ) {
     const code = i < text.length ? text.charCodeAt(i) : SPACE;
     let kind: number;
@@ -80,19 +82,22 @@ export function identifierWords(text: string): string {
       kind = unicodeKind(point);
     }
     if (kind === NONE) {
-      if (hump) out.push(splitIdentifier(text.slice(start, i)));
+      if (splits.length > 0) {
+        let word = text.slice(start, splits[0]);
+        for (let s = 0; s < splits.length; s++) word += ` ${text.slice(splits[s], splits[s + 1] ?? i)}`;
+        out.push(word);
+        splits.length = 0;
+      }
       start = -1;
-      hump = false;
       prev = prev2 = NONE;
     } else {
       if (start < 0) start = i;
-      else if (!hump)
-        hump =
-          ((prev === LOWER || prev === DIGIT) && kind === UPPER) ||
-          (prev2 === UPPER && prev === UPPER && kind === LOWER);
+      else if ((prev === LOWER || prev === DIGIT) && kind === UPPER) splits.push(i);
+      else if (prev2 === UPPER && prev === UPPER && kind === LOWER) splits.push(i - prevSize);
       prev2 = prev;
       prev = kind;
     }
+    prevSize = size;
     i += size;
   }
   return out.join(' ; ');
