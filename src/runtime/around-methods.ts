@@ -16,19 +16,21 @@ export function aroundMethods<T extends object>(
   });
 }
 
+export type Settled = { ok: true; answer: unknown } | { ok: false; error: unknown };
+
 /** Passes `result` through, calling `settled` once it settles: at once unless it is a promise. */
-export function onSettled(result: unknown, settled: (failure?: { error: unknown }) => void): unknown {
+export function onSettled(result: unknown, settled: (outcome: Settled) => void): unknown {
   if (!(result instanceof Promise)) {
-    settled();
+    settled({ ok: true, answer: result });
     return result;
   }
   return result.then(
     (answer) => {
-      settled();
+      settled({ ok: true, answer });
       return answer;
     },
     (error: unknown) => {
-      settled({ error });
+      settled({ ok: false, error });
       throw error;
     },
   );

@@ -113,9 +113,9 @@ export function traceCalls<T extends object>(target: T, kind: string): T {
         span.end();
         throw error;
       }
-      return onSettled(result, (failure) => {
-        if (failure) {
-          span.recordException(failure.error as Error);
+      return onSettled(result, (outcome) => {
+        if (!outcome.ok) {
+          span.recordException(outcome.error as Error);
           span.setStatus({ code: api.SpanStatusCode.ERROR });
         }
         span.end();

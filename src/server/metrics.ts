@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type Change, isOperationName } from '../contract/index.js';
 import { aroundMethods, onSettled } from '../runtime/around-methods.js';
-import type { PoolMetrics, Store } from '../store/types.js';
+import { type PoolMetrics, SEARCH_PATHS, type SearchPage, type Store } from '../store/types.js';
 
 /** Seconds; from a cached read (~0.2 ms) to a slow document index (seconds). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -34,6 +34,13 @@ export class ServerMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly searchDuration = new Histogram({
+    name: 'bindery_search_duration_seconds',
+    help: 'Time of one store search, by the path it took (empty, rare, common, fill: docs/operations.md).',
+    labelNames: ['path'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
   readonly idempotentReplays = new Counter({
     name: 'bindery_idempotent_replays_total',
     help: 'Requests answered from a stored answer of the same Idempotency-Key.',
@@ -57,16 +64,23 @@ export class ServerMetrics {
   constructor() {
     // The standard names (process_*, nodejs_*) so ready-made Node.js dashboards work.
     collectDefaultMetrics({ register: this.registry });
+    // Every path from the start, so a rate over each series exists before its first query.
+    for (const path of SEARCH_PATHS) this.searchDuration.zero({ path });
   }
 
   /** A store whose async methods are timed into `bindery_store_operation_duration_seconds`. */
   instrumentStore(store: Store): Store {
     const histogram = this.storeDuration;
+    const searches = this.searchDuration;
     return aroundMethods(store, (operation, call) => {
       const end = histogram.startTimer({ operation });
       const result = call();
       if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
-      return onSettled(result, (failure) => end({ outcome: failure ? 'error' : 'ok' }));
+      return onSettled(result, (outcome) => {
+        const seconds = end({ outcome: outcome.ok ? 'ok' : 'error' });
+        if (outcome.ok && operation === 'search')
+          searches.observe({ path: (outcome.answer as SearchPage).path }, seconds);
+      });
     });
   }
 

@@ -7,7 +7,7 @@
  * of the query's words they hold.
  */
 import type { SearchResult } from '../contract/index.js';
-import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
+import { CANDIDATES_PER_KIND, CHUNKS_PER_DOCUMENT } from './search-rules.js';
 import {
   fold,
   type Hit,
@@ -17,7 +17,7 @@ import {
   snippet,
   TermFinder,
 } from './search-text.js';
-import type { SearchPage, SearchRequest } from './types.js';
+import type { SearchPage, SearchPath, SearchRequest } from './types.js';
 
 type Kind = SearchResult['type'];
 
@@ -85,14 +85,16 @@ interface Scored {
 
 export async function rankedSearch(source: CandidateSource, request: SearchRequest): Promise<SearchPage> {
   const plan = parseQuery(request.text);
-  if (!plan || request.types.length === 0) return { results: [], total: 0 };
+  if (!plan || request.types.length === 0) return { results: [], total: 0, path: 'empty' };
   let pool = await source.candidates(plan.terms, 'all', request);
+  let path: SearchPath = reachesBound(pool) ? 'common' : 'rare';
   if (plan.terms.length > 1 && capPerDocument(pool).length < request.limit) {
     const seen = new Set(pool.map(identity));
     const any = await source.candidates(plan.terms, 'any', request);
     pool = [...pool, ...any.filter((c) => !seen.has(identity(c)))];
+    path = 'fill';
   }
-  if (pool.length === 0) return { results: [], total: 0 };
+  if (pool.length === 0) return { results: [], total: 0, path };
   const finder = new TermFinder(plan.terms);
   const ranked = rank(pool, finder, await source.corpusSize(request));
   const kept = capPerDocument(ranked);
@@ -101,7 +103,14 @@ export async function rankedSearch(source: CandidateSource, request: SearchReque
   const results = kept
     .slice(from, from + request.limit)
     .map((s, i) => toResult(s, finder, scores[from + i]!));
-  return { results, total: kept.length };
+  return { results, total: kept.length, path };
+}
+
+/** Whether some kind's matches filled its CANDIDATES_PER_KIND: a common word, ranked among the newest. */
+function reachesBound(pool: readonly SearchCandidate[]): boolean {
+  const perKind = new Map<Kind, number>();
+  for (const c of pool) perKind.set(c.kind, (perKind.get(c.kind) ?? 0) + 1);
+  return [...perKind.values()].some((n) => n >= CANDIDATES_PER_KIND);
 }
 
 const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;

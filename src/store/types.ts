@@ -159,7 +159,17 @@ export interface SearchRequest {
 export interface SearchPage {
   results: SearchResult[];
   total: number;
+  /** Which plan the query took (docs/operations.md, `bindery_search_duration_seconds`). */
+  path: SearchPath;
 }
+
+/**
+ * empty: no words, nothing searched; rare: one index query under the per-kind bound; common: one index
+ * query whose matches reached the bound for some kind (only the newest are ranked); fill: the all-words
+ * matches were too few, so a second, any-word query filled the page.
+ */
+export type SearchPath = 'empty' | 'rare' | 'common' | 'fill';
+export const SEARCH_PATHS: readonly SearchPath[] = ['empty', 'rare', 'common', 'fill'];
 
 /** The counts and lists the dashboard is built from, measured at `now`. */
 export type DashboardCounts = Omit<Dashboard, 'completion_rate' | 'open_tasks'>;

@@ -79,6 +79,28 @@ describe('GET /metrics', () => {
     expect(sample(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
+  it('times searches by the path the store took: empty, rare, common, fill', async () => {
+    const searches = 'bindery_search_duration_seconds';
+    const count = (families: Awaited<ReturnType<typeof scrape>>, path: string) =>
+      sample(families, `${searches}_count`, { path }) ?? 0;
+    const before = await scrape(server);
+    expect(before.types.get(searches)).toBe('HISTOGRAM');
+    // Every path is there from the start (at zero), so rates over it exist before its first query.
+    for (const path of ['empty', 'rare', 'common', 'fill'])
+      expect(sample(before, `${searches}_count`, { path })).toBeDefined();
+    await server.http('POST', '/api/tasks', { title: 'quartzite ledger' }, auth);
+    const search = (query: string, limit: number) =>
+      server.http('POST', '/api/search', { query, limit }, auth);
+    expect((await search('***', 10)).status).toBe(200); // no words
+    expect((await search('quartzite', 1)).status).toBe(200); // one word, one match: the all-words query
+    expect((await search('quartzite basalt', 10)).status).toBe(200); // no task has both: any-word fill
+    const after = await scrape(server);
+    expect(count(after, 'empty') - count(before, 'empty')).toBe(1);
+    expect(count(after, 'rare') - count(before, 'rare')).toBe(1);
+    expect(count(after, 'fill') - count(before, 'fill')).toBe(1);
+    expect(count(after, 'common')).toBe(count(before, 'common'));
+  });
+
   it('reports open event streams and how late changes reach the server', async () => {
     const stream = await openEvents(server.url, '/api/events', auth);
     try {

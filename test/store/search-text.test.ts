@@ -49,6 +49,9 @@ describe('identifier words', () => {
       'content Type Parser ; HTTP Server',
     );
     expect(identifierWords('snake_case and kebab-case split by themselves')).toBe('');
+    expect(identifierWords('größeBerechnen, ÉtatCivil, v2Parser, ABC1 and 𝐀bc𝐀Def')).toBe(
+      'größe Berechnen ; État Civil ; v2 Parser ; 𝐀bc 𝐀 Def',
+    );
   });
 });
 
