@@ -7,7 +7,7 @@ import {
   type TaskSummary,
 } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
-import { READY_ORDER, readyCondition, WAITING_CONDITION } from '../readiness.js';
+import { READY_ORDER, readyCondition } from '../readiness.js';
 import type {
   ExecutionClaim,
   ExecutionRecord,
@@ -185,47 +185,55 @@ export class TaskCore {
 
   /**
    * The first ready task in next_task's order (locked for the claim where rows can be locked, skipping rows
-   * another claim holds), how many tasks are ready in all, and, when none is, how many wait.
+   * another claim holds), how many tasks are ready in all, and how many wait. The counts are summed from the
+   * trigger-kept `task_ready_counts` (a few rows per project and role); the choice is the first entry of the
+   * ready index that passes the filters, looked up only when some task is ready.
    */
   async next(
     x: Executor,
     filter: ReadyFilter,
     lock: boolean,
   ): Promise<{ id: string | null; ready: number; waiting: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const add = (clause: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
-    if (filter.role) add((p) => `(t.role = ${p} OR t.role IS NULL)`, filter.role);
-    if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
-    const and = where.map((clause) => ` AND ${clause}`).join('');
-    const ready = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
-    const id = await x.value<string>(
-      `SELECT t.id FROM tasks t ${ready} WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
-       ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}`,
-      params,
-    );
-    // Counted from the ready index, less the few ready-looking tasks that have a running execution.
-    const row = await x.row<{ indexed: number; running: number }>(
-      `SELECT (SELECT count(*) FROM tasks t ${ready} WHERE ${readyCondition('t.')}${and}) AS indexed,
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const tasks: string[] = [];
+    const counted = ["tag = ''"];
+    if (filter.tag) {
+      const p = param(filter.tag);
+      tasks.push(this.dialect.hasTag('tasks', 't', p));
+      counted[0] = `tag = ${p}`;
+    }
+    if (filter.project_id) {
+      const p = param(filter.project_id);
+      tasks.push(`t.project_id = ${p}`);
+      counted.push(`project_id = ${p}`);
+    }
+    if (filter.role) {
+      const p = param(filter.role);
+      tasks.push(`(t.role = ${p} OR t.role IS NULL)`);
+      counted.push(`role IN (${p}, '')`);
+    }
+    const and = tasks.map((clause) => ` AND ${clause}`).join('');
+    const sum = (state: string) =>
+      `(SELECT coalesce(sum(n), 0) FROM task_ready_counts WHERE state = '${state}' AND ${counted.join(' AND ')})`;
+    // Less the few ready-looking tasks that have a running execution (the counts cannot know those).
+    const counts = (await x.row<{ ready: number; waiting: number; running: number }>(
+      `SELECT ${sum('ready')} AS ready, ${sum('waiting')} AS waiting,
          (SELECT count(*) FROM executions e WHERE e.status = 'running' AND EXISTS (
             SELECT 1 FROM tasks t WHERE t.id = e.task_id AND ${readyCondition('t.')}${and})) AS running`,
       params,
-    );
-    const waiting =
-      id === undefined
-        ? Number(
-            (await x.value<number>(
-              `SELECT count(*) FROM tasks t ${this.dialect.useIndex('tasks_waiting')} WHERE ${WAITING_CONDITION}${and}`,
-              params,
-            )) ?? 0,
+    ))!;
+    const ready = Number(counts.ready) - Number(counts.running);
+    const index = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
+    const id =
+      ready > 0
+        ? await x.value<string>(
+            `SELECT t.id FROM tasks t ${index} WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
+             ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}`,
+            params,
           )
-        : 0;
-    const count = Number(row!.indexed) - Number(row!.running);
-    return { id: id ?? null, ready: count, waiting };
+        : undefined;
+    return { id: id ?? null, ready, waiting: Number(counts.waiting) };
   }
 
   /** Direct subtasks, oldest first. */
