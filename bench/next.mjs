@@ -12,7 +12,7 @@ const DEPENDENCY_SHARE = 0.3;
 const AGENTS = 8;
 
 export async function nextSuite({ quick }) {
-  const sizes = quick ? [1_000, 10_000] : [1_000, 100_000];
+  const sizes = quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000];
   const samples = quick ? 100 : 300;
   const latency = await latencyBySize(sizes, samples);
   const claims = await concurrentClaims(quick ? 300 : 2_000);
