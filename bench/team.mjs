@@ -163,11 +163,19 @@ async function agent(url, name) {
   return { client, pid: transport.pid };
 }
 
-const p50 = (times) => round(percentile(times.sort((a, b) => a - b), 50), 1);
+const p50 = (times) =>
+  round(
+    percentile(
+      times.sort((a, b) => a - b),
+      50,
+    ),
+    1,
+  );
 
 async function call(client, name, args) {
   const result = await client.callTool({ name, arguments: args });
-  if (result.isError) throw new Error(`${name}: ${JSON.stringify(result.structuredContent ?? result.content)}`);
+  if (result.isError)
+    throw new Error(`${name}: ${JSON.stringify(result.structuredContent ?? result.content)}`);
   return result.structuredContent;
 }
 
@@ -199,8 +207,7 @@ async function verify(workspace, databaseUrl, project) {
     }
     // Worked twice: more than one execution that did not end by its lease (or never completed at all).
     const double = [...executions.values()].filter(
-      (runs) =>
-        runs.filter((status) => status !== 'expired').length !== 1 || runs.at(-1) !== 'completed',
+      (runs) => runs.filter((status) => status !== 'expired').length !== 1 || runs.at(-1) !== 'completed',
     ).length;
     return { early, double, executions };
   } finally {

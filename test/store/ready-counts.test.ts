@@ -26,7 +26,10 @@ describe.each(STORES)('ready and waiting counts on the $kind store', ({ open }) 
     const parent = await make({
       project_id: b,
       tags: ['docs'],
-      subtasks: [{ title: 'child 1', tags: ['ux'] }, { title: 'child 2', role: 'implementer' }],
+      subtasks: [
+        { title: 'child 1', tags: ['ux'] },
+        { title: 'child 2', role: 'implementer' },
+      ],
     });
     const loose = await make({ tags: ['docs', 'docs'] });
     const other = await make({ project_id: b, role: 'implementer' });

@@ -378,7 +378,9 @@ END;`,
       ${readyCountsBackfill(TAG_ROWS)}
       ${readyCountTriggers(TAG_ROWS)
         .map(
-          (t) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} ${t.when ? `WHEN ${t.when}` : ''} BEGIN
+          (
+            t,
+          ) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} ${t.when ? `WHEN ${t.when}` : ''} BEGIN
 ${t.body}
 END;`,
         )
