@@ -51,6 +51,8 @@ async function latencyBySize(sizes, samples) {
         api.next_task({ project_id: projectIds[i % projectIds.length] }),
       );
       const byTag = await timeCalls(samples, () => api.next_task({ tag: 'docs' }));
+      // The floor on this machine at this moment: reading one task by id.
+      const get = await timeCalls(samples, () => api.get_task({ task_id: any.task.id }));
       rows.push({
         tasks: size,
         todo,
@@ -61,11 +63,12 @@ async function latencyBySize(sizes, samples) {
         project_p95: byProject.p95_ms,
         tag_p50: byTag.p50_ms,
         tag_p95: byTag.p95_ms,
+        get_task_p50: get.p50_ms,
       });
       console.log(`  next_task at ${size} tasks: p50 ${next.p50_ms} ms`);
     }
     printTable(
-      'next_task latency (ms, in-process service; ready = todo tasks with nothing unfinished)',
+      'next_task latency (ms, in-process service; ready = todo tasks with nothing unfinished; get_task by id for scale)',
       rows,
     );
     return rows;
