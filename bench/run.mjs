@@ -15,6 +15,7 @@ import { nextSuite } from './next.mjs';
 import { relevanceSuite } from './relevance.mjs';
 import { scalingSuite } from './scaling.mjs';
 import { subscriptionsSuite } from './subscriptions.mjs';
+import { teamSuite } from './team.mjs';
 import { tracingSuite } from './tracing.mjs';
 
 const SUITES = {
@@ -30,6 +31,7 @@ const SUITES = {
   access: accessSuite,
   subscriptions: subscriptionsSuite,
   next: nextSuite,
+  team: teamSuite,
 };
 
 const { values } = parseArgs({

@@ -92,3 +92,63 @@ export const READINESS_INDEXES = `
   CREATE INDEX tasks_ready_project ON tasks (project_id, ${READY_ORDER}) WHERE ${readyCondition()};
   CREATE INDEX tasks_waiting ON tasks (project_id) WHERE ${WAITING_CONDITION};
   CREATE INDEX executions_lease ON executions (lease_expires_at) WHERE status = 'running';`;
+
+/**
+ * How a dialect lists one task row's tags: a FROM item over the row alias, and the expression of a tag in it
+ * (text[] on PostgreSQL, JSON text on SQLite).
+ */
+export interface TagRows {
+  from: (row: string) => string;
+  tag: string;
+}
+
+/**
+ * The todo tasks' counts, so next_task's `ready_count` and `waiting_count` read a few rows instead of
+ * counting tasks (22,000 ready tasks at 100,000: 136 ms on PostgreSQL). One row per state (`ready`: nothing
+ * unfinished, `waiting`: a dependency or subtask open), tag ('' = every task, else one row per tag it
+ * carries), project and role ('' = none): a filtered count sums the few rows of its tag, project and roles.
+ */
+export const READY_COUNTS_TABLE = `
+  CREATE TABLE task_ready_counts (
+    state text NOT NULL,
+    tag text NOT NULL,
+    project_id text NOT NULL,
+    role text NOT NULL,
+    n integer NOT NULL,
+    PRIMARY KEY (state, tag, project_id, role)
+  )`;
+
+const STATE = (row: string) =>
+  `CASE WHEN ${row}.open_deps = 0 AND ${row}.open_children = 0 THEN 'ready' ELSE 'waiting' END`;
+
+/** Adds `sign` to every count the task row (`old` or `new`) is in, if it is todo. */
+const countRow = (tags: TagRows, row: 'old' | 'new', sign: 1 | -1) => `
+  INSERT INTO task_ready_counts (state, tag, project_id, role, n)
+    SELECT ${STATE(row)}, g.tag, coalesce(${row}.project_id, ''), coalesce(${row}.role, ''), ${sign}
+    FROM (SELECT '' AS tag UNION SELECT ${tags.tag} FROM ${tags.from(row)}) g
+    WHERE ${row}.status = 'todo'
+    ON CONFLICT (state, tag, project_id, role) DO UPDATE SET n = task_ready_counts.n + excluded.n;`;
+
+/** The counts' triggers; `when` limits the update's to the changes that move a task between counts. */
+export const readyCountTriggers = (tags: TagRows): readonly (ReadinessTrigger & { when?: string })[] => [
+  { name: 'tasks_ready_count_insert', event: 'INSERT', table: 'tasks', body: countRow(tags, 'new', 1) },
+  { name: 'tasks_ready_count_delete', event: 'DELETE', table: 'tasks', body: countRow(tags, 'old', -1) },
+  {
+    name: 'tasks_ready_count_update',
+    event: 'UPDATE OF status, open_deps, open_children, project_id, role, tags',
+    table: 'tasks',
+    when: `(old.status = 'todo' OR new.status = 'todo') AND (old.status <> new.status
+      OR ${STATE('old')} <> ${STATE('new')} OR old.project_id IS DISTINCT FROM new.project_id
+      OR old.role IS DISTINCT FROM new.role OR old.tags <> new.tags)`,
+    body: countRow(tags, 'old', -1) + countRow(tags, 'new', 1),
+  },
+];
+
+/** The counts of the tasks stored before the table existed. */
+export const readyCountsBackfill = (tags: TagRows) => `
+  INSERT INTO task_ready_counts (state, tag, project_id, role, n)
+    SELECT ${STATE('t')}, '', coalesce(t.project_id, ''), coalesce(t.role, ''), count(*)
+    FROM tasks t WHERE t.status = 'todo' GROUP BY 1, 2, 3, 4;
+  INSERT INTO task_ready_counts (state, tag, project_id, role, n)
+    SELECT ${STATE('t')}, ${tags.tag}, coalesce(t.project_id, ''), coalesce(t.role, ''), count(DISTINCT t.id)
+    FROM tasks t, ${tags.from('t')} WHERE t.status = 'todo' GROUP BY 1, 2, 3, 4;`;

@@ -40,6 +40,8 @@ export interface Dialect {
   idRows(param: string): string;
   /** A condition: the row (of `table`, aliased `alias`) carries the tag bound at `param`. */
   hasTag(table: 'tasks' | 'notes', alias: string, param: string): string;
+  /** Whether one task row carries a tag, probed per row: for walks that stop early (no list built first). */
+  taskTagged(alias: string, param: string): string;
   /** Row-lock suffixes for a SELECT that precedes an update (nothing on SQLite: one writer at a time). */
   readonly forUpdate: string;
   readonly forNoKeyUpdate: string;

@@ -177,10 +177,10 @@ export abstract class StoreCore {
 
   /** The choice and the claim in one write transaction, so two callers never get the same task. */
   nextTask(filter: ReadyFilter, claim?: (task: Task) => ExecutionClaim) {
-    const run = claim ? this.write.bind(this) : this.read.bind(this);
+    // Without a claim the answer is one statement: no transaction needed around it.
+    const run = claim ? this.write.bind(this) : this.session.bind(this);
     return run(async (x) => {
-      const { id, ready, waiting } = await this.tasks.next(x, filter, claim !== undefined);
-      const task = id === null ? null : await this.tasks.get(x, id);
+      const { task, ready, waiting } = await this.tasks.next(x, filter, claim !== undefined);
       if (!task) return { task: null, ready, waiting, claimed: null };
       if (!claim) return { task, ready, waiting, claimed: null };
       const claimed = await this.tasks.claimExecution(x, task.id, claim(task));

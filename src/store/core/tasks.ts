@@ -7,7 +7,7 @@ import {
   type TaskSummary,
 } from '../../contract/index.js';
 import { keysetPage } from '../cursor.js';
-import { READY_ORDER, readyCondition, WAITING_CONDITION } from '../readiness.js';
+import { READY_ORDER, readyCondition } from '../readiness.js';
 import type {
   ExecutionClaim,
   ExecutionRecord,
@@ -33,7 +33,8 @@ export const SUMMARY_COLUMNS = `t.seq, t.id, t.title, t.status, t.priority, t.pr
   t.due_at, t.updated_at, (SELECT count(*) FROM tasks c WHERE c.parent_id = t.id) AS child_count`;
 
 /** A task with a running execution is not ready, whatever its status says. */
-const NOT_RUNNING = `NOT EXISTS (SELECT 1 FROM executions e WHERE e.task_id = t.id AND e.status = 'running')`;
+const NOT_RUNNING = (t = 't') =>
+  `NOT EXISTS (SELECT 1 FROM executions e WHERE e.task_id = ${t}.id AND e.status = 'running')`;
 
 /** Columns an update may set. */
 export const TASK_UPDATABLE = [
@@ -147,7 +148,7 @@ export class TaskCore {
     else if (filter.parent_id) add((p) => `t.parent_id = ${p}`, filter.parent_id);
     if (filter.role) add((p) => `t.role = ${p}`, filter.role);
     if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
-    if (filter.ready) where.push(readyCondition('t.'), NOT_RUNNING);
+    if (filter.ready) where.push(readyCondition('t.'), NOT_RUNNING());
     const filtered = () => (where.length ? `WHERE ${where.join(' AND ')}` : '');
     const total = await this.total(x, filter, filtered(), [...params]);
 
@@ -195,48 +196,62 @@ export class TaskCore {
 
   /**
    * The first ready task in next_task's order (locked for the claim where rows can be locked, skipping rows
-   * another claim holds), how many tasks are ready in all, and, when none is, how many wait.
+   * another claim holds), how many tasks are ready in all, and how many wait, in one statement (one snapshot,
+   * one round trip). The counts are summed from the trigger-kept `task_ready_counts` (a few rows per project
+   * and role); the choice is the first entry of the ready index that passes the filters, looked up only when
+   * some task is ready.
    */
   async next(
     x: Executor,
     filter: ReadyFilter,
     lock: boolean,
-  ): Promise<{ id: string | null; ready: number; waiting: number }> {
-    const where: string[] = [];
+  ): Promise<{ task: Task | null; ready: number; waiting: number }> {
     const params: unknown[] = [];
-    const add = (clause: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
-    if (filter.project_id) add((p) => `t.project_id = ${p}`, filter.project_id);
-    if (filter.project_ids) add(this.inProjects('t.'), this.dialect.encodeIds(filter.project_ids));
-    if (filter.role) add((p) => `(t.role = ${p} OR t.role IS NULL)`, filter.role);
-    if (filter.tag) add((p) => this.dialect.hasTag('tasks', 't', p), filter.tag);
-    const and = where.map((clause) => ` AND ${clause}`).join('');
-    const ready = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
-    const id = await x.value<string>(
-      `SELECT t.id FROM tasks t ${ready} WHERE ${readyCondition('t.')} AND ${NOT_RUNNING}${and}
-       ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}`,
-      params,
-    );
-    // Counted from the ready index, less the few ready-looking tasks that have a running execution.
-    const row = await x.row<{ indexed: number; running: number }>(
-      `SELECT (SELECT count(*) FROM tasks t ${ready} WHERE ${readyCondition('t.')}${and}) AS indexed,
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const tasks: string[] = [];
+    const counted = ["tag = ''"];
+    if (filter.tag) {
+      const p = param(filter.tag);
+      tasks.push(this.dialect.taskTagged('r', p));
+      counted[0] = `tag = ${p}`;
+    }
+    if (filter.project_id) {
+      const p = param(filter.project_id);
+      tasks.push(`r.project_id = ${p}`);
+      counted.push(`project_id = ${p}`);
+    }
+    if (filter.project_ids) {
+      const p = param(this.dialect.encodeIds(filter.project_ids));
+      tasks.push(this.inProjects('r.')(p));
+      counted.push(this.inProjects('')(p));
+    }
+    if (filter.role) {
+      const p = param(filter.role);
+      tasks.push(`(r.role = ${p} OR r.role IS NULL)`);
+      counted.push(`role IN (${p}, '')`);
+    }
+    const and = tasks.map((clause) => ` AND ${clause}`).join('');
+    const sum = (state: string) =>
+      `(SELECT coalesce(sum(n), 0) FROM task_ready_counts WHERE state = '${state}' AND ${counted.join(' AND ')})`;
+    const index = this.dialect.useIndex(filter.project_id ? 'tasks_ready_project' : 'tasks_ready');
+    // Less the few ready-looking tasks that have a running execution (the counts cannot know those).
+    // Materialized: computed once, read by the answer and by the choice's CASE.
+    const row = await x.row<TaskRow & { ready: number; waiting: number; running: number }>(
+      `WITH c AS MATERIALIZED (SELECT ${sum('ready')} AS ready, ${sum('waiting')} AS waiting,
          (SELECT count(*) FROM executions e WHERE e.status = 'running' AND EXISTS (
-            SELECT 1 FROM tasks t WHERE t.id = e.task_id AND ${readyCondition('t.')}${and})) AS running`,
+            SELECT 1 FROM tasks r WHERE r.id = e.task_id AND ${readyCondition('r.')}${and})) AS running)
+       SELECT c.ready, c.waiting, c.running, ${this.dialect.taskColumns} FROM c
+       LEFT JOIN tasks t ON t.id = CASE WHEN c.ready > c.running THEN (
+         SELECT r.id FROM tasks r ${index} WHERE ${readyCondition('r.')} AND ${NOT_RUNNING('r')}${and}
+         ORDER BY ${READY_ORDER} LIMIT 1${lock ? this.dialect.skipLocked : ''}) END`,
       params,
     );
-    const waiting =
-      id === undefined
-        ? Number(
-            (await x.value<number>(
-              `SELECT count(*) FROM tasks t ${this.dialect.useIndex('tasks_waiting')} WHERE ${WAITING_CONDITION}${and}`,
-              params,
-            )) ?? 0,
-          )
-        : 0;
-    const count = Number(row!.indexed) - Number(row!.running);
-    return { id: id ?? null, ready: count, waiting };
+    const { ready, waiting, running, ...task } = row!;
+    return {
+      task: task.id === null ? null : this.map.task(task),
+      ready: Number(ready) - Number(running),
+      waiting: Number(waiting),
+    };
   }
 
   /** Direct subtasks, oldest first. */

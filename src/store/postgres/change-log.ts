@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { ACTOR_COLUMN_TABLES, TOKEN_TABLE, TRACKED_TABLES, type TrackedTable } from '../change-log.js';
 
+/**
+ * The per-schema transaction advisory lock taken at COMMIT by the change log's triggers: commits that write
+ * the log (or the ready counts, src/store/postgres/migrations.ts) go one at a time.
+ */
+export const COMMIT_LOCK = `pg_advisory_xact_lock(hashtext(current_schema() || '.changes'))`;
 /** NOTIFY channel every server of one database LISTENs on; the payload is the schema written to. */
 export const CHANGES_CHANNEL = 'bindery_changes';
 /** The transaction-local setting that carries the actor of a write to the triggers. */
@@ -38,7 +43,7 @@ function triggerFunction(table: TrackedTable, withClient = false, replace = fals
         END IF;
         ${status ? 'IF OLD.status <> NEW.status THEN from_status := OLD.status; to_status := NEW.status; END IF;' : ''}
       END IF;
-      PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.changes'));
+      PERFORM ${COMMIT_LOCK};
       INSERT INTO changes (at, entity, id, op, version, project_id, parent_id, actor, ${withClient ? 'client, ' : ''}fields, from_status, to_status)
       VALUES (clock_timestamp(), '${table.entity}', r.${table.idColumn ?? 'id'},
         CASE TG_OP WHEN 'INSERT' THEN 'created' WHEN 'UPDATE' THEN 'updated' ELSE 'deleted' END,

@@ -85,6 +85,10 @@ export class PostgresDialect implements Dialect {
     return `${alias}.tags @> ARRAY[${param}::text]`;
   }
 
+  taskTagged(alias: string, param: string): string {
+    return this.hasTag('tasks', alias, param);
+  }
+
   /** One statement for the whole tree: rows are numbered in the given order, parents before children. */
   async insertTasks(x: Executor, tasks: readonly NewTask[]): Promise<void> {
     await x.run(

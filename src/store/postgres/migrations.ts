@@ -1,7 +1,15 @@
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../contract/index.js';
 import { OPEN_STATUS_SQL } from '../core/sql.js';
-import { READINESS_BACKFILL, READINESS_INDEXES, READINESS_TRIGGERS } from '../readiness.js';
-import { changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
+import {
+  READINESS_BACKFILL,
+  READINESS_INDEXES,
+  READINESS_TRIGGERS,
+  READY_COUNTS_TABLE,
+  readyCountsBackfill,
+  readyCountTriggers,
+  type TagRows,
+} from '../readiness.js';
+import { COMMIT_LOCK, changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
 
 /**
  * Versioned PostgreSQL schema, applied in order at start-up. A migration is never edited once released:
@@ -12,6 +20,8 @@ export interface PgMigration {
   name: string;
   sql: string;
 }
+
+const TAG_ROWS: TagRows = { from: (row) => `unnest(${row}.tags) AS x(tag)`, tag: 'x.tag' };
 
 const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(',')})`;
 
@@ -312,5 +322,31 @@ export const PG_MIGRATIONS: PgMigration[] = [
     version: 7,
     name: 'named tokens, change log client',
     sql: tokensMigrationSql(),
+  },
+  {
+    version: 8,
+    name: 'kept counts of ready and waiting tasks',
+    sql: `
+      ${READY_COUNTS_TABLE};
+      ${readyCountsBackfill(TAG_ROWS)}
+      -- Deferred to COMMIT, behind the change log's lock: the count rows are shared by every writer, so they
+      -- are held only while committing, and taken one transaction at a time (never in two orders: no deadlock).
+      ${readyCountTriggers(TAG_ROWS)
+        .map(
+          (
+            t,
+          ) => `CREATE FUNCTION ${t.name}() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        BEGIN
+          PERFORM ${COMMIT_LOCK};
+          ${t.body}
+          RETURN NULL;
+        END $$;
+        CREATE CONSTRAINT TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW ${t.when ? `WHEN (${t.when})` : ''} EXECUTE FUNCTION ${t.name}();`,
+        )
+        .join('\n')}
+      -- Counted from task_ready_counts now.
+      DROP INDEX tasks_waiting;
+    `,
   },
 ];

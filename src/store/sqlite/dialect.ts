@@ -77,6 +77,10 @@ export class SqliteDialect implements Dialect {
       : `${alias}.seq IN (SELECT note_seq FROM note_tags WHERE tag = ${param})`;
   }
 
+  taskTagged(alias: string, param: string): string {
+    return `EXISTS (SELECT 1 FROM task_tags g WHERE g.tag = ${param} AND g.task_seq = ${alias}.seq)`;
+  }
+
   async insertTasks(x: Executor, tasks: readonly NewTask[]): Promise<void> {
     for (const task of tasks) {
       const seq = await x.value<number>(

@@ -1,4 +1,12 @@
-import { READINESS_BACKFILL, READINESS_INDEXES, READINESS_TRIGGERS } from '../readiness.js';
+import {
+  READINESS_BACKFILL,
+  READINESS_INDEXES,
+  READINESS_TRIGGERS,
+  READY_COUNTS_TABLE,
+  readyCountsBackfill,
+  readyCountTriggers,
+  type TagRows,
+} from '../readiness.js';
 import { changeLogMigrationSql, tokensMigrationSql } from './change-log.js';
 
 /**
@@ -25,6 +33,8 @@ export const SEARCH_ROWID_BASE = {
   document: 4 * 2 ** 40,
 } as const;
 export const SEARCH_KIND_SPAN = 2 ** 40;
+
+const TAG_ROWS: TagRows = { from: (row) => `json_each(${row}.tags) AS x`, tag: 'x.value' };
 
 const TAG_TEXT = (tags: string) => `(SELECT group_concat(value, ' ') FROM json_each(${tags}))`;
 
@@ -359,5 +369,24 @@ END;`,
     version: 8,
     name: 'named tokens, change log client',
     sql: tokensMigrationSql(),
+  },
+  {
+    version: 9,
+    name: 'kept counts of ready and waiting tasks',
+    sql: `
+      ${READY_COUNTS_TABLE} WITHOUT ROWID;
+      ${readyCountsBackfill(TAG_ROWS)}
+      ${readyCountTriggers(TAG_ROWS)
+        .map(
+          (
+            t,
+          ) => `CREATE TRIGGER ${t.name} AFTER ${t.event} ON ${t.table} ${t.when ? `WHEN ${t.when}` : ''} BEGIN
+${t.body}
+END;`,
+        )
+        .join('\n')}
+      -- Counted from task_ready_counts now.
+      DROP INDEX tasks_waiting;
+    `,
   },
 ];
