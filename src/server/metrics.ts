@@ -53,6 +53,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** Label values come from fixed sets (see above), so this map stays small. */
+  private readonly series = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(value: number): void } }
+  >();
+
   constructor() {
     // The standard names (process_*, nodejs_*) so ready-made Node.js dashboards work.
     collectDefaultMetrics({ register: this.registry });
@@ -61,27 +67,51 @@ export class ServerMetrics {
   /** A store whose async methods are timed into `bindery_store_operation_duration_seconds`. */
   instrumentStore(store: Store): Store {
     const histogram = this.storeDuration;
+    // One wrapper and one pair of labelled series per method, made on first use (not per call).
+    const wrappers = new Map<string, (...args: unknown[]) => unknown>();
+    const wrap = (name: string, method: (...args: unknown[]) => unknown) => {
+      const ok = histogram.labels({ operation: name, outcome: 'ok' });
+      const failed = histogram.labels({ operation: name, outcome: 'error' });
+      return function timed(...args: unknown[]) {
+        const started = performance.now();
+        const result = method.apply(store, args);
+        if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
+        return result.then(
+          (answer) => {
+            ok.observe((performance.now() - started) / 1000);
+            return answer;
+          },
+          (error: unknown) => {
+            failed.observe((performance.now() - started) / 1000);
+            throw error;
+          },
+        );
+      };
+    };
     return new Proxy(store, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== 'function' || typeof property !== 'string') return value;
-        return function timed(this: unknown, ...args: unknown[]) {
-          const end = histogram.startTimer({ operation: property });
-          const result = value.apply(target, args);
-          if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
-          return result.then(
-            (answer) => {
-              end({ outcome: 'ok' });
-              return answer;
-            },
-            (error: unknown) => {
-              end({ outcome: 'error' });
-              throw error;
-            },
-          );
-        };
+        let timed = wrappers.get(property);
+        if (!timed) {
+          timed = wrap(property, value as (...args: unknown[]) => unknown);
+          wrappers.set(property, timed);
+        }
+        return timed;
       },
     });
+  }
+
+  /** The labelled request counter and histogram of one label set, made once per distinct set. */
+  requestSeries(operation: string, iface: string, method: string, status: number) {
+    const key = `${operation} ${iface} ${method} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels = { operation, interface: iface, method, status: String(status) };
+      series = { count: this.requests.labels(labels), duration: this.requestDuration.labels(labels) };
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   /** Feed lag of each change the server's hub reads (ChangeHub's onRead). */
@@ -171,20 +201,17 @@ function labelsOf(request: FastifyRequest): { operation: string; interface: stri
  */
 export function registerMetrics(app: FastifyInstance, metrics: ServerMetrics, store: Store): void {
   metrics.watchPool(store);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     try {
-      const labels = {
-        ...labelsOf(request),
-        method: request.method,
-        status: String(reply.statusCode),
-      };
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
-      if (reply.getHeader('idempotent-replayed') === 'true')
-        metrics.idempotentReplays.inc({ operation: labels.operation });
+      const { operation, interface: iface } = labelsOf(request);
+      const series = metrics.requestSeries(operation, iface, request.method, reply.statusCode);
+      series.count.inc();
+      series.duration.observe(reply.elapsedTime / 1000);
+      if (reply.getHeader('idempotent-replayed') === 'true') metrics.idempotentReplays.inc({ operation });
     } catch (error) {
       request.log.warn({ err: error }, 'recording request metrics failed');
     }
+    done();
   });
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
