@@ -1,4 +1,4 @@
-import fastJson from 'fast-json-stringify';
+import { createRequire } from 'node:module';
 import type { FastifySerializerCompiler } from 'fastify';
 import { z } from 'zod';
 
@@ -57,6 +57,11 @@ export function responseShape(schema: z.ZodType): JsonSchema {
   });
   return shape(json) as JsonSchema;
 }
+
+/** fast-json-stringify (and the JSON Schema validator it brings) is loaded with the first answer it serialises. */
+const require = createRequire(import.meta.url);
+const fastJson = (schema: JsonSchema): ((value: unknown) => string) =>
+  (require('fast-json-stringify') as typeof import('fast-json-stringify').default)(schema);
 
 const serializers = new WeakMap<z.ZodType, (value: unknown) => string>();
 
