@@ -1,15 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { BINDERY_VERSION } from '../contract/index.js';
-import { backupCommand, restoreCommand } from './backup.js';
-import { mcpSettings, serverConfig } from './config.js';
-import { doctor } from './doctor.js';
-import { exportCommand } from './export.js';
-import { importCommand } from './import.js';
-import { MCP_USAGE, runMcp } from './mcp.js';
-import { closeOnSignals, startServer } from './serve.js';
-import { status } from './status.js';
-import { tokenCommand } from './token.js';
+
+// Each command loads its own modules when it runs: `bindery mcp` (started by every AI client launch) never
+// loads Fastify, the stores or the other commands, and `bindery serve` never loads the CLI tools.
 
 const USAGE = `Usage: bindery <command> [options]
 
@@ -52,6 +46,8 @@ async function serve(args: string[]): Promise<void> {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return;
   }
+  const { mcpSettings, serverConfig } = await import('./config.js');
+  const { closeOnSignals, startServer } = await import('./serve.js');
   const config = serverConfig(process.env, values);
   const server = await startServer(config, process.cwd(), {
     managed: values.managed === true,
@@ -67,6 +63,7 @@ async function mcp(args: string[]): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
+  const { MCP_USAGE, runMcp } = await import('./mcp.js');
   if (values.help) {
     process.stdout.write(`${MCP_USAGE}\n`);
     return;
@@ -82,21 +79,21 @@ async function main(argv: string[]): Promise<void> {
     case 'serve':
       return serve(rest);
     case 'status':
-      return status(rest);
+      return (await import('./status.js')).status(rest);
     case 'export':
-      return exportCommand(rest);
+      return (await import('./export.js')).exportCommand(rest);
     case 'import':
-      return importCommand(rest);
+      return (await import('./import.js')).importCommand(rest);
     case 'backup':
-      return backupCommand(rest);
+      return (await import('./backup.js')).backupCommand(rest);
     case 'restore':
-      return restoreCommand(rest);
+      return (await import('./backup.js')).restoreCommand(rest);
     case 'doctor':
-      return doctor(rest);
+      return (await import('./doctor.js')).doctor(rest);
     case 'mcp':
       return mcp(rest);
     case 'token':
-      return tokenCommand(rest);
+      return (await import('./token.js')).tokenCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${BINDERY_VERSION}\n`);

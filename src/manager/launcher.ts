@@ -35,7 +35,9 @@ export interface LaunchOptions {
   timeoutMs?: number;
 }
 
-const HEALTH_INTERVAL_MS = 200;
+/** How often the launch looks for the new server's server.json (a file read; the probe follows it once). */
+const READY_POLL_MS = 25;
+const PROBE_TIMEOUT_MS = 1_000;
 
 /**
  * Starts `bindery serve --managed` detached from the caller (own process group, stdio on the log file,
@@ -80,11 +82,11 @@ export async function launchBackend(options: LaunchOptions): Promise<ServerInfo>
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    await sleep(HEALTH_INTERVAL_MS);
+    await sleep(READY_POLL_MS);
     if (ended) throw failure(ended);
     const info = readServerFile(workspace);
     if (!info || info.pid !== child.pid) continue;
-    const probe = await provenProbe(info, workspace, HEALTH_INTERVAL_MS * 5);
+    const probe = await provenProbe(info, workspace, PROBE_TIMEOUT_MS);
     if (probe.kind === 'bindery' && probe.healthy && probe.proven) return info;
   }
   if (child.pid !== undefined) await stopProcess(child.pid);

@@ -1,17 +1,25 @@
 /**
- * A view of `target` whose methods run through `around(method, call)`. Metrics time and tracing spans every
+ * A view of `target` whose methods run through `around(method)(call)`. Metrics time and tracing spans every
  * store and API call this way, without either class knowing. A Proxy rather than a decorator because the
- * store is one of two dialect classes and the API is built from the operation table.
+ * store is one of two dialect classes and the API is built from the operation table. `around(method)` runs
+ * once per method, on its first call, so per-method set-up (labelled series, span names) is not per call.
  */
 export function aroundMethods<T extends object>(
   target: T,
-  around: (method: string, call: () => unknown) => unknown,
+  around: (method: string) => (call: () => unknown) => unknown,
 ): T {
+  const wrapped = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy(target, {
     get(object, property, receiver) {
       const value = Reflect.get(object, property, receiver);
       if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => around(property, () => value.apply(object, args));
+      let method = wrapped.get(property);
+      if (!method) {
+        const run = around(property);
+        method = (...args: unknown[]) => run(() => value.apply(object, args));
+        wrapped.set(property, method);
+      }
+      return method;
     },
   });
 }

@@ -104,24 +104,26 @@ export function tracingActive(): boolean {
 export function traceCalls<T extends object>(target: T, kind: string): T {
   if (!active) return target;
   const { api, tracer } = active;
-  return aroundMethods(target, (method, call) =>
-    tracer.startActiveSpan(`${kind} ${method}`, (span) => {
-      let result: unknown;
-      try {
-        result = call();
-      } catch (error) {
-        span.end();
-        throw error;
-      }
-      return onSettled(result, (outcome) => {
-        if (!outcome.ok) {
-          span.recordException(outcome.error as Error);
-          span.setStatus({ code: api.SpanStatusCode.ERROR });
+  return aroundMethods(target, (method) => {
+    const name = `${kind} ${method}`;
+    return (call) =>
+      tracer.startActiveSpan(name, (span) => {
+        let result: unknown;
+        try {
+          result = call();
+        } catch (error) {
+          span.end();
+          throw error;
         }
-        span.end();
+        return onSettled(result, (outcome) => {
+          if (!outcome.ok) {
+            span.recordException(outcome.error as Error);
+            span.setStatus({ code: api.SpanStatusCode.ERROR });
+          }
+          span.end();
+        });
       });
-    }),
-  );
+  });
 }
 
 export interface ServerSpan {

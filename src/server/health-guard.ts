@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onSendHookHandler } from 'fastify';
 
 export const CHALLENGE_HEADER = 'x-bindery-challenge';
 export const PROOF_HEADER = 'x-bindery-proof';
@@ -14,8 +14,7 @@ export function registerHealthGuard(
   app: FastifyInstance,
   prove: ((challenge: string, port: number) => string) | undefined,
 ): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url !== '/health') return payload;
+  const guard: onSendHookHandler = async (request, reply, payload) => {
     const challenge = request.headers[CHALLENGE_HEADER];
     if (prove && typeof challenge === 'string' && CHALLENGE.test(challenge)) {
       reply.header(PROOF_HEADER, prove(challenge, request.socket.localPort ?? 0));
@@ -26,5 +25,9 @@ export function registerHealthGuard(
     } catch {
       return payload;
     }
+  };
+  // On the /health route only: every other answer skips the hook.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/health') route.onSend = [route.onSend ?? [], guard].flat();
   });
 }

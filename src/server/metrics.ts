@@ -61,6 +61,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** Label values come from fixed sets (see above), so this map stays small. */
+  private readonly series = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(value: number): void } }
+  >();
+
   constructor() {
     // The standard names (process_*, nodejs_*) so ready-made Node.js dashboards work.
     collectDefaultMetrics({ register: this.registry });
@@ -72,16 +78,35 @@ export class ServerMetrics {
   instrumentStore(store: Store): Store {
     const histogram = this.storeDuration;
     const searches = this.searchDuration;
-    return aroundMethods(store, (operation, call) => {
-      const end = histogram.startTimer({ operation });
-      const result = call();
-      if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
-      return onSettled(result, (outcome) => {
-        const seconds = end({ outcome: outcome.ok ? 'ok' : 'error' });
-        if (outcome.ok && operation === 'search')
-          searches.observe({ path: (outcome.answer as SearchPage).path }, seconds);
-      });
+    // The labelled series are made once per method (on its first call), not per call.
+    return aroundMethods(store, (operation) => {
+      const ok = histogram.labels({ operation, outcome: 'ok' });
+      const failed = histogram.labels({ operation, outcome: 'error' });
+      const searched = operation === 'search';
+      return (call) => {
+        const started = performance.now();
+        const result = call();
+        if (!(result instanceof Promise)) return result; // metrics(), configuration(): not store work
+        return onSettled(result, (outcome) => {
+          const seconds = (performance.now() - started) / 1000;
+          (outcome.ok ? ok : failed).observe(seconds);
+          if (searched && outcome.ok)
+            searches.observe({ path: (outcome.answer as SearchPage).path }, seconds);
+        });
+      };
     });
+  }
+
+  /** The labelled request counter and histogram of one label set, made once per distinct set. */
+  requestSeries(operation: string, iface: string, method: string, status: number) {
+    const key = `${operation} ${iface} ${method} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels = { operation, interface: iface, method, status: String(status) };
+      series = { count: this.requests.labels(labels), duration: this.requestDuration.labels(labels) };
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   /** Feed lag of each change the server's hub reads (ChangeHub's onRead). */
@@ -171,20 +196,17 @@ function labelsOf(request: FastifyRequest): { operation: string; interface: stri
  */
 export function registerMetrics(app: FastifyInstance, metrics: ServerMetrics, store: Store): void {
   metrics.watchPool(store);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     try {
-      const labels = {
-        ...labelsOf(request),
-        method: request.method,
-        status: String(reply.statusCode),
-      };
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
-      if (reply.getHeader('idempotent-replayed') === 'true')
-        metrics.idempotentReplays.inc({ operation: labels.operation });
+      const { operation, interface: iface } = labelsOf(request);
+      const series = metrics.requestSeries(operation, iface, request.method, reply.statusCode);
+      series.count.inc();
+      series.duration.observe(reply.elapsedTime / 1000);
+      if (reply.getHeader('idempotent-replayed') === 'true') metrics.idempotentReplays.inc({ operation });
     } catch (error) {
       request.log.warn({ err: error }, 'recording request metrics failed');
     }
+    done();
   });
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import { BinderyError, changesData, isOperationName } from '../contract/index.js';
@@ -112,6 +111,8 @@ export async function registerRateLimits(
     });
   }
   const root = new FallbackStore(shared, 'root');
+  // Loaded only when a limit is set: a server without limits starts without it.
+  const { default: fastifyRateLimit } = await import('@fastify/rate-limit');
   await app.register(fastifyRateLimit, {
     global: false,
     store: class {

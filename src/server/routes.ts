@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import {
   type BinderyApi,
   type HttpMethod,
@@ -15,6 +15,7 @@ import { runAsCaller } from '../store/actor.js';
 import { requestCaller } from './actor.js';
 import type { IdempotencyGate } from './idempotency.js';
 import { checkedInput } from './json-body.js';
+import { zodSerializerCompiler } from './serialize.js';
 
 type Call = (input: unknown) => Promise<unknown>;
 
@@ -42,31 +43,47 @@ function withEntityTag(request: FastifyRequest, reply: FastifyReply, result: unk
   return result;
 }
 
-/** One REST route per operation, derived from the operation table (its HTTP mapping: contract/http.ts). */
+/** A GET without a query string (a read by id) has no fields to copy or walk. */
+const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** The body (POST/PUT/PATCH) or query (GET/DELETE) of a request, through the structure checks. */
+function requestFields(request: FastifyRequest): unknown {
+  if (hasBody(request.method as HttpMethod)) {
+    const body = request.body ?? {};
+    return isJsonObject(body) ? checkedInput(body) : body;
+  }
+  if (!request.url.includes('?')) return NO_FIELDS;
+  // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
+  return checkedInput({ ...(request.query as object) });
+}
+
+/**
+ * One REST route per operation, derived from the operation table (its HTTP mapping: contract/http.ts). Its
+ * answers are serialised from the operation's output schema (serialize.ts).
+ */
 export function registerOperationRoutes(
   app: FastifyInstance,
   api: BinderyApi,
   idempotency: IdempotencyGate,
 ): void {
   for (const name of OPERATION_NAMES) {
-    const { http, input } = operations[name];
+    const { http, input, output } = operations[name];
     const call = api[name] as Call;
     const versioned = takesVersion(input);
     const status = http.status ?? 200;
     const failure = http.failure as { status: number; when: (output: unknown) => boolean } | undefined;
+    const response = { [status]: output, ...(failure ? { [failure.status]: output } : {}) };
     const routeHandler =
       (fixed: Record<string, string>) => async (request: FastifyRequest, reply: FastifyReply) => {
-        // Fastify's query object has a custom null-like prototype; a spread makes it a plain object.
-        const fields = hasBody(request.method as HttpMethod)
-          ? (request.body ?? {})
-          : { ...(request.query as object) };
         // The structure checks clean the body or query only: a path id with a control character stays invalid.
-        const received = inputFromRequest(versioned, {
-          params: request.params as Record<string, string>,
-          fields: isJsonObject(fields) ? checkedInput(fields) : fields,
-          header: (header) => request.headers[header] as string | undefined,
-        });
-        const args = { ...(received as Record<string, unknown>), ...fixed };
+        const args = Object.assign(
+          inputFromRequest(versioned, {
+            params: request.params as Record<string, string>,
+            fields: requestFields(request),
+            header: (header) => request.headers[header] as string | undefined,
+          }),
+          fixed,
+        );
         const actor = requestCaller(request);
         if (request.method === 'GET') {
           const output = await runAsCaller(actor, () => call(args));
@@ -81,6 +98,8 @@ export function registerOperationRoutes(
         method: [http.method, ...(http.alsoMethods ?? [])],
         url: path,
         handler: routeHandler(fixed),
+        schema: { response } as FastifySchema,
+        serializerCompiler: zodSerializerCompiler,
         ...(http.bodyLimit ? { bodyLimit: http.bodyLimit } : {}),
         config: { operation: name satisfies OperationName },
       });

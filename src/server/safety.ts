@@ -39,6 +39,9 @@ declare module 'fastify' {
 /** Routes that are not operations and need more than `read` from a named token. */
 const ROUTE_SCOPES: Readonly<Record<string, 'admin'>> = { '/metrics': 'admin' };
 
+/** Distinct Host headers remembered as passed (the names and ports a server is reached by: a few). */
+const MAX_PASSED_HOSTS = 64;
+
 /** The same answer for a wrong, malformed and revoked secret, so token names cannot be probed. */
 const invalidToken = () => new BinderyError('unauthorized', 'Invalid token.');
 
@@ -57,7 +60,8 @@ function bearerToken(header: string | undefined): string | undefined {
 function hostLines(request: FastifyRequest): number {
   const raw = request.raw.rawHeaders;
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'host') count++;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') count++;
   return count;
 }
 
@@ -103,14 +107,21 @@ export function registerHttpSafety(app: FastifyInstance, options: HttpSafetyOpti
   const loopbackBind = isLoopbackHost(options.host);
   const publicPaths = new Set(['/health', ...(options.publicPaths ?? [])]);
 
+  // Host headers that passed: a client sends the same one on every request, so the URL parser runs once.
+  const passedHosts = new Set<string>();
+
   app.decorateRequest('trusted', false);
   app.decorateRequest('access', undefined);
   app.addHook('onRequest', async (request) => {
-    if (!allowedHost(requestHostname(request))) {
-      throw new BinderyError(
-        'permission_denied',
-        'Host not allowed: requests must address the server by its loopback name.',
-      );
+    const host = request.headers.host;
+    if (host === undefined || !passedHosts.has(host) || hostLines(request) > 1) {
+      if (!allowedHost(requestHostname(request))) {
+        throw new BinderyError(
+          'permission_denied',
+          'Host not allowed: requests must address the server by its loopback name.',
+        );
+      }
+      if (passedHosts.size < MAX_PASSED_HOSTS) passedHosts.add(host!);
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !origins.has(origin.toLowerCase()) && !isOwnOrigin(request, origin)) {

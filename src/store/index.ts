@@ -1,7 +1,5 @@
 import { sqlitePath } from '../runtime/workspace.js';
-import { PostgresStore } from './postgres/store.js';
 import type { SqliteMemory } from './sqlite/memory.js';
-import { SqliteStore } from './sqlite/store.js';
 import type { Store, TransferStore } from './types.js';
 
 export type { Store } from './types.js';
@@ -14,7 +12,12 @@ export interface StoreConfig {
   sqliteMemory?: SqliteMemory | undefined;
 }
 
+/** Each store's driver is loaded only when that store is opened (pg is not needed on SQLite, nor the reverse). */
 export async function openStore(config: StoreConfig): Promise<Store & TransferStore> {
-  if (config.databaseUrl) return PostgresStore.open(config.databaseUrl);
+  if (config.databaseUrl) {
+    const { PostgresStore } = await import('./postgres/store.js');
+    return PostgresStore.open(config.databaseUrl);
+  }
+  const { SqliteStore } = await import('./sqlite/store.js');
   return new SqliteStore(sqlitePath(config.workspace), config.sqliteMemory);
 }

@@ -13,12 +13,12 @@ const EXPIRE_BATCH = 500;
 export class ExecutionCore {
   constructor(private readonly dialect: Dialect) {}
 
-  /** Whether any running execution's lease ended at or before `now`: one probe of the lease index. */
-  async anyExpired(x: Executor, now: string): Promise<boolean> {
+  /** When the first running execution's lease ends (undefined: none runs): one probe of the lease index. */
+  async earliestLease(x: Executor): Promise<string | undefined> {
     return (
-      (await x.value(`SELECT 1 FROM executions WHERE status = 'running' AND lease_expires_at <= $1 LIMIT 1`, [
-        now,
-      ])) !== undefined
+      (await x.value<string | null>(
+        `SELECT min(lease_expires_at) FROM executions WHERE status = 'running'`,
+      )) ?? undefined
     );
   }
 

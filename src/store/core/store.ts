@@ -2,6 +2,7 @@ import {
   BinderyError,
   type ChangeEntity,
   type Document,
+  LeaseSeconds,
   type Note,
   SYSTEM_ACTOR,
   type Task,
@@ -38,6 +39,9 @@ import { ProjectCore } from './projects.js';
 import { TaskCore } from './tasks.js';
 import { TokenCore, type TokenRecord } from './tokens.js';
 
+/** The shortest lease a claim or heartbeat may ask for. */
+const MIN_LEASE_MS = (LeaseSeconds.minValue ?? 0) * 1000;
+
 export interface EntityCores {
   tasks: TaskCore;
   projects: ProjectCore;
@@ -59,6 +63,8 @@ export abstract class StoreCore {
   protected readonly changes: ChangeCore;
   protected readonly tokens: TokenCore;
   protected readonly executions: ExecutionCore;
+  /** No running lease ends before this time (ISO); see expireLeases. */
+  private noLeaseEndsBefore = '';
 
   protected constructor(dialect: Dialect) {
     this.tasks = new TaskCore(dialect);
@@ -188,9 +194,19 @@ export abstract class StoreCore {
     });
   }
 
-  /** A cheap probe first: the write (as `system`) runs only when some lease has ended. */
+  /**
+   * A cheap probe first: the write (as `system`) runs only when some lease has ended. The probe learns when
+   * the first lease ends; a lease started or renewed later (on any server) lasts at least the shortest
+   * lease, so until the earlier of the two no lease can have ended and reads skip the probe.
+   */
   async expireLeases(now: string) {
-    if (!(await this.session((x) => this.executions.anyExpired(x, now)))) return 0;
+    if (now < this.noLeaseEndsBefore) return 0;
+    const earliest = await this.session((x) => this.executions.earliestLease(x));
+    if (earliest === undefined || earliest > now) {
+      const shortest = new Date(Date.parse(now) + MIN_LEASE_MS).toISOString();
+      this.noLeaseEndsBefore = earliest !== undefined && earliest < shortest ? earliest : shortest;
+      return 0;
+    }
     return runAsActor(SYSTEM_ACTOR, () => this.write((x) => this.executions.expire(x, now, SYSTEM_ACTOR)));
   }
 
