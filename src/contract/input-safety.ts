@@ -40,18 +40,31 @@ function refuse(field: string, reason: string): BinderyError {
 export interface JsonTextOptions {
   /** The parameter the text came in, named in error details (e.g. `task_input`). */
   field?: string;
+  /** What the text must hold: an object (the default) or a list (`update_tasks`' `items`). */
+  holds?: 'object' | 'array';
 }
 
 /**
- * Parse a parameter sent as a JSON string. The result is a JSON object whose objects all have a null
- * prototype, so a `__proto__` key stays an ordinary own property until checkInputStructure refuses it.
+ * Parse a parameter sent as a JSON string. The result is a JSON object (or list) whose objects all have a
+ * null prototype, so a `__proto__` key stays an ordinary own property until checkInputStructure refuses it.
  */
-export function parseJsonObjectText(
+export function parseJsonText(
+  text: string,
+  maxChars: number,
+  options?: JsonTextOptions & { holds?: 'object' },
+): Record<string, unknown>;
+export function parseJsonText(
+  text: string,
+  maxChars: number,
+  options: JsonTextOptions,
+): Record<string, unknown> | unknown[];
+export function parseJsonText(
   text: string,
   maxChars: number,
   options: JsonTextOptions = {},
-): Record<string, unknown> {
+): Record<string, unknown> | unknown[] {
   const field = options.field ?? '';
+  const holds = options.holds ?? 'object';
   if (text.length > maxChars) {
     throw refuse(field, `JSON text is ${text.length} characters; at most ${maxChars} are allowed`);
   }
@@ -62,13 +75,11 @@ export function parseJsonObjectText(
   } catch (error) {
     throw refuse(field, `not valid JSON: ${describeJsonError(text, error)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw refuse(
-      field,
-      `must be a JSON object, got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`,
-    );
+  const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+  if (kind !== (holds === 'array' ? 'an array' : 'object')) {
+    throw refuse(field, `must be a JSON ${holds === 'array' ? 'list' : 'object'}, got ${kind}`);
   }
-  return withNullPrototypes(parsed as Record<string, unknown>);
+  return withNullPrototypes(parsed as Record<string, unknown> | unknown[]);
 }
 
 /** V8's message, with line and column added when it gives a position (multi-line JSON is common). */
@@ -84,8 +95,8 @@ function describeJsonError(text: string, error: unknown): string {
 }
 
 /** Copy of a JSON.parse result in which every object has a null prototype. */
-function withNullPrototypes(root: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null);
+function withNullPrototypes<T extends Record<string, unknown> | unknown[]>(root: T): T {
+  const out = (Array.isArray(root) ? [] : Object.create(null)) as T;
   const pending: Array<[source: object, target: Record<string, unknown> | unknown[]]> = [[root, out]];
   for (let item = pending.pop(); item; item = pending.pop()) {
     const [source, target] = item;

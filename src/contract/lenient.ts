@@ -7,9 +7,7 @@
  * - `null` for an optional text field that has no null value: the field is left out;
  * - an item given as a string where a list holds objects whose one required field is `title`
  *   (`subtasks: ["one", "two"]`): `{title: "one"}`;
- * - `"true"` or `"false"` for a boolean field (a query string has no other way to say it);
- * - a list or an object sent as its JSON text (`items: "[{…}]"`), as some MCP clients send nested
- *   parameters: parsed, then these rules apply to it. Text that does not parse stays text, refused.
+ * - `"true"` or `"false"` for a boolean field (a query string has no other way to say it).
  * Nothing else changes: unknown keys, wrong types and ambiguous values still reach the schema and are
  * refused there. The rules walk the zod schema itself, so the advertised JSON Schema does not grow.
  */
@@ -67,18 +65,6 @@ function takesTitleAlone(shape: Record<string, z.ZodType> | undefined): boolean 
   return Object.entries(shape).every(([key, field]) => key === 'title' || unwrap(field).optional);
 }
 
-/** The list (or object) that `text` holds as JSON, or undefined when it holds anything else. */
-function jsonText(text: string, type: 'array' | 'object'): unknown {
-  const opening = type === 'array' ? '[' : '{';
-  if (!text.trimStart().startsWith(opening)) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return (type === 'array' ? Array.isArray(parsed) : isPlainObject(parsed)) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `value` with the unambiguous agent shapes of `schema` made canonical; anything else as given. */
 export function relaxInput(schema: z.ZodType, value: unknown): unknown {
   const { core } = unwrap(schema);
@@ -90,10 +76,6 @@ export function relaxInput(schema: z.ZodType, value: unknown): unknown {
     }
     if (def.type === 'string' && def.format === 'datetime') return endOfDay(value) ?? value;
     if (def.type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
-    if (def.type === 'array' || def.type === 'object') {
-      const parsed = jsonText(value, def.type);
-      if (parsed !== undefined) return relaxInput(schema, parsed);
-    }
     if (def.type === 'object' && takesTitleAlone(def.shape)) return { title: value };
     return value;
   }

@@ -6,7 +6,7 @@
  * call.
  */
 import { BinderyError, parseInput } from '../contract/index.js';
-import { checkInputStructure, parseJsonObjectText, removeControlChars } from '../contract/input-safety.js';
+import { checkInputStructure, parseJsonText, removeControlChars } from '../contract/input-safety.js';
 import type { Logger } from '../runtime/logger.js';
 import { applyInjectionPolicy, type InjectionPolicy, type SecurityCounters } from './security/index.js';
 import type { Tool } from './tools/define.js';
@@ -22,18 +22,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A copy of the arguments in which every JSON-string parameter is the object it holds. */
+/** A copy of the arguments in which every JSON-string parameter is the object (or list) it holds. */
 function decodeJsonParams(tool: Tool, args: Record<string, unknown>): Record<string, unknown> {
   const decoded: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(args)) {
     const value = args[key];
-    if (!tool.jsonParams.includes(key) || isPlainObject(value) || value === undefined) {
+    const holds = tool.jsonLists.includes(key) ? 'array' : 'object';
+    const given = holds === 'array' ? Array.isArray(value) : isPlainObject(value);
+    if (!tool.jsonParams.includes(key) || given || value === undefined) {
       decoded[key] = value;
     } else if (typeof value === 'string') {
       // Control characters go first, as in any other string: JSON would refuse them raw inside a value.
-      decoded[key] = parseJsonObjectText(removeControlChars(value), tool.jsonTextLimit, { field: key });
+      decoded[key] = parseJsonText(removeControlChars(value), tool.jsonTextLimit, { field: key, holds });
     } else {
-      throw BinderyError.validation([{ field: key, reason: 'must be an object or a JSON string of one' }]);
+      const what = holds === 'array' ? 'a list' : 'an object';
+      throw BinderyError.validation([{ field: key, reason: `must be ${what} or a JSON string of one` }]);
     }
   }
   return decoded;

@@ -6,7 +6,7 @@ import {
   MAX_INPUT_DEPTH,
   MAX_OBJECT_KEYS,
   MAX_STRING_CHARS,
-  parseJsonObjectText,
+  parseJsonText,
 } from '../../src/contract/input-safety.js';
 import { MAX_SUBTASK_DEPTH } from '../../src/contract/task.js';
 
@@ -155,7 +155,7 @@ describe('checkInputStructure: dangerous keys', () => {
   it.each(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__x'])(
     'refuses %s at depth with its path',
     (key) => {
-      const input = parseJsonObjectText(`{"title":"t","subtasks":[{"title":"c","${key}":{"x":1}}]}`, 1000);
+      const input = parseJsonText(`{"title":"t","subtasks":[{"title":"c","${key}":{"x":1}}]}`, 1000);
       const error = failure(() => checkInputStructure(input, { path: 'task_input' }));
       expect(error.code).toBe('validation_error');
       expect(error.details).toEqual([
@@ -166,7 +166,7 @@ describe('checkInputStructure: dangerous keys', () => {
   );
 
   it('refuses a dangerous key smuggled through control characters', () => {
-    const input = parseJsonObjectText('{"labels":{"__pro\\u0000to__":1}}', 1000);
+    const input = parseJsonText('{"labels":{"__pro\\u0000to__":1}}', 1000);
     expect(failure(() => checkInputStructure(input)).details).toEqual([
       { field: 'labels.__proto__', reason: expect.any(String) },
     ]);
@@ -208,12 +208,9 @@ describe('checkInputStructure: control characters', () => {
   });
 });
 
-describe('parseJsonObjectText', () => {
+describe('parseJsonText', () => {
   it('keeps __proto__ as an own property of a null-prototype object, never a prototype', () => {
-    const parsed = parseJsonObjectText(
-      '{"__proto__":{"polluted":true},"a":{"__proto__":{"polluted":true}}}',
-      1000,
-    );
+    const parsed = parseJsonText('{"__proto__":{"polluted":true},"a":{"__proto__":{"polluted":true}}}', 1000);
     expect(Object.getPrototypeOf(parsed)).toBeNull();
     expect(Object.hasOwn(parsed, '__proto__')).toBe(true);
     expect(Object.getPrototypeOf(parsed.a)).toBeNull();
@@ -222,15 +219,15 @@ describe('parseJsonObjectText', () => {
   });
 
   it('keeps arrays and values', () => {
-    const parsed = parseJsonObjectText('{"tags":["a",{"b":null}],"n":1.5,"t":true}', 1000);
+    const parsed = parseJsonText('{"tags":["a",{"b":null}],"n":1.5,"t":true}', 1000);
     expect(JSON.parse(JSON.stringify(parsed))).toEqual({ tags: ['a', { b: null }], n: 1.5, t: true });
   });
 
   it('allows exactly maxChars and refuses one more, naming the max', () => {
     const text = `{"a":"${'x'.repeat(92)}"}`;
     expect(text.length).toBe(100);
-    expect(() => parseJsonObjectText(text, 100)).not.toThrow();
-    const error = failure(() => parseJsonObjectText(text, 99, { field: 'task_input' }));
+    expect(() => parseJsonText(text, 100)).not.toThrow();
+    const error = failure(() => parseJsonText(text, 99, { field: 'task_input' }));
     expect(error.code).toBe('validation_error');
     expect(error.details).toEqual([
       { field: 'task_input', reason: 'JSON text is 100 characters; at most 99 are allowed' },
@@ -238,7 +235,7 @@ describe('parseJsonObjectText', () => {
   });
 
   it('reports the position of a syntax error', () => {
-    const error = failure(() => parseJsonObjectText('{\n  "a": 1\n  "b": 2}', 1000, { field: 'task_input' }));
+    const error = failure(() => parseJsonText('{\n  "a": 1\n  "b": 2}', 1000, { field: 'task_input' }));
     expect(error.code).toBe('validation_error');
     const [issue] = error.details as { field: string; reason: string }[];
     expect(issue?.field).toBe('task_input');
@@ -246,17 +243,31 @@ describe('parseJsonObjectText', () => {
   });
 
   it('refuses text that is not a JSON object', () => {
-    expect(failure(() => parseJsonObjectText('[1]', 100, { field: 'x' })).details).toEqual([
+    expect(failure(() => parseJsonText('[1]', 100, { field: 'x' })).details).toEqual([
       { field: 'x', reason: 'must be a JSON object, got an array' },
     ]);
-    expect(failure(() => parseJsonObjectText('null', 100)).details).toEqual([
+    expect(failure(() => parseJsonText('null', 100)).details).toEqual([
       { field: '', reason: 'must be a JSON object, got null' },
     ]);
-    expect(() => parseJsonObjectText('"s"', 100)).toThrow(BinderyError);
+    expect(() => parseJsonText('"s"', 100)).toThrow(BinderyError);
+  });
+
+  it('parses a list where one is asked for, its objects with null prototypes, and refuses anything else', () => {
+    const list = parseJsonText('[{"task_id":"t","__proto__":{"x":1}}]', 100, {
+      field: 'items',
+      holds: 'array',
+    });
+    expect(Array.isArray(list)).toBe(true);
+    const [item] = list as Record<string, unknown>[];
+    expect(Object.getPrototypeOf(item)).toBeNull();
+    expect(Object.keys(item!)).toEqual(['task_id', '__proto__']);
+    expect(failure(() => parseJsonText('{}', 100, { field: 'items', holds: 'array' })).details).toEqual([
+      { field: 'items', reason: 'must be a JSON list, got object' },
+    ]);
   });
 
   it('copies 100,000 levels of nesting without overflowing the stack', () => {
     const text = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    expect(() => parseJsonObjectText(text, text.length)).not.toThrow();
+    expect(() => parseJsonText(text, text.length)).not.toThrow();
   });
 });

@@ -78,6 +78,23 @@ describe('batch and plan tools over stdio', () => {
     expect(done.results.map((r: { status: string }) => r.status)).toEqual(['done', 'done']);
   });
 
+  it('update_tasks takes its items as a JSON string too, checked like any other input', async () => {
+    const task = await ok(client, 'create_task', { task_input: { title: 'items as text' } });
+    const items = JSON.stringify([{ task_id: task.id, priority: 'high' }]);
+    const updated = await ok(client, 'update_tasks', { items });
+    expect(updated).toMatchObject({ succeeded: 1, failed: 0 });
+    expect((await ok(client, 'get_task', { task_id: task.id })).priority).toBe('high');
+    const smuggled = await fails(
+      client,
+      'update_tasks',
+      { items: `[{"task_id":"${task.id}","labels":{"__proto__":{"x":1}}}]` },
+      'validation_error',
+    );
+    expect(JSON.stringify(smuggled)).toContain('items.0.labels.__proto__');
+    const broken = await fails(client, 'update_tasks', { items: '[{"task_id": ' }, 'validation_error');
+    expect(JSON.stringify(broken)).toContain('not valid JSON');
+  });
+
   it('a bad plan is a validation error naming the line', async () => {
     const bad = await fails(
       client,

@@ -18,6 +18,8 @@ export const batchTools = [
       'update_task for up to 500 tasks in one transaction. atomic (default): all or nothing, the error ' +
       'names each failing item; atomic false: applies what it can, a result per item.',
     params: UpdateTasksInput.shape,
+    // Some clients send a nested list as its JSON text.
+    jsonParams: { items: 'the items, or a JSON string of them' },
     output: BatchResult,
     annotations: OVERWRITE,
     run: (args, { api }) => api.update_tasks(args),

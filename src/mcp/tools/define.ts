@@ -43,6 +43,8 @@ export interface Tool {
   description: string;
   annotations: ToolAnnotations;
   jsonParams: readonly string[];
+  /** The JSON parameters whose value is a list rather than an object. */
+  jsonLists: readonly string[];
   jsonTextLimit: number;
   stringLimits: Readonly<Record<string, number>>;
   /** Validates arguments once JSON strings are parsed: unknown parameters are refused. */
@@ -91,6 +93,9 @@ export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec:
     description: spec.description,
     annotations: spec.annotations,
     jsonParams: jsonParams.map(([name]) => name),
+    jsonLists: jsonParams
+      .filter(([name]) => (spec.params[name] as z.ZodType).def.type === 'array')
+      .map(([name]) => name),
     jsonTextLimit: spec.jsonTextLimit ?? MAX_JSON_TEXT_CHARS,
     stringLimits: spec.stringLimits ?? {},
     input: z.strictObject(spec.params),

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` in plain strings is the input under test.
 import { describe, expect, it } from 'vitest';
 import { BinderyError } from '../../../src/contract/errors.js';
-import { parseJsonObjectText } from '../../../src/contract/input-safety.js';
+import { parseJsonText } from '../../../src/contract/input-safety.js';
 import {
   applyInjectionPolicy,
   detectInjection,
@@ -144,7 +144,7 @@ describe('applyInjectionPolicy', () => {
     const flagged = applyInjectionPolicy({ labels: { '{{x}}': 1 } }, 'flag', new SecurityCounters());
     expect(flagged.detections).toEqual([{ field: 'labels.{{x}}', pattern: 'mustache_expression' }]);
 
-    const parsed = parseJsonObjectText('{"labels":{"__proto__":{"polluted":true}}}', 1000);
+    const parsed = parseJsonText('{"labels":{"__proto__":{"polluted":true}}}', 1000);
     const stripped = applyInjectionPolicy(parsed, 'strip', new SecurityCounters()).value as {
       labels: Record<string, unknown>;
     };
