@@ -7,16 +7,8 @@
  * of the query's words they hold.
  */
 import type { SearchResult } from '../contract/index.js';
-import { CANDIDATES_PER_KIND, CHUNKS_PER_DOCUMENT } from './search-rules.js';
-import {
-  fold,
-  type Hit,
-  identifierWords,
-  parseQuery,
-  type QueryTerm,
-  snippet,
-  TermFinder,
-} from './search-text.js';
+import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
+import { fold, type Hit, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
 import type { SearchPage, SearchPath, SearchRequest } from './types.js';
 
 type Kind = SearchResult['type'];
@@ -37,19 +29,24 @@ export interface SearchCandidate {
   /** The document's source path; '' when none. */
   path: string;
   body: string;
+  /** A chunk's identifier words, as stored with it (chunkIdentifierWords); '' for other kinds. */
+  identifiers: string;
   chunk?: { index: number; heading_path: string[]; code: boolean };
 }
 
 export type MatchMode = 'all' | 'any';
 
+/** A store's matches for a query. */
+export interface CandidateSet {
+  rows: SearchCandidate[];
+  /** Whether some kind matched CANDIDATES_PER_KIND rows or more, so only its newest few are ranked. */
+  common: boolean;
+}
+
 /** What a store provides: its index's matches and the size of what it searched. */
 export interface CandidateSource {
-  /** The newest CANDIDATES_PER_KIND rows of each requested kind holding all (or any) of the terms. */
-  candidates(
-    terms: readonly QueryTerm[],
-    mode: MatchMode,
-    request: SearchRequest,
-  ): Promise<SearchCandidate[]>;
+  /** The newest rows of each requested kind holding all (or any) of the terms (candidateLimit). */
+  candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest): Promise<CandidateSet>;
   /** How many rows the requested kinds hold (an estimate will do): the N of word rarity. */
   corpusSize(request: SearchRequest): Promise<number>;
 }
@@ -86,12 +83,13 @@ interface Scored {
 export async function rankedSearch(source: CandidateSource, request: SearchRequest): Promise<SearchPage> {
   const plan = parseQuery(request.text);
   if (!plan || request.types.length === 0) return { results: [], total: 0, path: 'empty' };
-  let pool = await source.candidates(plan.terms, 'all', request);
-  let path: SearchPath = reachesBound(pool) ? 'common' : 'rare';
+  const first = await source.candidates(plan.terms, 'all', request);
+  let pool = first.rows;
+  let path: SearchPath = first.common ? 'common' : 'rare';
   if (plan.terms.length > 1 && capPerDocument(pool).length < request.limit) {
     const seen = new Set(pool.map(identity));
     const any = await source.candidates(plan.terms, 'any', request);
-    pool = [...pool, ...any.filter((c) => !seen.has(identity(c)))];
+    pool = [...pool, ...any.rows.filter((c) => !seen.has(identity(c)))];
     path = 'fill';
   }
   if (pool.length === 0) return { results: [], total: 0, path };
@@ -104,13 +102,6 @@ export async function rankedSearch(source: CandidateSource, request: SearchReque
     .slice(from, from + request.limit)
     .map((s, i) => toResult(s, finder, scores[from + i]!));
   return { results, total: kept.length, path };
-}
-
-/** Whether some kind's matches filled its CANDIDATES_PER_KIND: a common word, ranked among the newest. */
-function reachesBound(pool: readonly SearchCandidate[]): boolean {
-  const perKind = new Map<Kind, number>();
-  for (const c of pool) perKind.set(c.kind, (perKind.get(c.kind) ?? 0) + 1);
-  return [...perKind.values()].some((n) => n >= CANDIDATES_PER_KIND);
 }
 
 const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
@@ -131,15 +122,15 @@ function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: numb
       found.reduce((sum, f) => sum + f.lengths.get(field)!, 0) / found.length || 1,
     ]),
   );
-  const scored = found.map(({ candidate, texts, hits, matched, lengths, adjacent }): Scored => {
+  const scored = found.map(({ candidate, texts, hits, matched, lengths, inField, adjacent }): Scored => {
     let score = 0;
     terms.forEach((_, t) => {
       let tf = 0;
-      for (const [field, weight] of FIELDS) {
-        const inField = hits.get(field)!.reduce((sum, h) => (h.term === t ? sum + h.weight : sum), 0);
-        if (inField > 0)
-          tf += (weight * inField) / (1 - B + (B * lengths.get(field)!) / meanLength.get(field)!);
-      }
+      FIELDS.forEach(([field, weight], f) => {
+        const weighed = inField[f]![t]!;
+        if (weighed > 0)
+          tf += (weight * weighed) / (1 - B + (B * lengths.get(field)!) / meanLength.get(field)!);
+      });
       score += (idf[t]! * tf * (K1 + 1)) / (K1 + tf);
     });
     score *= 1 + ADJACENCY_BONUS * adjacent;
@@ -157,37 +148,51 @@ function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: numb
 }
 
 function findHits(candidate: SearchCandidate, finder: TermFinder) {
-  // Composed forms, so a decomposed "e + ◌̀" is found as "è" (and folded to "e") like the index finds it.
-  const texts: Record<Field, string> = {
-    title: composed(candidate.title),
-    heading: composed(candidate.heading),
-    path: candidate.path,
-    tags: composed(candidate.tags.join(' ')),
-    body: composed(candidate.body),
-    // Only chunks have their identifiers' words indexed (tasks and notes are indexed by SQL triggers).
-    identifiers: candidate.chunk
-      ? identifierWords(`${candidate.title} ${candidate.heading} ${candidate.body}`)
-      : '',
-  };
+  const texts = {} as Record<Field, string>;
   const hits = new Map<Field, Hit[]>();
   const lengths = new Map<Field, number>();
   const folded = new Map<Field, string>();
   const matched = new Set<number>();
+  // Per field, per term: the summed weights of its hits (exact forms count more than other forms).
+  const inField: Float64Array[] = [];
+  const raw: Record<Field, string> = {
+    title: candidate.title,
+    heading: candidate.heading,
+    path: candidate.path,
+    tags: candidate.tags.join(' '),
+    body: candidate.body,
+    identifiers: candidate.identifiers,
+  };
   for (const [field] of FIELDS) {
-    const text = texts[field];
-    folded.set(field, text && fold(text));
-    const found = text ? finder.find(folded.get(field)!) : NO_HITS;
+    const [text, lower] = searchable(raw[field]);
+    texts[field] = text;
+    folded.set(field, lower);
+    const found = text ? finder.find(lower) : NO_HITS;
     hits.set(field, found);
-    lengths.set(field, texts[field].length);
-    for (const hit of found) matched.add(hit.term);
+    lengths.set(field, text.length);
+    const weights = new Float64Array(finder.terms.length);
+    for (const hit of found) {
+      matched.add(hit.term);
+      weights[hit.term]! += hit.weight;
+    }
+    inField.push(weights);
   }
   const adjacent = adjacency(folded, hits, finder.terms.length);
-  return { candidate, texts, hits, matched, lengths, adjacent };
+  return { candidate, texts, hits, matched, lengths, inField, adjacent };
 }
 
 const NO_HITS: Hit[] = [];
 const ASCII = /^[\x00-\x7f]*$/;
-const composed = (text: string) => (ASCII.test(text) ? text : text.normalize('NFC'));
+
+/**
+ * A field's text as searched and its folded form (see fold). The composed form, so a decomposed
+ * "e + ◌̀" is found as "è" (and folded to "e") like the index finds it; snippets are cut from it.
+ */
+function searchable(text: string): [string, string] {
+  if (ASCII.test(text)) return [text, text.toLowerCase()];
+  const composed = text.normalize('NFC');
+  return [composed, fold(composed)];
+}
 
 /** What may stand between two words that count as adjacent: a space, a hyphen, an underscore, a dot … */
 const ADJACENT_GAP = /^[ \t\-_./:'’]{1,3}$/;

@@ -42,13 +42,22 @@ const MARKS = /\p{M}/gu;
  */
 export function fold(text: string): string {
   const lower = text.toLowerCase();
-  if (lower.length === text.length && ASCII.test(text)) return lower;
-  return text.replace(/[^\x00-\x7f]|[A-Z]/gu, (c) => {
+  if (lower.length !== text.length) return text.replace(/[^\x00-\x7f]|[A-Z]/gu, foldCharacter);
+  // Lower-casing kept every offset: only the non-ASCII characters are left to fold.
+  return ASCII.test(lower) ? lower : lower.replace(/[^\x00-\x7f]/gu, foldCharacter);
+}
+
+const foldedCharacters = new Map<string, string>();
+function foldCharacter(c: string): string {
+  let found = foldedCharacters.get(c);
+  if (found === undefined) {
     const folded = c.normalize('NFKD').replace(MARKS, '').toLowerCase();
-    if (folded.length === c.length) return folded;
     const lowered = c.toLowerCase();
-    return lowered.length === c.length ? lowered : c;
-  });
+    found = folded.length === c.length ? folded : lowered.length === c.length ? lowered : c;
+    if (foldedCharacters.size > 10_000) foldedCharacters.clear();
+    foldedCharacters.set(c, found);
+  }
+  return found;
 }
 
 /** `contentTypeParser` → `content Type Parser`; `HTTPServer` → `HTTP Server`. */
@@ -101,6 +110,17 @@ export function identifierWords(text: string): string {
     i += size;
   }
   return out.join(' ; ');
+}
+
+/** A chunk's heading path as one searchable line. */
+export const headingLine = (headingPath: readonly string[]) => headingPath.join(' › ');
+
+/**
+ * The identifier words a chunk is indexed (and ranked) by: those of its document's title, its headings
+ * and its text. Computed once when the chunk is stored; both stores keep them next to the chunk.
+ */
+export function chunkIdentifierWords(title: string, headingPath: readonly string[], text: string): string {
+  return identifierWords(`${title} ${headingLine(headingPath)} ${text}`);
 }
 
 // What a character is to identifierWords: not part of a word, or a lower-case letter, a digit, an

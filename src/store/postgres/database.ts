@@ -49,6 +49,15 @@ export class PgSession implements Executor {
     return (await this.query(sql, params)).rows as R[];
   }
 
+  /**
+   * Rows of a statement that is not prepared, so PostgreSQL plans it for these very values: where the
+   * best plan depends on them (a search word in every row or in ten), a prepared statement's generic
+   * plan would be the wrong one for some of them.
+   */
+  async rowsPlannedForValues<R>(sql: string, params: readonly unknown[]): Promise<R[]> {
+    return (await this.query(sql, params, false)).rows as R[];
+  }
+
   /** Runs a write and returns how many rows it touched. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await this.query(sql, params)).rowCount ?? 0;
@@ -64,12 +73,13 @@ export class PgSession implements Executor {
     return row ? Object.values(row)[0] : undefined;
   }
 
-  private async query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+  private async query(sql: string, params: readonly unknown[], prepared = true): Promise<pg.QueryResult> {
     const started = performance.now();
     try {
       // Parameterised statements are prepared once per connection (PostgreSQL then caches their plans, as
       // SQLite's statement cache does); statements without parameters (DDL, BEGIN) run as simple queries.
       if (params.length === 0) return await this.client.query(sql);
+      if (!prepared) return await this.client.query(sql, params as unknown[]);
       return await this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
     } finally {
       this.db.countQuery(performance.now() - started);

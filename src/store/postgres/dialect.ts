@@ -1,5 +1,6 @@
 import type { Task } from '../../contract/index.js';
 import type { Dialect, Executor, StoredDocument } from '../core/dialect.js';
+import { chunkIdentifierWords } from '../search-text.js';
 import type { NewChunk, NewTask } from '../types.js';
 import { toJson } from './json.js';
 
@@ -122,11 +123,21 @@ export class PostgresDialect implements Dialect {
   async insertChunks(x: Executor, document: StoredDocument, chunks: readonly NewChunk[]): Promise<void> {
     if (chunks.length === 0) return;
     await x.run(
-      `INSERT INTO document_chunks (document_id, chunk_index, start_offset, end_offset, heading_path, text)
-       SELECT $1, r.index, r.start, r."end", r.heading_path, r.text
-       FROM json_to_recordset($2::json) AS r(index int, start int, "end" int, heading_path text[], text text)
+      `INSERT INTO document_chunks (document_id, chunk_index, start_offset, end_offset, heading_path, text,
+         identifiers)
+       SELECT $1, r.index, r.start, r."end", r.heading_path, r.text, r.identifiers
+       FROM json_to_recordset($2::json)
+         AS r(index int, start int, "end" int, heading_path text[], text text, identifiers text)
        ORDER BY r.index`,
-      [document.id, toJson(chunks)],
+      [
+        document.id,
+        toJson(
+          chunks.map((chunk) => ({
+            ...chunk,
+            identifiers: chunkIdentifierWords(document.title, chunk.heading_path, chunk.text),
+          })),
+        ),
+      ],
     );
   }
 }

@@ -44,13 +44,19 @@ const entityVector = (title: string, body: string) => `
   setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(tags)), 'B') ||
   setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${body})), 'C')`;
 
-/** A chunk's vector: document title A, headings and tags B, text C, identifier words and path D. */
-const chunkVector = (chunk: string) => `
+/**
+ * A chunk's vector: document title A, headings and tags B, text C, identifier words and path D. Until
+ * migration 9 the identifier words were found in SQL; since, they are the chunk's stored `identifiers`.
+ */
+const chunkVector = (
+  chunk: string,
+  identifiers = `bindery_identifier_words(
+    concat_ws(' ', d.title, array_to_string(${chunk}.heading_path, ' '), ${chunk}.text))`,
+) => `
   setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(d.title)), 'A') ||
   setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${chunk}.heading_path || d.tags)), 'B') ||
   setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(${chunk}.text)), 'C') ||
-  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(concat_ws(' ', bindery_identifier_words(
-    concat_ws(' ', d.title, array_to_string(${chunk}.heading_path, ' '), ${chunk}.text)), d.source_path))), 'D')`;
+  setweight(to_tsvector('${SEARCH_CONFIG}', bindery_words(concat_ws(' ', ${identifiers}, d.source_path))), 'D')`;
 
 /**
  * SQL folding diacritics out of `text`: canonical decomposition (NFD), the combining marks dropped,
@@ -347,6 +353,26 @@ export const PG_MIGRATIONS: PgMigration[] = [
         .join('\n')}
       -- Counted from task_ready_counts now.
       DROP INDEX tasks_waiting;
+    `,
+  },
+  {
+    version: 9,
+    name: 'stored identifier words of chunks',
+    sql: `
+      -- A chunk's identifier words (contentTypeParser → content Type Parser), computed by the server when it
+      -- stores the chunk: search ranks by them without finding them again, and the index trigger reuses them.
+      -- Chunks stored before keep the words the SQL function finds (the same rule).
+      ALTER TABLE document_chunks ADD COLUMN identifiers text NOT NULL DEFAULT '';
+      UPDATE document_chunks c SET identifiers = bindery_identifier_words(
+          concat_ws(' ', d.title, array_to_string(c.heading_path, ' '), c.text))
+        FROM documents d WHERE d.id = c.document_id;
+      CREATE OR REPLACE FUNCTION document_chunks_search() RETURNS trigger LANGUAGE plpgsql
+        SET search_path FROM CURRENT AS $$
+      BEGIN
+        SELECT ${chunkVector('NEW', 'NEW.identifiers')} INTO NEW.search FROM documents d WHERE d.id = NEW.document_id;
+        NEW.search := coalesce(NEW.search, ''::tsvector);
+        RETURN NEW;
+      END $$;
     `,
   },
 ];

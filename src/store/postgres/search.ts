@@ -1,7 +1,7 @@
 import type { SearchResult } from '../../contract/index.js';
 import { type CandidateSource, type MatchMode, rankedSearch, type SearchCandidate } from '../search-rank.js';
-import { CANDIDATES_PER_KIND } from '../search-rules.js';
-import type { QueryTerm } from '../search-text.js';
+import { CANDIDATES_PER_KIND, candidateLimit } from '../search-rules.js';
+import { headingLine, type QueryTerm } from '../search-text.js';
 import type { SearchPage, SearchRequest } from '../types.js';
 import type { PgSession } from './database.js';
 import { SEARCH_CONFIG } from './migrations.js';
@@ -11,59 +11,66 @@ type Kind = SearchResult['type'];
 /**
  * SQL for the tsquery of `terms`, their values appended to `params`: all (&&) or any (||) of the words,
  * each stemmed by plainto_tsquery, which knows no operators; a prefix term goes to to_tsquery quoted with
- * `:*` appended, and it holds only letters and digits, so nothing in it can be an operator. A scalar
- * subquery: PostgreSQL evaluates it once per statement and can still use it as a GIN index condition.
+ * `:*` appended, and it holds only letters and digits, so nothing in it can be an operator.
+ *
+ * `planned`: written out, so that the planner (the statement is planned for its values) folds it into a
+ * constant whose word statistics choose the plan: walk the newest rows for a word in most of them, the GIN
+ * index for a rarer one. Otherwise a scalar subquery, which always takes the GIN index: the planner's guess
+ * for a prefix is far too high (it would walk every row for a word in ten).
  */
-function tsquery(terms: readonly QueryTerm[], mode: MatchMode, params: unknown[]): string {
+function tsquery(terms: readonly QueryTerm[], mode: MatchMode, params: unknown[], planned: boolean): string {
   const parts = terms.map((term) => {
     const word = `plainto_tsquery('${SEARCH_CONFIG}', $${params.push(term.word)}::text)`;
     if (!term.prefix) return word;
     return `(${word} || to_tsquery('${SEARCH_CONFIG}', '''' || $${params.push(term.prefix)}::text || ''':*'))`;
   });
-  return `(SELECT ${parts.join(mode === 'all' ? ' && ' : ' || ')})`;
+  return `(${planned ? '' : 'SELECT '}${parts.join(mode === 'all' ? ' && ' : ' || ')})`;
 }
 
 const NO_CHUNK =
-  'NULL::text[] AS heading_path, NULL::int AS chunk_index, NULL::text AS source_path, NULL::text AS document_type';
+  'NULL::text[] AS heading_path, NULL::int AS chunk_index, NULL::text AS source_path, ' +
+  "NULL::text AS document_type, '' AS identifiers";
+
+const TABLES: Record<Kind, string> = {
+  task: 'tasks',
+  project: 'projects',
+  note: 'notes',
+  document: 'document_chunks',
+};
 
 /**
- * The newest CANDIDATES_PER_KIND matches of a kind with the text they are ranked by, found through the
- * GIN index, in the projects `project` admits when given (an SQL comparison: `= $2`, `= ANY($2::text[])`).
+ * The newest `limit` matches of a kind (candidateLimit) with the text they are ranked by, found through
+ * the GIN index or by walking the newest rows, in the projects `project` admits when given (an SQL
+ * comparison: `= $2`, `= ANY($2::text[])`).
  */
-const CANDIDATES: Record<Kind, (q: string, project: string | null) => string> = {
+const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number) => string> = {
   task: (
     q,
     project,
+    limit,
   ) => `SELECT 'task' AS kind, seq AS key, id, title, tags, project_id, description AS body, ${NO_CHUNK}
     FROM tasks WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
-    ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
-  project: (q, project) => `SELECT 'project' AS kind, seq AS key, id, name AS title, tags, id AS project_id,
-      description AS body, ${NO_CHUNK}
+    ORDER BY seq DESC LIMIT ${limit}`,
+  project: (q, project, limit) => `SELECT 'project' AS kind, seq AS key, id, name AS title, tags,
+      id AS project_id, description AS body, ${NO_CHUNK}
     FROM projects WHERE search @@ ${q} ${project ? `AND id ${project}` : ''}
-    ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
+    ORDER BY seq DESC LIMIT ${limit}`,
   note: (
     q,
     project,
+    limit,
   ) => `SELECT 'note' AS kind, seq AS key, id, title, tags, project_id, content AS body, ${NO_CHUNK}
     FROM notes WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
-    ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`,
-  document: (q, project) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, d.tags, d.project_id,
-      m.text AS body, m.heading_path, m.chunk_index, d.source_path, d.document_type
-    FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index FROM document_chunks c
+    ORDER BY seq DESC LIMIT ${limit}`,
+  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, d.tags,
+      d.project_id, m.text AS body, m.heading_path, m.chunk_index, d.source_path, d.document_type, m.identifiers
+    FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index, c.identifiers FROM document_chunks c
           WHERE c.search @@ ${q} ${
             project
               ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id ${project})`
               : ''
-          } ORDER BY c.seq DESC LIMIT ${CANDIDATES_PER_KIND}) m
+          } ORDER BY c.seq DESC LIMIT ${limit}) m
     JOIN documents d ON d.id = m.document_id`,
-};
-
-/** Rows per kind, from the largest key (deleted rows included: an estimate is all ranking needs). */
-const SIZE: Record<Kind, string> = {
-  task: '(SELECT coalesce(max(seq), 0) FROM tasks)',
-  project: '(SELECT coalesce(max(seq), 0) FROM projects)',
-  note: '(SELECT coalesce(max(seq), 0) FROM notes)',
-  document: '(SELECT coalesce(max(seq), 0) FROM document_chunks)',
 };
 
 interface Row {
@@ -78,6 +85,7 @@ interface Row {
   chunk_index: number | null;
   source_path: string | null;
   document_type: string | null;
+  identifiers: string;
 }
 
 /** Full-text matches from the tsvector columns (migration 4), ranked by search-rank. */
@@ -86,20 +94,62 @@ export function search(s: PgSession, request: SearchRequest): Promise<SearchPage
 }
 
 function pgCandidates(s: PgSession): CandidateSource {
+  // Read with the first counts: one round trip fewer (each search asks its 'all' candidates first).
+  let corpus: number | undefined;
   return {
     async candidates(terms, mode, request) {
+      const counted = await countMatches(s, terms, mode, request.types);
+      corpus ??= counted.corpus;
+      const common = counted.common;
+      // A word that common needs no completion: the last word is not expanded as a prefix then.
+      const searched = common.size > 0 ? terms.map((term) => ({ ...term, prefix: null })) : terms;
       const params: unknown[] = [];
-      const q = tsquery(terms, mode, params);
+      const q = tsquery(searched, mode, params, common.size > 0);
       let project: string | null = null;
       if (request.project_id) project = `= $${params.push(request.project_id)}`;
       // A project-limited token's projects (docs/access.md).
       else if (request.project_ids) project = `= ANY($${params.push(request.project_ids)}::text[])`;
-      const sql = request.types.map((kind) => `(${CANDIDATES[kind](q, project)})`).join(' UNION ALL ');
-      return (await s.rows<Row>(sql, params)).map(toCandidate);
+      const sql = request.types
+        .map((kind) => `(${CANDIDATES[kind](q, project, candidateLimit(common.has(kind)))})`)
+        .join(' UNION ALL ');
+      const rows = await s.rowsPlannedForValues<Row>(sql, params);
+      return { rows: rows.map(toCandidate), common: common.size > 0 };
     },
     async corpusSize(request) {
-      return Number(await s.value<string>(`SELECT ${request.types.map((k) => SIZE[k]).join(' + ')}`));
+      corpus ??= Number(await s.value<string>(`SELECT ${corpusSql(request.types)}`));
+      return corpus;
     },
+  };
+}
+
+/** Rows of the kinds, from the largest keys (deleted rows included: an estimate is all ranking needs). */
+const corpusSql = (kinds: readonly Kind[]) =>
+  kinds.map((kind) => `(SELECT coalesce(max(seq), 0) FROM ${TABLES[kind]})`).join(' + ');
+
+/**
+ * The kinds in which the exact words match CANDIDATES_PER_KIND rows or more, counted up to there in one
+ * statement planned for the words (a common word stops the count early), and the corpus size.
+ */
+async function countMatches(
+  s: PgSession,
+  terms: readonly QueryTerm[],
+  mode: MatchMode,
+  kinds: readonly Kind[],
+): Promise<{ common: Set<Kind>; corpus: number }> {
+  const params: unknown[] = [];
+  const exact = terms.map((term) => ({ ...term, prefix: null }));
+  const q = tsquery(exact, mode, params, true);
+  const counts = kinds.map(
+    (kind) =>
+      `(SELECT count(*) FROM (SELECT 1 FROM ${TABLES[kind]} WHERE search @@ ${q} LIMIT ${CANDIDATES_PER_KIND}) m) AS ${kind}`,
+  );
+  const [row] = await s.rowsPlannedForValues<Record<Kind | 'corpus', string>>(
+    `SELECT ${counts.join(', ')}, ${corpusSql(kinds)} AS corpus`,
+    params,
+  );
+  return {
+    common: new Set(kinds.filter((kind) => Number(row![kind]) >= CANDIDATES_PER_KIND)),
+    corpus: Number(row!.corpus),
   };
 }
 
@@ -112,9 +162,10 @@ function toCandidate(row: Row): SearchCandidate {
     title: row.title,
     tags: row.tags,
     project_id: row.project_id,
-    heading: row.heading_path?.join(' › ') ?? '',
+    heading: headingLine(row.heading_path ?? []),
     path: row.source_path ?? '',
     body: row.body,
+    identifiers: row.identifiers,
   };
   if (row.kind === 'document') {
     candidate.chunk = {

@@ -1,6 +1,6 @@
 import type { Task } from '../../contract/index.js';
 import type { Dialect, Executor, StoredDocument } from '../core/dialect.js';
-import { identifierWords } from '../search-text.js';
+import { chunkIdentifierWords, headingLine } from '../search-text.js';
 import type { NewChunk, NewTask } from '../types.js';
 import { SEARCH_ROWID_BASE } from './migrations.js';
 
@@ -134,9 +134,10 @@ export class SqliteDialect implements Dialect {
     }
     const tags = document.tags.join(' ');
     for (const [i, chunk] of chunks.entries()) {
-      const heading = chunk.heading_path.join(' › ');
+      const heading = headingLine(chunk.heading_path);
       // The words of the chunk's identifiers and its file's path are searchable too (docs/search.md).
-      const extra = `${identifierWords(`${document.title} ${heading} ${chunk.text}`)} ${document.source_path ?? ''}`;
+      const identifiers = chunkIdentifierWords(document.title, chunk.heading_path, chunk.text);
+      const extra = `${identifiers} ${document.source_path ?? ''}`;
       await x.run(
         'INSERT INTO search_index (rowid, title, heading, body, tags, extra) VALUES ($1, $2, $3, $4, $5, $6)',
         [seqs[i]! + SEARCH_ROWID_BASE.document, document.title, heading, chunk.text, tags, extra],

@@ -1,7 +1,7 @@
 import type { SearchResult } from '../../contract/index.js';
 import { type CandidateSource, type MatchMode, rankedSearch, type SearchCandidate } from '../search-rank.js';
-import { CANDIDATES_PER_KIND } from '../search-rules.js';
-import type { QueryTerm } from '../search-text.js';
+import { CANDIDATES_PER_KIND, candidateLimit } from '../search-rules.js';
+import { headingLine, type QueryTerm } from '../search-text.js';
 import type { SearchPage, SearchRequest } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { SEARCH_KIND_SPAN, SEARCH_ROWID_BASE } from './migrations.js';
@@ -19,20 +19,20 @@ export function ftsExpression(terms: readonly QueryTerm[], mode: MatchMode, pref
 }
 
 /**
- * The newest CANDIDATES_PER_KIND matches in a kind's rowid range: FTS5 walks its doclists backwards and
- * stops there. CROSS JOIN keeps search_index the outer loop; the text comes from the source table
+ * The newest @limit matches in a kind's rowid range (candidateLimit): FTS5 walks its doclists backwards
+ * and stops there. CROSS JOIN keeps search_index the outer loop; the text comes from the source table
  * (a chunk's from the index, its only copy).
  */
 const newestMatches = (joins: string, filter = '') => `FROM search_index f ${joins}
   WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi ${filter}
-  ORDER BY f.rowid DESC LIMIT @cap`;
+  ORDER BY f.rowid DESC LIMIT @limit`;
 
 const TASK_COLUMNS = 't.seq AS key, t.id, t.title, t.tags, t.project_id, t.description AS body';
 const PROJECT_COLUMNS =
   'p.seq AS key, p.id, p.name AS title, p.tags, p.id AS project_id, p.description AS body';
 const NOTE_COLUMNS = 'n.seq AS key, n.id, n.title, n.tags, n.project_id, n.content AS body';
-const CHUNK_COLUMNS = `c.seq AS key, d.id, d.title, d.tags, d.project_id, f.body, c.heading_path, c.chunk_index,
-  d.source_path, d.document_type`;
+const CHUNK_COLUMNS = `c.seq AS key, d.id, d.title, d.tags, d.project_id, f.body, f.extra, c.heading_path,
+  c.chunk_index, d.source_path, d.document_type`;
 const CHUNK_JOIN =
   'CROSS JOIN document_chunks c ON c.seq = f.rowid - @base CROSS JOIN documents d ON d.seq = c.document_seq';
 
@@ -61,7 +61,7 @@ const CANDIDATE_SQL: Record<Kind, { all: string; project: string }> = {
 };
 
 /** Matches of a kind, counted up to the cap: FTS5 stops reading the doclist there. */
-const COMMON_SQL = `SELECT count(*) FROM (SELECT 1 FROM search_index f
+const COUNT_SQL = `SELECT count(*) FROM (SELECT 1 FROM search_index f
   WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi LIMIT @cap)`;
 
 /** Rows per kind, from the largest key (deleted rows included: an estimate is all ranking needs). */
@@ -79,6 +79,7 @@ interface CandidateRow {
   tags: string;
   project_id: string | null;
   body: string;
+  extra?: string;
   heading_path?: string;
   chunk_index?: number;
   source_path?: string | null;
@@ -95,8 +96,12 @@ export class SqliteSearch implements CandidateSource {
 
   candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest) {
     return this.turn(() => {
-      const query = ftsExpression(terms, mode, !this.isCommon(ftsExpression(terms, mode, false), request));
-      const all: SearchCandidate[] = [];
+      const exact = ftsExpression(terms, mode, false);
+      const common = new Set(request.types.filter((kind) => this.isCommon(exact, kind)));
+      // A word that common needs no completion: expanding the last word as a prefix merges the doclists of
+      // every term it starts (~40 ms per kind for a word found in a million rows).
+      const query = common.size > 0 ? exact : ftsExpression(terms, mode);
+      const rows: SearchCandidate[] = [];
       // The project named, else a project-limited token's projects (docs/access.md).
       const projects = request.project_id ? [request.project_id] : request.project_ids;
       for (const kind of request.types) {
@@ -104,13 +109,13 @@ export class SqliteSearch implements CandidateSource {
         const params = {
           query,
           ...rowidRange(kind),
-          cap: CANDIDATES_PER_KIND,
+          limit: candidateLimit(common.has(kind)),
           projects: JSON.stringify(projects),
         };
         const sql = CANDIDATE_SQL[kind][projects ? 'project' : 'all'];
-        for (const row of this.db.stmt(sql).all(params) as CandidateRow[]) all.push(toCandidate(kind, row));
+        for (const row of this.db.stmt(sql).all(params) as CandidateRow[]) rows.push(toCandidate(kind, row));
       }
-      return all;
+      return { rows, common: common.size > 0 };
     });
   }
 
@@ -125,20 +130,10 @@ export class SqliteSearch implements CandidateSource {
     return this.db.exclusive(() => this.db.run(fn));
   }
 
-  /**
-   * Whether the exact words fill some kind's candidate set; counted lazily, without ranking. Then the
-   * last word is not expanded as a prefix: expanding merges the doclists of every term it starts (~40 ms
-   * per kind for a word found in a million rows), and a word that common needs no completion.
-   */
-  private isCommon(exact: string, request: SearchRequest): boolean {
-    return request.types.some(
-      (kind) =>
-        (this.db
-          .stmt(COMMON_SQL)
-          .pluck()
-          .get({ query: exact, ...rowidRange(kind), cap: CANDIDATES_PER_KIND }) as number) >=
-        CANDIDATES_PER_KIND,
-    );
+  /** Whether `exact` matches CANDIDATES_PER_KIND rows of a kind or more; counted lazily, without ranking. */
+  private isCommon(exact: string, kind: Kind): boolean {
+    const params = { query: exact, ...rowidRange(kind), cap: CANDIDATES_PER_KIND };
+    return (this.db.stmt(COUNT_SQL).pluck().get(params) as number) >= CANDIDATES_PER_KIND;
   }
 }
 
@@ -154,10 +149,12 @@ function toCandidate(kind: Kind, row: CandidateRow): SearchCandidate {
     heading: '',
     path: row.source_path ?? '',
     body: row.body,
+    identifiers: '',
   };
   if (kind === 'document') {
     const headingPath = JSON.parse(row.heading_path!) as string[];
-    candidate.heading = headingPath.join(' › ');
+    candidate.heading = headingLine(headingPath);
+    candidate.identifiers = storedIdentifiers(row.extra!, candidate.path);
     candidate.chunk = {
       index: row.chunk_index!,
       heading_path: headingPath,
@@ -165,6 +162,11 @@ function toCandidate(kind: Kind, row: CandidateRow): SearchCandidate {
     };
   }
   return candidate;
+}
+
+/** A chunk's `extra` index column is its identifier words, then its file's path (dialect.ts). */
+function storedIdentifiers(extra: string, path: string): string {
+  return (path && extra.endsWith(path) ? extra.slice(0, -path.length) : extra).trimEnd();
 }
 
 /**

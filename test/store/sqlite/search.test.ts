@@ -116,16 +116,6 @@ describe('search index on SQLite', () => {
     ).not.toThrow();
   });
 
-  it(`ranks at most the newest ${CANDIDATES_PER_KIND} matches of a kind`, async () => {
-    const store = openStore();
-    const tasks = Array.from({ length: CANDIDATES_PER_KIND + 50 }, (_, i) => newTask(`common ${i}`));
-    await store.insertTasks(tasks);
-    const found = await searchAll(store, 'common', 100);
-    expect(found.total).toBe(CANDIDATES_PER_KIND);
-    const oldest = new Set(tasks.slice(0, 50).map((t) => t.id));
-    expect(found.results.some((r) => oldest.has(r.id))).toBe(false);
-  });
-
   it('ranks a word common enough to fill the candidate set by where and how often it occurs', async () => {
     const store = openStore();
     const filler = Array.from({ length: CANDIDATES_PER_KIND }, (_, i) =>
