@@ -25,7 +25,7 @@ describe('relevance against the plain FTS5 reference', () => {
   });
 
   for (const set of relevanceSets() as { name: string }[]) {
-    it(`${set.name}: recall@5 at least the reference's, MRR@10 within 0.03 of it`, async () => {
+    it(`${set.name}: recall@5 and MRR@10 at least the reference's`, async () => {
       const ws = tempWorkspace();
       const store = await openStore({ workspace: ws.dir });
       cleanups.push(ws.remove, () => store.close());
@@ -40,8 +40,7 @@ describe('relevance against the plain FTS5 reference', () => {
         reference: Score;
       };
       expect(bindery.recall_at_5, bindery.missed.join('; ')).toBeGreaterThanOrEqual(reference.recall_at_5);
-      // All words first costs some first places to a plain OR ranking on the Fastify sets (BENCHMARKS.md).
-      expect(bindery.mrr_at_10).toBeGreaterThanOrEqual(reference.mrr_at_10 - 0.03);
+      expect(bindery.mrr_at_10).toBeGreaterThanOrEqual(reference.mrr_at_10);
       if (set.name === 'tasks-notes') expect(bindery.recall_at_5).toBeGreaterThanOrEqual(0.9);
     });
   }
