@@ -18,47 +18,78 @@ export function ftsExpression(terms: readonly QueryTerm[], mode: MatchMode, pref
   return words.join(mode === 'all' ? ' AND ' : ' OR ');
 }
 
-/**
- * The newest @limit matches in a kind's rowid range (candidateLimit): FTS5 walks its doclists backwards
- * and stops there. CROSS JOIN keeps search_index the outer loop; the text comes from the source table
- * (a chunk's from the index, its only copy).
- */
-const newestMatches = (joins: string, filter = '') => `FROM search_index f ${joins}
-  WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi ${filter}
-  ORDER BY f.rowid DESC LIMIT @limit`;
-
-const TASK_COLUMNS = 't.seq AS key, t.id, t.title, t.tags, t.project_id, t.description AS body';
-const PROJECT_COLUMNS =
-  'p.seq AS key, p.id, p.name AS title, p.tags, p.id AS project_id, p.description AS body';
-const NOTE_COLUMNS = 'n.seq AS key, n.id, n.title, n.tags, n.project_id, n.content AS body';
-const CHUNK_COLUMNS = `c.seq AS key, d.id, d.title, d.tags, d.project_id, f.body, f.extra, c.heading_path,
-  c.chunk_index, d.source_path, d.document_type`;
-const CHUNK_JOIN =
-  'CROSS JOIN document_chunks c ON c.seq = f.rowid - @base CROSS JOIN documents d ON d.seq = c.document_seq';
-
-/** `project`: only the projects in the JSON list bound as @projects. */
-const CANDIDATE_SQL: Record<Kind, { all: string; project: string }> = {
+/** How a kind's rows are read: their columns, joined to a search_index rowid (`at`), and their project. */
+interface KindSql {
+  columns: string;
+  join: (at: string) => string;
+  project: string;
+}
+const KIND_SQL: Record<Kind, KindSql> = {
   task: {
-    all: `SELECT ${TASK_COLUMNS} ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base')}`,
-    project: `SELECT ${TASK_COLUMNS}
-      ${newestMatches('CROSS JOIN tasks t ON t.seq = f.rowid - @base', 'AND t.project_id IN (SELECT value FROM json_each(@projects))')}`,
+    columns: 't.seq AS key, t.id, t.title, t.tags, t.project_id, t.description AS body',
+    join: (at) => `CROSS JOIN tasks t ON t.seq = ${at} - @base`,
+    project: 't.project_id',
   },
   project: {
-    all: `SELECT ${PROJECT_COLUMNS} ${newestMatches('CROSS JOIN projects p ON p.seq = f.rowid - @base')}`,
-    // Driven from projects: for unknown ids FTS5 is never asked (a NULL rowid bound would mean no bound).
-    project: `SELECT ${PROJECT_COLUMNS} FROM projects p CROSS JOIN search_index f ON f.rowid = p.seq + @base
-      WHERE p.id IN (SELECT value FROM json_each(@projects)) AND f.search_index MATCH @query`,
+    columns: 'p.seq AS key, p.id, p.name AS title, p.tags, p.id AS project_id, p.description AS body',
+    join: (at) => `CROSS JOIN projects p ON p.seq = ${at} - @base`,
+    project: 'p.id',
   },
   note: {
-    all: `SELECT ${NOTE_COLUMNS} ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base')}`,
-    project: `SELECT ${NOTE_COLUMNS}
-      ${newestMatches('CROSS JOIN notes n ON n.seq = f.rowid - @base', 'AND n.project_id IN (SELECT value FROM json_each(@projects))')}`,
+    columns: 'n.seq AS key, n.id, n.title, n.tags, n.project_id, n.content AS body',
+    join: (at) => `CROSS JOIN notes n ON n.seq = ${at} - @base`,
+    project: 'n.project_id',
   },
+  // A chunk's text comes from the index (`f`), its only copy.
   document: {
-    all: `SELECT ${CHUNK_COLUMNS} ${newestMatches(CHUNK_JOIN)}`,
-    project: `SELECT ${CHUNK_COLUMNS} ${newestMatches(CHUNK_JOIN, 'AND d.project_id IN (SELECT value FROM json_each(@projects))')}`,
+    columns: `c.seq AS key, d.id, d.title, d.tags, d.project_id, f.body, f.extra, c.heading_path,
+      c.chunk_index, d.source_path, d.document_type`,
+    join: (at) =>
+      `CROSS JOIN document_chunks c ON c.seq = ${at} - @base CROSS JOIN documents d ON d.seq = c.document_seq`,
+    project: 'd.project_id',
   },
 };
+
+/** Only the projects in the JSON list bound as @projects. */
+const inProjects = (kind: Kind) => `${KIND_SQL[kind].project} IN (SELECT value FROM json_each(@projects))`;
+
+/**
+ * The newest @limit matches in a kind's rowid range (candidateLimit): FTS5 walks its doclists backwards
+ * and stops there. CROSS JOIN keeps search_index the outer loop. `scoped`: in the projects only.
+ */
+const newestOfKind = (kind: Kind, scoped: boolean) => `SELECT ${KIND_SQL[kind].columns}
+  FROM search_index f ${KIND_SQL[kind].join('f.rowid')}
+  WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi ${scoped ? `AND ${inProjects(kind)}` : ''}
+  ORDER BY f.rowid DESC LIMIT @limit`;
+
+const NEWEST_SQL: Record<Kind, { all: string; project: string }> = {
+  task: { all: newestOfKind('task', false), project: newestOfKind('task', true) },
+  project: {
+    all: newestOfKind('project', false),
+    // Driven from projects: for unknown ids FTS5 is never asked (a NULL rowid bound would mean no bound).
+    project: `SELECT ${KIND_SQL.project.columns} FROM projects p
+      CROSS JOIN search_index f ON f.rowid = p.seq + @base
+      WHERE ${inProjects('project')} AND f.search_index MATCH @query`,
+  },
+  note: { all: newestOfKind('note', false), project: newestOfKind('note', true) },
+  document: { all: newestOfKind('document', false), project: newestOfKind('document', true) },
+};
+
+/** Every match in a rowid span, newest first, up to @cap: the rowids of all kinds in one probe of the index. */
+const MATCHES_SQL = `SELECT f.rowid FROM search_index f
+  WHERE f.search_index MATCH @query AND f.rowid BETWEEN @lo AND @hi ORDER BY f.rowid DESC LIMIT @cap`;
+
+/** A kind's rows by their search_index rowids (the JSON list @ids). */
+const byRowid = (kind: Kind, scoped: boolean) => `SELECT ${KIND_SQL[kind].columns}
+  FROM json_each(@ids) j ${kind === 'document' ? 'CROSS JOIN search_index f ON f.rowid = j.value' : ''}
+  ${KIND_SQL[kind].join('j.value')} ${scoped ? `WHERE ${inProjects(kind)}` : ''}`;
+
+const BY_ROWID_SQL = Object.fromEntries(
+  (Object.keys(KIND_SQL) as Kind[]).map((kind) => [
+    kind,
+    { all: byRowid(kind, false), project: byRowid(kind, true) },
+  ]),
+) as Record<Kind, { all: string; project: string }>;
 
 /** Matches of a kind, counted up to the cap: FTS5 stops reading the doclist there. */
 const COUNT_SQL = `SELECT count(*) FROM (SELECT 1 FROM search_index f
@@ -98,24 +129,35 @@ export class SqliteSearch implements CandidateSource {
     return this.turn(() => {
       const exact = ftsExpression(terms, mode, false);
       const common = this.commonKinds(exact, request.types);
-      // A word that common needs no completion: expanding the last word as a prefix merges the doclists of
-      // every term it starts (~40 ms per kind for a word found in a million rows).
-      const query = common.size > 0 ? exact : ftsExpression(terms, mode);
-      const rows: SearchCandidate[] = [];
       // The project named, else a project-limited token's projects (docs/access.md).
       const projects = request.project_id ? [request.project_id] : request.project_ids;
-      for (const kind of request.types) {
+      const scope = projects ? 'project' : 'all';
+      const base = { projects: JSON.stringify(projects) };
+      const rows: SearchCandidate[] = [];
+      const read = (kind: Kind, sql: string, params: object) => {
         // better-sqlite3 reads only the named parameters a statement has; the rest are ignored.
-        const params = {
-          query,
-          ...rowidRange(kind),
-          limit: candidateLimit(common.has(kind)),
-          projects: JSON.stringify(projects),
-        };
-        const sql = CANDIDATE_SQL[kind][projects ? 'project' : 'all'];
-        for (const row of this.db.stmt(sql).all(params) as CandidateRow[]) rows.push(toCandidate(kind, row));
+        for (const row of this.db
+          .stmt(sql)
+          .all({ ...base, ...params, ...rowidRange(kind) }) as CandidateRow[])
+          rows.push(toCandidate(kind, row));
+      };
+      if (common.size === 0) {
+        const query = ftsExpression(terms, mode);
+        const byKind = this.allMatches(query, request.types);
+        if (byKind) {
+          for (const [kind, ids] of byKind)
+            read(kind, BY_ROWID_SQL[kind][scope], { ids: JSON.stringify(ids) });
+          return { rows, common: false };
+        }
+        for (const kind of request.types)
+          read(kind, NEWEST_SQL[kind][scope], { query, limit: CANDIDATES_PER_KIND });
+        return { rows, common: false };
       }
-      return { rows, common: common.size > 0 };
+      // A word that common needs no completion: expanding the last word as a prefix merges the doclists of
+      // every term it starts (~40 ms per kind for a word found in a million rows).
+      for (const kind of request.types)
+        read(kind, NEWEST_SQL[kind][scope], { query: exact, limit: candidateLimit(common.has(kind)) });
+      return { rows, common: true };
     });
   }
 
@@ -132,19 +174,39 @@ export class SqliteSearch implements CandidateSource {
 
   /**
    * The kinds in which `exact` matches CANDIDATES_PER_KIND rows or more, counted lazily (FTS5 stops reading
-   * the doclist at the cap). First over the rowid span of all the kinds at once: when that stays under the
-   * cap, no kind reaches it, and a rare word costs one probe of the index's segments instead of one a kind.
+   * the doclist at the cap). First over the span of all the kinds at once: when that stays under the cap,
+   * no kind reaches it, and a rare word costs one probe of the index's segments instead of one a kind.
    */
   private commonKinds(exact: string, kinds: readonly Kind[]): Set<Kind> {
     const count = (range: { lo: bigint; hi: bigint }) =>
-      this.db.stmt(COUNT_SQL).pluck().get({ query: exact, ...range, cap: CANDIDATES_PER_KIND }) as number;
-    const ranges = kinds.map(rowidRange);
-    const span = {
-      lo: ranges.reduce((lo, r) => (r.lo < lo ? r.lo : lo), ranges[0]!.lo),
-      hi: ranges.reduce((hi, r) => (r.hi > hi ? r.hi : hi), ranges[0]!.hi),
-    };
-    if (count(span) < CANDIDATES_PER_KIND) return new Set();
-    return new Set(kinds.filter((_, i) => count(ranges[i]!) >= CANDIDATES_PER_KIND));
+      this.db
+        .stmt(COUNT_SQL)
+        .pluck()
+        .get({ query: exact, ...range, cap: CANDIDATES_PER_KIND }) as number;
+    if (count(span(kinds)) < CANDIDATES_PER_KIND) return new Set();
+    return new Set(kinds.filter((kind) => count(rowidRange(kind)) >= CANDIDATES_PER_KIND));
+  }
+
+  /**
+   * The rowids of every match of the requested kinds, by kind, read in one probe of the index; undefined
+   * when some kind has CANDIDATES_PER_KIND or more (the typed prefix can add many), which then reads its
+   * newest by itself.
+   */
+  private allMatches(query: string, kinds: readonly Kind[]): Map<Kind, number[]> | undefined {
+    const cap = CANDIDATES_PER_KIND * kinds.length;
+    const rowids = this.db
+      .stmt(MATCHES_SQL)
+      .pluck()
+      .all({ query, ...span(kinds), cap }) as number[];
+    if (rowids.length >= cap) return undefined;
+    const byKind = new Map<Kind, number[]>(kinds.map((kind) => [kind, []]));
+    for (const rowid of rowids) {
+      const ids = byKind.get(kindOf(rowid));
+      // A kind inside the span that was not asked for.
+      if (!ids) continue;
+      if (ids.push(rowid) >= CANDIDATES_PER_KIND) return undefined;
+    }
+    return byKind;
   }
 }
 
@@ -178,6 +240,23 @@ function toCandidate(kind: Kind, row: CandidateRow): SearchCandidate {
 /** A chunk's `extra` index column is its identifier words, then its file's path (dialect.ts). */
 function storedIdentifiers(extra: string, path: string): string {
   return (path && extra.endsWith(path) ? extra.slice(0, -path.length) : extra).trimEnd();
+}
+
+/** The rowid span from the lowest to the highest of the kinds' ranges. */
+function span(kinds: readonly Kind[]): { lo: bigint; hi: bigint } {
+  const ranges = kinds.map(rowidRange);
+  return {
+    lo: ranges.reduce((lo, r) => (r.lo < lo ? r.lo : lo), ranges[0]!.lo),
+    hi: ranges.reduce((hi, r) => (r.hi > hi ? r.hi : hi), ranges[0]!.hi),
+  };
+}
+
+/** The kind whose rowid range holds `rowid`. */
+function kindOf(rowid: number): Kind {
+  const kinds = Object.keys(SEARCH_ROWID_BASE) as Kind[];
+  return kinds.find(
+    (kind) => rowid >= SEARCH_ROWID_BASE[kind] && rowid < SEARCH_ROWID_BASE[kind] + SEARCH_KIND_SPAN,
+  )!;
 }
 
 /**
