@@ -244,11 +244,8 @@ function storedIdentifiers(extra: string, path: string): string {
 
 /** The rowid span from the lowest to the highest of the kinds' ranges. */
 function span(kinds: readonly Kind[]): { lo: bigint; hi: bigint } {
-  const ranges = kinds.map(rowidRange);
-  return {
-    lo: ranges.reduce((lo, r) => (r.lo < lo ? r.lo : lo), ranges[0]!.lo),
-    hi: ranges.reduce((hi, r) => (r.hi > hi ? r.hi : hi), ranges[0]!.hi),
-  };
+  const bases = kinds.map((kind) => SEARCH_ROWID_BASE[kind]);
+  return { lo: BigInt(Math.min(...bases)), hi: BigInt(Math.max(...bases) + SEARCH_KIND_SPAN) - 1n };
 }
 
 /** The kind whose rowid range holds `rowid`. */
