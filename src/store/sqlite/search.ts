@@ -146,7 +146,7 @@ export class SqliteSearch implements CandidateSource {
         const byKind = this.allMatches(query, request.types);
         if (byKind) {
           for (const [kind, ids] of byKind)
-            read(kind, BY_ROWID_SQL[kind][scope], { ids: JSON.stringify(ids) });
+            if (ids.length > 0) read(kind, BY_ROWID_SQL[kind][scope], { ids: JSON.stringify(ids) });
           return { rows, common: false };
         }
         for (const kind of request.types)
