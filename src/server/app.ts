@@ -1,10 +1,4 @@
-import { createRequire } from 'node:module';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type BinderyApi, BinderyError, RPC_PARSE_ERROR } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/types.js';
@@ -32,24 +26,6 @@ import { type HttpSafetyOptions, registerHttpSafety } from './safety.js';
 import { registerTracing } from './tracing.js';
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
-
-type ValidatorFactory = NonNullable<
-  NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']
->;
-let ajvValidators: ValidatorFactory | undefined;
-
-/**
- * Fastify's own validator factory (@fastify/ajv-compiler, resolved from fastify's install), loaded the first
- * time a route declares a body, query, params or headers schema. No Bindery route does (the contract's zod
- * schemas check every input), and loading Ajv up front cost ~100 ms of every server start (BENCHMARKS.md,
- * "Start-up"). Fastify treats a given factory as custom, which changes only how a headers schema is read.
- */
-const lazyAjvValidator: ValidatorFactory = (externalSchemas, ajvOptions) => {
-  ajvValidators ??= createRequire(createRequire(import.meta.url).resolve('fastify'))(
-    '@fastify/ajv-compiler',
-  )() as ValidatorFactory;
-  return ajvValidators(externalSchemas, ajvOptions);
-};
 
 export interface ServerOptions {
   api: BinderyApi;
@@ -90,7 +66,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     forceCloseConnections: 'idle',
     // Once close() starts, every request (health included) gets 503, so managers stop sending work.
     return503OnClosing: true,
-    schemaController: { compilersFactory: { buildValidator: lazyAjvValidator } },
   });
 
   app.removeAllContentTypeParsers();
