@@ -3,7 +3,7 @@ import { Actor } from '../contract/index.js';
 import { DEFAULT_TOOL_PROFILE, toolNames } from '../mcp/profiles.js';
 import { INJECTION_POLICIES, type InjectionPolicy } from '../mcp/security/index.js';
 import type { ToolSelection } from '../mcp/server.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/stdio.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../mcp/transport/message-size.js';
 import { bool, ConfigError, type Env, integer, list, number, oneOf, url } from '../runtime/settings.js';
 import type { EventStreamTuning } from '../server/events.js';
 import type { ServerLimits } from '../server/limits.js';

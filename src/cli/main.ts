@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { BINDERY_VERSION } from '../contract/index.js';
+import { enableCompileCache } from './compile-cache.js';
 
 // Each command loads its own modules when it runs: `bindery mcp` (started by every AI client launch) never
-// loads Fastify, the stores or the other commands, and `bindery serve` never loads the CLI tools.
+// loads Fastify, the stores or the other commands, and `bindery serve` never loads the CLI tools. The
+// compile cache is on before any of them loads (this file imports nothing else of ours).
+enableCompileCache();
 
 const USAGE = `Usage: bindery <command> [options]
 
@@ -96,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./token.js')).tokenCommand(rest);
     case '--version':
     case '-v':
-      process.stdout.write(`${BINDERY_VERSION}\n`);
+      process.stdout.write(`${(await import('../contract/version.js')).BINDERY_VERSION}\n`);
       return;
     case '--help':
     case '-h':

@@ -5,8 +5,7 @@
  * http://127.0.0.1:${BINDERY_PORT:-3000}.
  */
 
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { BinderyClient } from '../client/index.js';
+import type { BinderyClient } from '../client/index.js';
 import {
   BINDERY_VERSION,
   type BinderyApi,
@@ -14,18 +13,20 @@ import {
   MAX_ACTOR,
   type TokenScope,
 } from '../contract/index.js';
-import { type BackendConnection, ensureBackend, followBackend, type ManagerLog } from '../manager/index.js';
+import {
+  type Backend,
+  type BackendConnection,
+  ensureBackend,
+  followBackend,
+  type ManagerLog,
+} from '../manager/index.js';
 import type { HealthProbe } from '../mcp/health.js';
-import { LeaseKeeper } from '../mcp/leases.js';
-import { SecurityCounters } from '../mcp/security/index.js';
-import { createMcpServer, type McpServerOptions } from '../mcp/server.js';
+import type { McpServerOptions } from '../mcp/server.js';
 import type { ChangeSource } from '../mcp/subscriptions.js';
-import { LineTransport } from '../mcp/transport/stdio.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import type { Env } from '../runtime/settings.js';
 import { startTracing, stopTracing } from '../runtime/tracing.js';
 import { detectWorkspace } from '../runtime/workspace.js';
-import { readOnlyApi } from '../service/read-only.js';
 import {
   type ClientSettings,
   clientOptions,
@@ -53,8 +54,18 @@ export async function runMcp(env: Env): Promise<void> {
   await startTracing('bindery-mcp', logger, env);
   const actor = new ActorName(settings.actor);
   const changes = new ChangeRelay();
-  const client = await connectBackend(env, settings, options.autoLaunch, logger, (made) =>
-    changes.follow(actor.follow(made)),
+  // The backend is found (or its launch started) before the MCP server's own modules load, and they load
+  // while it starts: a cold start waits for the slower of the two instead of for both (BENCHMARKS.md,
+  // "Start-up").
+  const [
+    backend,
+    { BinderyClient, LeaseKeeper, SecurityCounters, createMcpServer, LineTransport, serveStdio, readOnlyApi },
+  ] = await Promise.all([
+    options.autoLaunch && !settings.url ? findBackend(env, logger) : undefined,
+    loadServing(),
+  ]);
+  const client = connectBackend(env, settings, backend, (url) =>
+    changes.follow(actor.follow(new BinderyClient(clientOptions(settings, url)))),
   );
   const metricsServer =
     options.metricsPort === undefined
@@ -193,23 +204,48 @@ class ChangeRelay implements ChangeSource {
   }
 }
 
+/** The modules that serve MCP on stdio and reach the backend, the bulk of this process's start-up. */
+async function loadServing() {
+  const [client, leases, security, server, transport, sdk, readOnly] = await Promise.all([
+    import('../client/index.js'),
+    import('../mcp/leases.js'),
+    import('../mcp/security/index.js'),
+    import('../mcp/server.js'),
+    import('../mcp/transport/stdio.js'),
+    import('@modelcontextprotocol/server/stdio'),
+    import('../service/read-only.js'),
+  ]);
+  return {
+    BinderyClient: client.BinderyClient,
+    LeaseKeeper: leases.LeaseKeeper,
+    SecurityCounters: security.SecurityCounters,
+    createMcpServer: server.createMcpServer,
+    LineTransport: transport.LineTransport,
+    serveStdio: sdk.serveStdio,
+    readOnlyApi: readOnly.readOnlyApi,
+  };
+}
+
 /**
- * BINDERY_URL as given; else the manager's backend for the workspace (found or launched, then supervised and
- * leased until `close()`); else the fixed address http://127.0.0.1:${BINDERY_PORT:-3000}. A manager failure
- * (port taken, backend that cannot start) stops start-up with its message.
+ * The manager's backend for the workspace: found or launched, then supervised and leased until released.
+ * A manager failure (port taken, backend that cannot start) stops start-up with its message.
  */
-async function connectBackend(
+function findBackend(env: Env, log: ManagerLog): Promise<Backend> {
+  const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
+  return ensureBackend({ workspace, env, log });
+}
+
+/**
+ * BINDERY_URL as given; else the manager's `backend` (with a fresh client after each restart); else the fixed
+ * address http://127.0.0.1:${BINDERY_PORT:-3000}.
+ */
+function connectBackend(
   env: Env,
   settings: ClientSettings,
-  autoLaunch: boolean,
-  log: ManagerLog,
-  follow: (client: BinderyClient) => BinderyClient,
-): Promise<BackendConnection> {
-  const makeClient = (url: string) => follow(new BinderyClient(clientOptions(settings, url)));
-  if (!settings.url && autoLaunch) {
-    const workspace = detectWorkspace(process.cwd(), env.BINDERY_WORKSPACE || undefined);
-    return followBackend(await ensureBackend({ workspace, env, log }), makeClient);
-  }
+  backend: Backend | undefined,
+  makeClient: (url: string) => BinderyClient,
+): BackendConnection {
+  if (backend) return followBackend(backend, makeClient);
   // The fixed address; serverConfig parses BINDERY_PORT so a bad value is refused by name.
   const url = settings.url ?? `http://127.0.0.1:${serverConfig({ BINDERY_PORT: env.BINDERY_PORT }).port}`;
   const client = makeClient(url);

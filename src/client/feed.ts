@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Client } from 'undici';
 import { BINDERY_VERSION, Change } from '../contract/index.js';
+import { Client } from './undici.js';
 
 export interface FeedState {
   /** The event stream is open. */

@@ -1,4 +1,4 @@
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   BINDERY_VERSION,
   codeForHttpStatus,
@@ -10,6 +10,7 @@ import { injectTraceContext } from '../runtime/tracing.js';
 import { TransportError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { HttpRequest } from './routing.js';
+import { Pool } from './undici.js';
 
 export interface HttpAnswer {
   status: number;

@@ -6,11 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  RESOURCE_MIME_TYPE,
-  RESOURCE_URI_META_KEY,
-  registerAppResource,
-} from '@modelcontextprotocol/ext-apps/server';
+import { RESOURCE_MIME_TYPE, registerAppResource } from '@modelcontextprotocol/ext-apps/server';
 import {
   type McpServer,
   ProtocolError,
@@ -18,18 +14,10 @@ import {
   type ReadResourceResult,
   type RegisteredResource,
 } from '@modelcontextprotocol/server';
-
-export const BOARD_URI = 'ui://bindery/board';
+import { BOARD_URI } from './board-meta.js';
 
 /** Both src/mcp and dist/mcp sit two levels below the package root, as for the web board (server/board.ts). */
 export const BOARD_APP_FILE = fileURLToPath(new URL('../../dist/app/board.html', import.meta.url));
-
-/**
- * The `_meta` of show_board's tools/list entry: the UI link under `ui.resourceUri` and under the older flat
- * key, as ext-apps' registerAppTool writes it. That helper registers through McpServer.registerTool, which
- * Bindery's own tools/list and tools/call (server.ts) bypass, so the tool carries the same metadata itself.
- */
-export const BOARD_TOOL_META = { ui: { resourceUri: BOARD_URI }, [RESOURCE_URI_META_KEY]: BOARD_URI };
 
 let page: Promise<string> | undefined;
 

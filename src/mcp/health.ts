@@ -4,7 +4,6 @@
  * the report unhealthy, and the question is cut short so the tool still answers quickly.
  */
 import { performance } from 'node:perf_hooks';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ClientStats } from '../client/index.js';
 import { BINDERY_VERSION } from '../contract/index.js';
@@ -87,6 +86,8 @@ export interface HealthInputs {
   counters: SecurityCounters;
   production: boolean;
   startedAt: number;
+  /** The SDK's latest protocol version; passed in so the tool definitions (tools/system.ts) load without the SDK. */
+  protocolVersion: string;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -134,7 +135,7 @@ export async function healthReport(inputs: HealthInputs): Promise<HealthReport> 
     mcp_server: {
       name: 'bindery',
       version: BINDERY_VERSION,
-      protocol_version: LATEST_PROTOCOL_VERSION,
+      protocol_version: inputs.protocolVersion,
       transport: probe.transport,
       node_version: process.version,
       uptime_s: Math.round((Date.now() - inputs.startedAt) / 1000),

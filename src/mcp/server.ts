@@ -1,5 +1,6 @@
 import {
   CLIENT_INFO_META_KEY,
+  LATEST_PROTOCOL_VERSION,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
@@ -93,6 +94,7 @@ export function createMcpServer(api: BinderyApi, options: McpServerOptions): Mcp
         counters: options.security.counters,
         production: options.production,
         startedAt: options.startedAt,
+        protocolVersion: LATEST_PROTOCOL_VERSION,
       }),
     security: options.security,
     logger: options.logger,

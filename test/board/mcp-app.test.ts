@@ -8,7 +8,8 @@ import type { CallToolResult, Client } from '@modelcontextprotocol/client';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_APP_FILE, BOARD_URI } from '../../src/mcp/app.js';
+import { BOARD_APP_FILE } from '../../src/mcp/app.js';
+import { BOARD_URI } from '../../src/mcp/board-meta.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { stdioClient } from '../mcp/helpers.js';
 

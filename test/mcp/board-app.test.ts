@@ -5,7 +5,8 @@ import type { Client } from '@modelcontextprotocol/client';
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/app-bridge';
 import { registerAppTool } from '@modelcontextprotocol/ext-apps/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_APP_FILE, BOARD_TOOL_META, BOARD_URI } from '../../src/mcp/app.js';
+import { BOARD_APP_FILE } from '../../src/mcp/app.js';
+import { BOARD_TOOL_META, BOARD_URI } from '../../src/mcp/board-meta.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fails, stdioClient } from './helpers.js';
 

@@ -10,7 +10,7 @@ import {
   TaskStatusSchema,
   Timestamp,
 } from '../../contract/index.js';
-import { BOARD_TOOL_META } from '../app.js';
+import { BOARD_TOOL_META } from '../board-meta.js';
 import { defineTool, READ } from './define.js';
 
 /** Tasks per list_tasks page while the summary is gathered (the most a page holds). */

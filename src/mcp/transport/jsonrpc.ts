@@ -3,24 +3,11 @@
  * JSON gets -32700, JSON that is not a JSON-RPC 2.0 message gets -32600, both with the request's id when
  * it can be read and null otherwise.
  */
-import { type JSONRPCMessage, parseJSONRPCMessage, type RequestId } from '@modelcontextprotocol/server';
+import { type JSONRPCMessage, parseJSONRPCMessage } from '@modelcontextprotocol/server';
 import { RPC_INVALID_REQUEST, RPC_PARSE_ERROR } from '../../contract/index.js';
-
-export interface ErrorReply {
-  jsonrpc: '2.0';
-  id: RequestId | null;
-  error: { code: number; message: string; data?: unknown };
-}
+import { type ErrorReply, errorReply, isRequestId } from './reply.js';
 
 export type Inbound = { message: JSONRPCMessage } | { reply: ErrorReply };
-
-export function errorReply(id: RequestId | null, code: number, message: string, data?: unknown): ErrorReply {
-  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
-}
-
-export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === 'string' || Number.isSafeInteger(value);
-}
 
 function problemWith(value: unknown): string {
   if (Array.isArray(value)) return 'batches are not supported; send one message at a time';

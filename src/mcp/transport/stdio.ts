@@ -12,9 +12,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { RPC_INVALID_REQUEST } from '../../contract/index.js';
 import type { Logger } from '../../runtime/logger.js';
-import { type ErrorReply, errorReply, isRequestId, readMessage } from './jsonrpc.js';
+import { readMessage } from './jsonrpc.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js';
+import { type ErrorReply, errorReply, isRequestId } from './reply.js';
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** How long requests in flight may take to answer once stdin has ended. */
 const DRAIN_TIMEOUT_MS = 30_000;
 /** Bytes kept from each end of an oversized line, to find its id. */
