@@ -106,8 +106,9 @@ export abstract class StoreCore {
     return this.write((x) => this.tokens.insert(x, token));
   }
 
+  /** One statement (every server reads it every TOKEN_CACHE_MS): no snapshot transaction needed around it. */
   listTokens() {
-    return this.read((x) => this.tokens.list(x));
+    return this.session((x) => this.tokens.list(x));
   }
 
   deleteToken(name: string, options: { keepAnAdmin: boolean; now: string }) {

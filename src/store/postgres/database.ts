@@ -29,11 +29,13 @@ const RETRYABLE = new Set(['40001', '40P01']);
  * holds microseconds, Bindery writes milliseconds, so nothing is lost) and bigint as number.
  */
 const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const timestampText = (v: string) => (parseTimestamp(v) as Date).toISOString();
+const int8Number = (v: string) => Number(v);
+/** Asked once per column of every result (the driver reads each row description anew): no allocation. */
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === pg.types.builtins.TIMESTAMPTZ)
-      return (v: string) => (parseTimestamp(v) as Date).toISOString();
-    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return timestampText;
+    if (oid === pg.types.builtins.INT8) return int8Number;
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
 };
