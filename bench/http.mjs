@@ -12,10 +12,73 @@ function cpuSeconds(pid) {
   }
 }
 
+/**
+ * Two servers under the same load in alternating 1 s rounds (after one unmeasured second each: JIT warm-up,
+ * serializers compiled on the first answer), so both see the same machine; the ratio is taken over the sums.
+ * Each server's CPU time per request is measured too: it depends far less on the machine's load.
+ */
+async function alternate(floor, ours, rounds) {
+  const measured = async ({ pid, url, options }) => {
+    const before = cpuSeconds(pid);
+    const result = await load(url, { duration: 1, ...options });
+    return { ...result, cpu: cpuSeconds(pid) - before };
+  };
+  await load(floor.url, { duration: 1, ...floor.options });
+  await load(ours.url, { duration: 1, ...ours.options });
+  const sums = { rounds, ours: 0, floor: 0, perRound: [], oursCpu: 0, floorCpu: 0, oursN: 0, floorN: 0 };
+  for (let i = 0; i < rounds; i++) {
+    const a = await measured(floor);
+    const b = await measured(ours);
+    sums.floor += a.rps;
+    sums.ours += b.rps;
+    sums.floorCpu += a.cpu;
+    sums.oursCpu += b.cpu;
+    sums.floorN += a.requests;
+    sums.oursN += b.requests;
+    sums.perRound.push(round(b.rps / a.rps, 2));
+  }
+  return sums;
+}
+
+function roundsRow(sums, floorName) {
+  return {
+    rounds: sums.rounds,
+    'ours req/s': round(sums.ours / sums.rounds, 0),
+    [`${floorName} req/s`]: round(sums.floor / sums.rounds, 0),
+    [`ours/${floorName}`]: round(sums.ours / sums.floor, 2),
+    'per round': sums.perRound.join(' '),
+    'ours CPU µs/req': round((sums.oursCpu / sums.oursN) * 1e6, 0),
+    [`${floorName} CPU µs/req`]: round((sums.floorCpu / sums.floorN) * 1e6, 0),
+  };
+}
+
+/**
+ * On PostgreSQL, the create goal is a ratio to SQLite's create in the same run: a SQLite server in its own
+ * workspace takes POST /api/tasks in rounds alternating with this one's.
+ */
+async function createAgainstSqlite(bindery, rounds) {
+  const ws = tempDir();
+  const sqlite = await startBindery(ws.dir, { BINDERY_DATABASE_URL: '' });
+  try {
+    const create = { method: 'POST', path: '/api/tasks', body: { title: 'Load test task', tags: ['load'] } };
+    const sums = await alternate(
+      { pid: sqlite.proc.pid, url: sqlite.url, options: create },
+      { pid: bindery.proc.pid, url: bindery.url, options: create },
+      rounds,
+    );
+    const row = roundsRow(sums, 'sqlite');
+    printTable('POST /api/tasks on PostgreSQL vs SQLite, alternating 1 s rounds', [row]);
+    return row;
+  } finally {
+    await sqlite.stop();
+    ws.remove();
+  }
+}
+
 export async function httpSuite({ quick }) {
   const duration = quick ? 2 : 10;
   const ws = tempDir();
-  const bindery = await startBindery(ws.dir, process.env.BINDERY_DATABASE_URL ? {} : {});
+  const bindery = await startBindery(ws.dir);
   try {
     const project = await json(bindery.url, '/api/projects', { method: 'POST', body: { name: 'bench' } });
     const ids = [];
@@ -74,27 +137,11 @@ export async function httpSuite({ quick }) {
       // The read-by-id goal is a ratio to the floor: on a shared machine whose load moves by the second, the
       // two are measured in alternating rounds and the ratio taken over the sums, so both see the same load.
       const rounds = quick ? 3 : 5;
-      // Each server's CPU time per request is measured too: it depends far less on the machine's load.
-      const alternated = { ours: 0, bare: 0, perRound: [], oursCpu: 0, bareCpu: 0, oursN: 0, bareN: 0 };
-      const measured = async (pid, url, options) => {
-        const before = cpuSeconds(pid);
-        const result = await load(url, { duration: 1, ...options });
-        return { ...result, cpu: cpuSeconds(pid) - before };
-      };
-      // One unmeasured second each first: JIT warm-up, and the serializer compiled on the first answer.
-      await load(bareUrl, { duration: 1, path: '/api/tasks/x' });
-      await load(bindery.url, { duration: 1, path: '/', pick: rotate });
-      for (let i = 0; i < rounds; i++) {
-        const floor = await measured(bare.proc.pid, bareUrl, { path: '/api/tasks/x' });
-        const ours = await measured(bindery.proc.pid, bindery.url, { path: '/', pick: rotate });
-        alternated.bare += floor.rps;
-        alternated.ours += ours.rps;
-        alternated.bareCpu += floor.cpu;
-        alternated.oursCpu += ours.cpu;
-        alternated.bareN += floor.requests;
-        alternated.oursN += ours.requests;
-        alternated.perRound.push(round(ours.rps / floor.rps, 2));
-      }
+      const byIdRounds = await alternate(
+        { pid: bare.proc.pid, url: bareUrl, options: { path: '/api/tasks/x' } },
+        { pid: bindery.proc.pid, url: bindery.url, options: { path: '/', pick: rotate } },
+        rounds,
+      );
       const rows = [];
       for (const [name, options, floor] of cases) {
         const ours = await load(bindery.url, { duration, ...options });
@@ -112,17 +159,18 @@ export async function httpSuite({ quick }) {
         `HTTP vs bare Fastify (${duration}s per run, 10 connections, body ${sample.length} B)`,
         rows,
       );
-      const getById = {
-        rounds,
-        'ours req/s': round(alternated.ours / rounds, 0),
-        'bare req/s': round(alternated.bare / rounds, 0),
-        'ours/bare': round(alternated.ours / alternated.bare, 2),
-        'per round': alternated.perRound.join(' '),
-        'ours CPU µs/req': round((alternated.oursCpu / alternated.oursN) * 1e6, 0),
-        'bare CPU µs/req': round((alternated.bareCpu / alternated.bareN) * 1e6, 0),
-      };
+      const getById = roundsRow(byIdRounds, 'bare');
       printTable('GET /api/tasks/:id vs bare, alternating 1 s rounds', [getById]);
-      return { duration_s: duration, body_bytes: sample.length, rows, get_by_id_alternating: getById };
+      const createVsSqlite = process.env.BINDERY_DATABASE_URL
+        ? await createAgainstSqlite(bindery, rounds)
+        : undefined;
+      return {
+        duration_s: duration,
+        body_bytes: sample.length,
+        rows,
+        get_by_id_alternating: getById,
+        ...(createVsSqlite ? { create_vs_sqlite_alternating: createVsSqlite } : {}),
+      };
     } finally {
       await bare.stop();
     }

@@ -10,6 +10,16 @@ import {
 } from '../change-log.js';
 import type { Dialect, Executor } from './dialect.js';
 
+type Bounds = { newest: number | null; pruned_through: number };
+
+const BOUNDS = `SELECT (SELECT max(seq) FROM changes) AS newest,
+    (SELECT pruned_through FROM change_horizon WHERE id = 1) AS pruned_through`;
+
+function bounds(row: Bounds): { newest: number; pruned_through: number } {
+  const pruned = Number(row.pruned_through);
+  return { newest: Math.max(Number(row.newest ?? 0), pruned), pruned_through: pruned };
+}
+
 /** Reading and pruning the change log, the same SQL on both databases (the triggers that fill it differ). */
 export class ChangeCore {
   constructor(private readonly dialect: Dialect) {}
@@ -20,22 +30,28 @@ export class ChangeCore {
 
   /** The newest seq (the horizon still knows it once every row was pruned) and the pruning horizon. */
   private async bounds(x: Executor): Promise<{ newest: number; pruned_through: number }> {
-    const row = await x.row<{ newest: number | null; pruned_through: number }>(
-      `SELECT (SELECT max(seq) FROM changes) AS newest,
-              (SELECT pruned_through FROM change_horizon WHERE id = 1) AS pruned_through`,
-    );
-    const pruned = Number(row!.pruned_through);
-    return { newest: Math.max(Number(row!.newest ?? 0), pruned), pruned_through: pruned };
+    return bounds((await x.row<Bounds>(BOUNDS))!);
   }
 
+  /**
+   * One statement, so the page and the bounds come from one snapshot without a transaction around them (on
+   * PostgreSQL that saves the BEGIN and COMMIT round trips of every read of the log). The bounds row is always
+   * there; the page's rows are joined to it, and an empty page leaves one row whose change columns are null.
+   */
   async after(x: Executor, since: number, filter: ChangeFilter, limit: number): Promise<ChangeRead> {
     const conditions = filterConditions(filter);
     const where = ['seq > $1', ...conditions.map(([column], i) => `${column} = $${i + 2}`)].join(' AND ');
-    const rows = await x.rows<ChangeRow>(
-      `SELECT ${CHANGE_COLUMNS} FROM changes WHERE ${where} ORDER BY seq LIMIT $${conditions.length + 2}`,
+    const rows = await x.rows<ChangeRow & Bounds>(
+      `SELECT p.*, b.newest, b.pruned_through FROM (${BOUNDS}) b
+       LEFT JOIN (SELECT ${CHANGE_COLUMNS} FROM changes WHERE ${where} ORDER BY seq
+                  LIMIT $${conditions.length + 2}) p ON true
+       ORDER BY p.seq`,
       [since, ...conditions.map(([, value]) => value), limit],
     );
-    return { items: rows.map((row) => this.change(row)), ...(await this.bounds(x)) };
+    const items = rows
+      .filter((row) => row.seq !== null)
+      .map(({ newest: _n, pruned_through: _p, ...row }) => this.change(row));
+    return { items, ...bounds(rows[0]!) };
   }
 
   async history(

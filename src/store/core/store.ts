@@ -89,8 +89,9 @@ export abstract class StoreCore {
   /** A write transaction: all or nothing. */
   protected abstract write<T>(fn: (x: Executor) => Promise<T>): Promise<T>;
 
+  /** One statement (ChangeCore.after): no snapshot transaction needed around it. */
   changesAfter(since: number, filter: ChangeFilter, limit: number) {
-    return this.read((x) => this.changes.after(x, since, filter, limit));
+    return this.session((x) => this.changes.after(x, since, filter, limit));
   }
 
   history(entity: ChangeEntity, id: string, page: { limit: number; before?: number | undefined }) {
@@ -105,8 +106,9 @@ export abstract class StoreCore {
     return this.write((x) => this.tokens.insert(x, token));
   }
 
+  /** One statement (every server reads it every TOKEN_CACHE_MS): no snapshot transaction needed around it. */
   listTokens() {
-    return this.read((x) => this.tokens.list(x));
+    return this.session((x) => this.tokens.list(x));
   }
 
   deleteToken(name: string, options: { keepAnAdmin: boolean; now: string }) {
@@ -118,6 +120,8 @@ export abstract class StoreCore {
   }
 
   existing(kind: 'task' | 'project', ids: readonly string[]) {
+    // A create that names no task or project asks about none: no connection to take for that.
+    if (ids.length === 0) return Promise.resolve(new Set<string>());
     return this.session((x) => this.tasks.existing(x, kind === 'task' ? 'tasks' : 'projects', ids));
   }
 

@@ -60,9 +60,12 @@ const GROUP_COUNTED = new Set(['project_id', 'project_ids', 'statuses', 'priorit
 /** Task reads and writes, the execution claim and the cycle refusals; each method runs on the caller's executor. */
 export class TaskCore {
   private readonly map: RowMapper;
+  /** Built once: the store's statement caches are keyed by the text, which is long here. */
+  private readonly getSql: string;
 
   constructor(private readonly dialect: Dialect) {
     this.map = new RowMapper(dialect);
+    this.getSql = `SELECT ${dialect.taskColumns} FROM tasks t WHERE t.id = $1`;
   }
 
   /** A condition: the task (columns prefixed `prefix`) is in one of the projects bound at the parameter. */
@@ -114,7 +117,7 @@ export class TaskCore {
 
   /** One task with its children and dependencies in one statement: the hot path of get_task. */
   async get(x: Executor, id: string): Promise<Task | null> {
-    const row = await x.row<TaskRow>(`SELECT ${this.dialect.taskColumns} FROM tasks t WHERE t.id = $1`, [id]);
+    const row = await x.row<TaskRow>(this.getSql, [id]);
     return row ? this.map.task(row) : null;
   }
 

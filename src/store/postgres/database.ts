@@ -29,11 +29,13 @@ const RETRYABLE = new Set(['40001', '40P01']);
  * holds microseconds, Bindery writes milliseconds, so nothing is lost) and bigint as number.
  */
 const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+const timestampText = (v: string) => (parseTimestamp(v) as Date).toISOString();
+const int8Number = (v: string) => Number(v);
+/** Asked once per column of every result (the driver reads each row description anew): no allocation. */
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === pg.types.builtins.TIMESTAMPTZ)
-      return (v: string) => (parseTimestamp(v) as Date).toISOString();
-    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return timestampText;
+    if (oid === pg.types.builtins.INT8) return int8Number;
     return pg.types.getTypeParser(oid, format);
   }) as typeof pg.types.getTypeParser,
 };
@@ -107,6 +109,8 @@ export class PgDatabase {
       ...PG_POOL,
       application_name: 'bindery',
       types: TYPES,
+      // A transaction's BEGIN is sent with its first statement instead of a round trip ahead of it (transaction()).
+      pipeline: true,
     });
     // An idle connection the server drops must not crash the process; the pool replaces it.
     this.pool.on('error', () => {});
@@ -207,8 +211,14 @@ export class PgDatabase {
       const session = new PgSession(client, this);
       let broken = false;
       try {
-        await session.rows(begin);
+        // Pipelined: the first statement of `fn` goes out right behind BEGIN, and the server runs them in order,
+        // so both take one round trip. BEGIN's text is constant but for escaped literals and PostgreSQL parses
+        // all of it before running any: it can only fail with the connection, which fails what follows too.
+        const begun = session.rows(begin);
+        // Awaited below: this only keeps its failure from counting as unhandled when `fn` fails first.
+        begun.catch(() => {});
         const result = await fn(session);
+        await begun;
         await session.rows('COMMIT');
         return result;
       } catch (error) {
