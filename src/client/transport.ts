@@ -18,11 +18,8 @@ export interface HttpAnswer {
   bytes: number;
 }
 
-interface Answer {
-  status: number;
+interface Answer extends HttpAnswer {
   headers: IncomingHttpHeaders;
-  text: string;
-  bytes: number;
 }
 
 export interface PoolStats {
