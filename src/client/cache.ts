@@ -44,6 +44,8 @@ function entityTag(value: unknown): string | undefined {
 
 interface InFlight extends ReadEntry {
   promise: Promise<unknown>;
+  /** Other reads answered by this one, or the answer was stored: its caller gets a copy too. */
+  shared: boolean;
   /** Set when a mutation overtook the read: its answer may predate the mutation and is not stored. */
   stale: boolean;
   /**
@@ -86,7 +88,7 @@ export function cacheKey(op: ReadName, args: Record<string, unknown>): string {
 /**
  * Answers of read operations: LRU-bounded by entries and by the answers' JSON bytes, with TTLs, and
  * identical concurrent reads coalesced into one request. Callers get their own copy, so nobody can edit the
- * cached answer.
+ * cached answer (an answer that is neither cached nor shared with a coalesced read is handed over as is).
  *
  * Consistency: this process never reads its own stale write. A mutation invalidates, before it resolves,
  * every entry it can change and every read still in flight that it can change; such a read still answers
@@ -147,14 +149,22 @@ export class ResponseCache {
       this.counts.hits++;
       return structuredClone(hit.value as T);
     }
-    const shared = this.inFlight.get(key);
-    if (shared) {
+    const joined = this.inFlight.get(key);
+    if (joined) {
       this.counts.coalesced++;
-      return structuredClone((await shared.promise) as T);
+      joined.shared = true;
+      return structuredClone((await joined.promise) as T);
     }
     if (hit) this.counts.revalidations++;
     else this.counts.misses++;
-    const entry: InFlight = { op, args, stale: false, mustShow: [], promise: Promise.resolve() };
+    const entry: InFlight = {
+      op,
+      args,
+      stale: false,
+      shared: false,
+      mustShow: [],
+      promise: Promise.resolve(),
+    };
     const started = Date.now();
     entry.promise = load(hit ? entityTag(hit.value) : undefined)
       .then((loaded) => {
@@ -162,6 +172,7 @@ export class ResponseCache {
           !entry.stale && entry.mustShow.every((shows) => shows({ op, args, value }));
         if (loaded === NOT_MODIFIED) {
           this.counts.not_modified++;
+          entry.shared = true;
           if (current(hit!.value)) hit!.confirmedAt = started;
           return hit!.value;
         }
@@ -169,8 +180,10 @@ export class ResponseCache {
         if (current(value)) {
           this.onFresh(value);
           const ttl = AGGREGATES.has(op) ? this.options.listTtlMs : this.options.ttlMs;
-          if (ttl > 0)
-            this.lru?.set(key, { op, args, value, confirmedAt: started }, { ttl, size: Math.max(1, bytes) });
+          if (ttl > 0 && this.lru) {
+            this.lru.set(key, { op, args, value, confirmedAt: started }, { ttl, size: Math.max(1, bytes) });
+            entry.shared = true;
+          }
         }
         return value;
       })
@@ -179,7 +192,10 @@ export class ResponseCache {
         if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
       });
     this.inFlight.set(key, entry);
-    return structuredClone((await entry.promise) as T);
+    const value = (await entry.promise) as T;
+    // By now the read has left inFlight (its `finally` ran first), so nobody else can join it: an answer
+    // that was neither stored nor shared is this caller's alone and needs no copy.
+    return entry.shared ? structuredClone(value) : value;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fieldIssues } from '../contract/index.js';
+import { fieldIssues, markValidated } from '../contract/index.js';
 import { TransportError } from './errors.js';
 
 /**
@@ -31,5 +31,6 @@ export function decode<S extends z.ZodType>(schema: S, text: string, what: strin
       },
     );
   }
-  return result.data;
+  // Marked, so the MCP tool's output check against this same schema does not parse it a second time.
+  return markValidated(result.data, schema);
 }

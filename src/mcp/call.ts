@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { BinderyError, fieldIssues } from '../contract/index.js';
+import { BinderyError, fieldIssues, validatedAgainst } from '../contract/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { traced } from '../runtime/tracing.js';
 import { inParamTerms, toolError } from './errors.js';
@@ -50,6 +50,12 @@ async function runTool(tool: Tool, raw: unknown, options: CallOptions): Promise<
 }
 
 function checkedOutput(tool: Tool, output: unknown, logger: Logger): Record<string, unknown> {
+  // Validated once: the HTTP client decodes the backend's answer against the operation's output schema and
+  // marks it. When that is the very schema object this tool declares (get_task: `Task` in both), the tool
+  // returned that answer as it came, and `output` only adds the optional `metrics` (set after this check),
+  // a second parse could not fail. Anything else (the in-process service's answers, an answer the tool
+  // built or copied, a cached copy) is parsed here.
+  if (validatedAgainst(output, tool.answer)) return output as Record<string, unknown>;
   const result = tool.output.safeParse(output);
   if (result.success) return result.data;
   logger.error(

@@ -205,7 +205,14 @@ describe('response cache', () => {
     const task = await client.create_task({ title: 'uncached' });
     proxy.reset();
     proxy.rule(() => ({ kind: 'pass', delayMs: 30 }));
-    await Promise.all([client.get_task({ task_id: task.id }), client.get_task({ task_id: task.id })]);
+    const [one, two] = await Promise.all([
+      client.get_task({ task_id: task.id }),
+      client.get_task({ task_id: task.id }),
+    ]);
+    // Coalesced readers still get copies of their own: editing one answer leaves the other alone.
+    expect(one).not.toBe(two);
+    one.title = 'scribbled';
+    expect(two.title).toBe('uncached');
     await client.get_task({ task_id: task.id });
     expect(gets(`/api/tasks/${task.id}`)).toBe(2);
     expect(client.stats().cache).toMatchObject({ enabled: false, entries: 0, hits: 0 });

@@ -73,6 +73,19 @@ describe('retry', () => {
     expect(nowhere.stats().retries).toBe(3);
   });
 
+  it('times out an answer that keeps trickling in: the deadline covers the whole exchange', async () => {
+    const client = makeClient({ timeoutMs: 400, retry: { maxRetries: 0 } });
+    const task = await client.create_task({ title: 'a task whose answer takes seconds at one byte a time' });
+    // One byte every 20 ms is never idle for the 400 ms body timeout, but the whole answer takes seconds.
+    proxy.rule(() => ({ kind: 'trickle', everyMs: 20 }));
+    const started = Date.now();
+    const error = await failure(client.get_task({ task_id: task.id }));
+    expect(error.code).toBe('timeout_error');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    proxy.reset();
+    expect((await client.get_task({ task_id: task.id })).id).toBe(task.id);
+  });
+
   it('honours Retry-After on 429', async () => {
     const client = makeClient();
     proxy.queue({

@@ -22,6 +22,8 @@ export type Fault =
   | { kind: 'body'; status?: number; contentType?: string; body: string }
   /** Forward, then send only the first half of the server's answer (announcing all of it) and hang up. */
   | { kind: 'truncate' }
+  /** Forward, then send the server's answer one byte every `everyMs`: never idle long, slow in total. */
+  | { kind: 'trickle'; everyMs: number }
   /** Stream `bytes` of JSON-looking filler, with or without a content-length. */
   | { kind: 'flood'; bytes: number; declareLength: boolean };
 
@@ -169,6 +171,20 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           'content-length': answer.body.length,
         });
         res.write(answer.body.subarray(0, answer.body.length >> 1), () => req.socket.destroy());
+        return;
+      }
+      case 'trickle': {
+        const answer = await forward(req, body);
+        res.writeHead(answer.status, {
+          ...copyHeaders(answer.headers),
+          'content-length': answer.body.length,
+        });
+        for (const byte of answer.body) {
+          if (res.destroyed) return;
+          res.write(Buffer.of(byte));
+          await sleep(fault.everyMs);
+        }
+        res.end();
         return;
       }
       case 'pass': {

@@ -34,6 +34,10 @@ export interface ToolSpec<S extends z.ZodRawShape, O extends z.ZodObject> {
    * a person, for a client that shows text only.
    */
   text?: (output: z.output<O>) => string;
+  /**
+   * Returns the API's answer as it came, or an object of its own: never an answer edited in place, since an
+   * answer the HTTP client validated against `output` is not validated again (call.ts, `checkedOutput`).
+   */
   run(args: z.output<z.ZodObject<S, z.core.$strict>>, ctx: ToolContext): Promise<z.input<O>>;
 }
 
@@ -53,6 +57,8 @@ export interface Tool {
   advertisedInput: z.ZodObject;
   /** A success result, with the optional metrics of MCP_INCLUDE_METRICS. */
   output: z.ZodObject;
+  /** The spec's output schema: an answer already validated against this very object is not parsed again. */
+  answer: z.ZodObject;
   meta: Readonly<Record<string, unknown>> | undefined;
   /** A success's text block; the JSON of structuredContent when undefined. */
   text: ((output: Record<string, unknown>) => string) | undefined;
@@ -101,6 +107,7 @@ export function defineTool<S extends z.ZodRawShape, O extends z.ZodObject>(spec:
     input: z.strictObject(spec.params),
     advertisedInput: z.strictObject(advertised),
     output: spec.output.extend({ metrics: Metrics.optional() }),
+    answer: spec.output,
     meta: spec.meta,
     text: spec.text as Tool['text'],
     paramPath: paramPathOf(Object.keys(spec.params), jsonParams.length === 1 ? jsonParams[0]![0] : undefined),
