@@ -109,8 +109,10 @@ describe('manager: supervisor', () => {
     });
     onCleanup(() => backend.release());
     const { pid } = backend.info;
-    // Chunking and indexing ~5 MB keeps the backend's event loop busy far longer than 2 probes.
-    const content = `${'a busy backend keeps working on this paragraph '.repeat(40)}\n\n`.repeat(2_500);
+    // Indexing ~4 MB of 50,000 distinct words keeps the backend's event loop busy for several probes (~0.7 s
+    // on a quiet machine; a repeated paragraph took ~0.2 s, too short to be sure a probe falls inside it).
+    const words = Array.from({ length: 50_000 }, (_, i) => `w${i.toString(36)}x`);
+    const content = Array.from({ length: 600_000 }, (_, i) => words[(i * 7919) % words.length]).join(' ');
     const http = httpHelper(backend.url);
     const indexed = await http('POST', '/api/rag/index', { title: 'heavy', content });
     expect(indexed.status).toBe(200);
