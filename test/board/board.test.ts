@@ -1,23 +1,17 @@
 /// <reference lib="dom" />
 // The page functions passed to evaluate() run in the browser, hence the DOM types.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_DIR } from '../../src/server/board.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ok, stdioClient } from '../mcp/helpers.js';
+import { buildIfMissing, launchBrowser, SHOTS } from './browser.js';
 
 /**
- * The board in a real browser (Debian's Chromium driven by playwright-core; no browser is ever downloaded):
- * one browser for the file, one page reused by the tests that share the main server. Screenshots go to a
- * temp directory, or to BINDERY_SCREENSHOTS (docs/images when refreshing the docs' pictures: keep the ones
- * the docs link, and `pngquant` them first, since they ship in the package).
+ * The board in a real browser (browser.ts): one browser for the file, one page reused by the tests that
+ * share the main server.
  */
-const CHROMIUM = process.env.BINDERY_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.BINDERY_SCREENSHOTS ?? join(tmpdir(), 'bindery-board-shots');
 const XSS = '<img src=x onerror=alert(1)>';
 
 let browser: Browser;
@@ -36,11 +30,7 @@ const card = (p: Page, title: string) => p.locator('.card', { has: p.getByText(t
 const column = (p: Page, status: string) => p.locator(`.column[data-status="${status}"]`);
 
 beforeAll(async () => {
-  if (!existsSync(join(BOARD_DIR, 'index.html'))) {
-    const root = resolve(import.meta.dirname, '../..');
-    spawnSync('npx', ['vite', 'build', '-c', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: root });
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  buildIfMissing(join(BOARD_DIR, 'index.html'), 'web/vite.config.ts');
   t = await startTestServer();
   const project = await t.http('POST', '/api/projects', { name: 'Launch' });
   const dep = await createTask(t, { title: 'Write the spec', project_id: project.body.id, status: 'doing' });
@@ -75,7 +65,7 @@ beforeAll(async () => {
     content: 'Remember *this*.',
     project_id: project.body.id,
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());

@@ -1,26 +1,24 @@
 /// <reference lib="dom" />
 // The page functions passed to evaluate() run in the browser, hence the DOM types.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
-import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_APP_FILE } from '../../src/mcp/app.js';
 import { BOARD_URI } from '../../src/mcp/board-meta.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { stdioClient } from '../mcp/helpers.js';
+import { buildIfMissing, launchBrowser, SHOTS } from './browser.js';
 
 /**
  * The board as an MCP App in a real browser: a test host page (mcp-app-host.ts, on ext-apps' AppBridge)
  * shows the UI resource that `bindery mcp` serves in a sandboxed frame with no network access, and bridges
- * the app's tool calls to a real MCP client of that `bindery mcp` in this process. The screenshot goes to a
- * temp directory, or to BINDERY_SCREENSHOTS (docs/images for docs/mcp.md's picture).
+ * the app's tool calls to a real MCP client of that `bindery mcp` in this process. The screenshot goes where
+ * browser.ts says (docs/images for docs/mcp.md's picture).
  */
-const CHROMIUM = process.env.BINDERY_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = process.env.BINDERY_SCREENSHOTS ?? join(tmpdir(), 'bindery-board-shots');
 const HOST_NAME = 'mcp-app-host';
 
 let backend: TestServer;
@@ -59,11 +57,7 @@ const card = (app: FrameLocator, title: string) => app.locator('.card', { hasTex
 const column = (app: FrameLocator, status: string) => app.locator(`.column[data-status="${status}"]`);
 
 beforeAll(async () => {
-  const root = resolve(import.meta.dirname, '../..');
-  if (!existsSync(BOARD_APP_FILE)) {
-    spawnSync('npx', ['vite', 'build', '-c', 'web/vite.app.config.ts', '--logLevel', 'warn'], { cwd: root });
-  }
-  mkdirSync(SHOTS, { recursive: true });
+  buildIfMissing(BOARD_APP_FILE, 'web/vite.app.config.ts');
   backend = await startTestServer();
   const project = (await backend.http('POST', '/api/projects', { name: 'Launch' })).body.id as string;
   const other = (await backend.http('POST', '/api/projects', { name: 'Other' })).body.id as string;
@@ -91,7 +85,7 @@ beforeAll(async () => {
   client = (await stdioClient({ BINDERY_URL: backend.url, BINDERY_TOOLS: 'standard' }, HOST_NAME)).client;
 
   const script = await hostScript();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 800, height: 500 } });
   page.on('request', (request) => requests.push(request.url()));
   page.on('console', (message) => {
