@@ -98,11 +98,12 @@ function pgCandidates(s: PgSession): CandidateSource {
   let corpus: number | undefined;
   return {
     async candidates(terms, mode, request) {
-      const counted = await countMatches(s, terms, mode, request.types);
+      const exact = terms.map((term) => ({ ...term, prefix: null }));
+      const counted = await countMatches(s, exact, mode, request.types, corpus === undefined);
       corpus ??= counted.corpus;
       const common = counted.common;
       // A word that common needs no completion: the last word is not expanded as a prefix then.
-      const searched = common.size > 0 ? terms.map((term) => ({ ...term, prefix: null })) : terms;
+      const searched = common.size > 0 ? exact : terms;
       const params: unknown[] = [];
       const q = tsquery(searched, mode, params, common.size > 0);
       let project: string | null = null;
@@ -127,29 +128,31 @@ const corpusSql = (kinds: readonly Kind[]) =>
   kinds.map((kind) => `(SELECT coalesce(max(seq), 0) FROM ${TABLES[kind]})`).join(' + ');
 
 /**
- * The kinds in which the exact words match CANDIDATES_PER_KIND rows or more, counted up to there in one
- * statement planned for the words (a common word stops the count early), and the corpus size.
+ * The kinds in which the `exact` words (no prefix) match CANDIDATES_PER_KIND rows or more, counted up to
+ * there in one statement planned for the words (a common word stops the count early), and, when asked, the
+ * corpus size.
  */
 async function countMatches(
   s: PgSession,
-  terms: readonly QueryTerm[],
+  exact: readonly QueryTerm[],
   mode: MatchMode,
   kinds: readonly Kind[],
-): Promise<{ common: Set<Kind>; corpus: number }> {
+  withCorpus: boolean,
+): Promise<{ common: Set<Kind>; corpus?: number }> {
   const params: unknown[] = [];
-  const exact = terms.map((term) => ({ ...term, prefix: null }));
   const q = tsquery(exact, mode, params, true);
-  const counts = kinds.map(
+  const columns = kinds.map(
     (kind) =>
       `(SELECT count(*) FROM (SELECT 1 FROM ${TABLES[kind]} WHERE search @@ ${q} LIMIT ${CANDIDATES_PER_KIND}) m) AS ${kind}`,
   );
+  if (withCorpus) columns.push(`${corpusSql(kinds)} AS corpus`);
   const [row] = await s.rowsPlannedForValues<Record<Kind | 'corpus', string>>(
-    `SELECT ${counts.join(', ')}, ${corpusSql(kinds)} AS corpus`,
+    `SELECT ${columns.join(', ')}`,
     params,
   );
   return {
     common: new Set(kinds.filter((kind) => Number(row![kind]) >= CANDIDATES_PER_KIND)),
-    corpus: Number(row!.corpus),
+    ...(withCorpus ? { corpus: Number(row!.corpus) } : {}),
   };
 }
 
