@@ -74,7 +74,8 @@ export interface Dialect {
   insertTasks(x: Executor, tasks: readonly NewTask[]): Promise<void>;
   /** After a task's tags changed: rewrite the tag rows where the store keeps them apart. */
   replaceTaskTags(x: Executor, taskId: string, tags: readonly string[]): Promise<void>;
-  /** Parent moves and dependency edits check for cycles: serialise them where writers run in parallel. */
+  /** Parent moves and dependency edits (which check for cycles) and subtree deletes (whose cascades overlap):
+   * serialise them where writers run in parallel. */
   lockTaskGraph(x: Executor): Promise<void>;
   /** The chunks of a document just inserted, with their search entries. */
   insertChunks(x: Executor, document: StoredDocument, chunks: readonly NewChunk[]): Promise<void>;

@@ -344,6 +344,9 @@ export class TaskCore {
 
   /** Deletes the task and its subtree; returns how many tasks were removed. */
   async deleteTree(x: Executor, id: string, projects?: readonly string[]): Promise<number> {
+    // Overlapping subtree deletes (a parent and its child at once) cascade through the same rows in
+    // opposite orders and deadlock again on every retry: they take the graph lock, one at a time.
+    await this.dialect.lockTaskGraph(x);
     // A project-limited token deletes inside its projects only: another project's subtask (or one without a
     // project) loses its parent instead, as a deleted project's tasks lose their project.
     if (projects) {

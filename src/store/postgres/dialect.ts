@@ -113,7 +113,8 @@ export class PostgresDialect implements Dialect {
   /**
    * Parent moves and dependency edits check for cycles by reading rows they do not lock, so two of them
    * could each pass and together close a loop. They serialise on this transaction-scoped advisory lock
-   * (per schema); every other write only needs its own row lock.
+   * (per schema), and so do subtree deletes, whose cascades would otherwise deadlock when they overlap;
+   * every other write only needs its own row lock.
    */
   async lockTaskGraph(x: Executor): Promise<void> {
     await x.rows(`SELECT pg_advisory_xact_lock(hashtext('bindery.graph:' || current_schema()))`);
