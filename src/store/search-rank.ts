@@ -8,7 +8,7 @@
  */
 import type { SearchResult } from '../contract/index.js';
 import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
-import { fold, type Hit, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
+import { fold, type Hit, NON_ASCII, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
 import type { SearchPage, SearchPath, SearchRequest } from './types.js';
 
 type Kind = SearchResult['type'];
@@ -51,16 +51,21 @@ export interface CandidateSource {
   corpusSize(request: SearchRequest): Promise<number>;
 }
 
-/** Field weights: a word in a title counts five times one in the body (docs/search.md). */
+/**
+ * The fields a candidate is ranked by, with their weights: a word in a title counts five times one in the
+ * body (docs/search.md). A candidate's texts, hits and lengths are arrays in this order.
+ */
 const FIELDS = [
-  ['title', 5],
-  ['heading', 3],
-  ['path', 4],
-  ['tags', 2],
-  ['body', 1],
-  ['identifiers', 0.5],
+  { name: 'title', weight: 5, of: (c: SearchCandidate) => c.title },
+  { name: 'heading', weight: 3, of: (c: SearchCandidate) => c.heading },
+  { name: 'path', weight: 4, of: (c: SearchCandidate) => c.path },
+  { name: 'tags', weight: 2, of: (c: SearchCandidate) => c.tags.join(' ') },
+  { name: 'body', weight: 1, of: (c: SearchCandidate) => c.body },
+  { name: 'identifiers', weight: 0.5, of: (c: SearchCandidate) => c.identifiers },
 ] as const;
-type Field = (typeof FIELDS)[number][0];
+type Field = (typeof FIELDS)[number]['name'];
+/** A field's position in FIELDS. */
+const AT = Object.fromEntries(FIELDS.map((field, i) => [field.name, i])) as Record<Field, number>;
 const K1 = 1.2;
 const B = 0.75;
 /** Query words adjacent in the query and in the text raise the score by up to this share. */
@@ -71,9 +76,10 @@ const KIND_ORDER: Record<Kind, number> = { task: 1, project: 2, note: 3, documen
 
 interface Scored {
   candidate: SearchCandidate;
-  /** The fields' text as searched (composed Unicode), which snippets are cut from. */
-  texts: Record<Field, string>;
-  hits: Map<Field, Hit[]>;
+  /** The fields' text as searched (composed Unicode), which snippets are cut from; in FIELDS order. */
+  texts: string[];
+  /** Each field's hits, in FIELDS order. */
+  hits: Hit[][];
   matched: Set<number>;
   all: boolean;
   coverage: number;
@@ -108,34 +114,30 @@ const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
 
 /** Every candidate scored and sorted best first. */
 function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: number): Scored[] {
-  const terms = finder.terms;
+  const termCount = finder.terms.length;
   const found = pool.map((candidate) => findHits(candidate, finder));
   const n = Math.max(corpus, pool.length);
-  const idf = terms.map((_, t) => {
+  const idf = finder.terms.map((_, t) => {
     const df = found.filter((f) => f.matched.has(t)).length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   });
   const totalIdf = idf.reduce((a, b) => a + b, 0) || 1;
-  const meanLength = new Map<Field, number>(
-    FIELDS.map(([field]) => [
-      field,
-      found.reduce((sum, f) => sum + f.lengths.get(field)!, 0) / found.length || 1,
-    ]),
+  const meanLength = FIELDS.map(
+    (_, f) => found.reduce((sum, found) => sum + found.lengths[f]!, 0) / found.length || 1,
   );
   const scored = found.map(({ candidate, texts, hits, matched, lengths, inField, adjacent }): Scored => {
     let score = 0;
-    terms.forEach((_, t) => {
+    for (let t = 0; t < termCount; t++) {
       let tf = 0;
-      FIELDS.forEach(([field, weight], f) => {
-        const weighed = inField[f]![t]!;
-        if (weighed > 0)
-          tf += (weight * weighed) / (1 - B + (B * lengths.get(field)!) / meanLength.get(field)!);
-      });
+      for (let f = 0; f < FIELDS.length; f++) {
+        const weighed = inField[f * termCount + t]!;
+        if (weighed > 0) tf += (FIELDS[f]!.weight * weighed) / (1 - B + (B * lengths[f]!) / meanLength[f]!);
+      }
       score += (idf[t]! * tf * (K1 + 1)) / (K1 + tf);
-    });
+    }
     score *= 1 + ADJACENCY_BONUS * adjacent;
     const coverage = [...matched].reduce((sum, t) => sum + idf[t]!, 0) / totalIdf;
-    return { candidate, texts, hits, matched, all: matched.size === terms.length, coverage, score };
+    return { candidate, texts, hits, matched, all: matched.size === termCount, coverage, score };
   });
   shareModuleEvidence(scored);
   return scored.sort(
@@ -147,49 +149,45 @@ function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: numb
   );
 }
 
+/**
+ * A candidate's hits, field by field. Arrays indexed by field (and a flat array of weights) rather than
+ * maps and records: a common word ranks hundreds of candidates, and their garbage was ~15 % of a search.
+ */
 function findHits(candidate: SearchCandidate, finder: TermFinder) {
-  const texts = {} as Record<Field, string>;
-  const hits = new Map<Field, Hit[]>();
-  const lengths = new Map<Field, number>();
-  const folded = new Map<Field, string>();
+  const termCount = finder.terms.length;
+  const texts: string[] = [];
+  const folded: string[] = [];
+  const hits: Hit[][] = [];
+  const lengths: number[] = [];
   const matched = new Set<number>();
-  // Per field, per term: the summed weights of its hits (exact forms count more than other forms).
-  const inField: Float64Array[] = [];
-  const raw: Record<Field, string> = {
-    title: candidate.title,
-    heading: candidate.heading,
-    path: candidate.path,
-    tags: candidate.tags.join(' '),
-    body: candidate.body,
-    identifiers: candidate.identifiers,
-  };
-  for (const [field] of FIELDS) {
-    const [text, lower] = searchable(raw[field]);
-    texts[field] = text;
-    folded.set(field, lower);
-    const found = text ? finder.find(lower) : NO_HITS;
-    hits.set(field, found);
-    lengths.set(field, text.length);
-    const weights = new Float64Array(finder.terms.length);
+  // Per field, then per term: the summed weights of its hits (exact forms count more than other forms).
+  const inField = new Float64Array(FIELDS.length * termCount);
+  for (let f = 0; f < FIELDS.length; f++) {
+    const raw = FIELDS[f]!.of(candidate);
+    const [text, lower] = raw === '' ? EMPTY : searchable(raw);
+    texts.push(text);
+    folded.push(lower);
+    lengths.push(text.length);
+    const found = text === '' ? NO_HITS : finder.find(lower);
+    hits.push(found);
     for (const hit of found) {
       matched.add(hit.term);
-      weights[hit.term]! += hit.weight;
+      inField[f * termCount + hit.term]! += hit.weight;
     }
-    inField.push(weights);
   }
-  const adjacent = adjacency(folded, hits, finder.terms.length);
+  const adjacent = adjacency(folded, hits, termCount);
   return { candidate, texts, hits, matched, lengths, inField, adjacent };
 }
 
 const NO_HITS: Hit[] = [];
-const ASCII = /^[\x00-\x7f]*$/;
+const EMPTY: [string, string] = ['', ''];
 
 /**
  * A field's text as searched and its folded form (see fold). The composed form, so a decomposed
  * "e + ◌̀" is found as "è" (and folded to "e") like the index finds it; snippets are cut from it.
  */
 function searchable(text: string): [string, string] {
-  if (ASCII.test(text)) return [text, text.toLowerCase()];
+  if (!NON_ASCII.test(text)) return [text, text.toLowerCase()];
   const composed = text.normalize('NFC');
   return [composed, fold(composed)];
 }
@@ -198,17 +196,16 @@ function searchable(text: string): [string, string] {
 const ADJACENT_GAP = /^[ \t\-_./:'’]{1,3}$/;
 
 /** Share of the query's neighbouring word pairs that stand next to each other in some field. */
-function adjacency(texts: Map<Field, string>, hits: Map<Field, Hit[]>, termCount: number): number {
+function adjacency(texts: readonly string[], hits: readonly Hit[][], termCount: number): number {
   if (termCount < 2) return 0;
   const pairs = new Set<number>();
-  for (const [field, list] of hits) {
+  hits.forEach((list, f) => {
     for (let i = 1; i < list.length; i++) {
       const a = list[i - 1]!;
       const b = list[i]!;
-      if (b.term === a.term + 1 && ADJACENT_GAP.test(texts.get(field)!.slice(a.end, b.start)))
-        pairs.add(a.term);
+      if (b.term === a.term + 1 && ADJACENT_GAP.test(texts[f]!.slice(a.end, b.start))) pairs.add(a.term);
     }
-  }
+  });
   return pairs.size / (termCount - 1);
 }
 
@@ -278,8 +275,9 @@ function toResult(s: Scored, finder: TermFinder, relevance: number): SearchResul
 /** From the body around its hits; from the title, headings or tags when only they matched. */
 function snippetOf(s: Scored, finder: TermFinder): string {
   const { texts, hits } = s;
-  if (hits.get('body')!.length > 0) return snippet(texts.body, hits.get('body')!);
-  const label = [texts.title, texts.heading, texts.tags].filter(Boolean).join(' — ');
+  const body = texts[AT.body]!;
+  if (hits[AT.body]!.length > 0) return snippet(body, hits[AT.body]!);
+  const label = [texts[AT.title], texts[AT.heading], texts[AT.tags]].filter(Boolean).join(' — ');
   const labelHits = finder.find(fold(label));
-  return labelHits.length > 0 ? snippet(label, labelHits) : snippet(texts.body, []);
+  return labelHits.length > 0 ? snippet(label, labelHits) : snippet(body, []);
 }

@@ -63,6 +63,13 @@ describe('finding terms and cutting snippets', () => {
     expect(hits.map((h) => text.slice(h.start, h.end))).toEqual(['Crème', 'brûlée']);
   });
 
+  it('folds a text whose other characters stay as they are (box drawing, dashes) like any other', () => {
+    // The fast path: lower-cased, the text is its own decomposition, so no character is visited.
+    expect(fold('├── Plugins — HOOKS ▶ 😀')).toBe('├── plugins — hooks ▶ 😀');
+    // One character that decomposes (ℹ → i, a no-break space → a space) sends it down the slow path.
+    expect(fold('ℹ\u00a0Crème ─ Señor')).toBe('i creme ─ senor');
+  });
+
   it('finds exact forms, other forms of the word (weighted less) and the typed prefix', () => {
     const finder = new TermFinder(parseQuery('session expire deplo')!.terms);
     const hits = finder.find(fold('Sessions expired; session expire; deployment'));

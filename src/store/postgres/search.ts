@@ -27,8 +27,10 @@ function tsquery(terms: readonly QueryTerm[], mode: MatchMode, params: unknown[]
   return `(${planned ? '' : 'SELECT '}${parts.join(mode === 'all' ? ' && ' : ' || ')})`;
 }
 
+// Arrays come as JSON: the driver's parser for PostgreSQL's array text cost ~3 µs an array, a third of the
+// time a common word's ~500 candidates took to arrive.
 const NO_CHUNK =
-  'NULL::text[] AS heading_path, NULL::int AS chunk_index, NULL::text AS source_path, ' +
+  'NULL::json AS heading_path, NULL::int AS chunk_index, NULL::text AS source_path, ' +
   "NULL::text AS document_type, '' AS identifiers";
 
 const TABLES: Record<Kind, string> = {
@@ -48,10 +50,10 @@ const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number
     q,
     project,
     limit,
-  ) => `SELECT 'task' AS kind, seq AS key, id, title, tags, project_id, description AS body, ${NO_CHUNK}
+  ) => `SELECT 'task' AS kind, seq AS key, id, title, to_json(tags) AS tags, project_id, description AS body, ${NO_CHUNK}
     FROM tasks WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
-  project: (q, project, limit) => `SELECT 'project' AS kind, seq AS key, id, name AS title, tags,
+  project: (q, project, limit) => `SELECT 'project' AS kind, seq AS key, id, name AS title, to_json(tags) AS tags,
       id AS project_id, description AS body, ${NO_CHUNK}
     FROM projects WHERE search @@ ${q} ${project ? `AND id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
@@ -59,11 +61,11 @@ const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number
     q,
     project,
     limit,
-  ) => `SELECT 'note' AS kind, seq AS key, id, title, tags, project_id, content AS body, ${NO_CHUNK}
+  ) => `SELECT 'note' AS kind, seq AS key, id, title, to_json(tags) AS tags, project_id, content AS body, ${NO_CHUNK}
     FROM notes WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
-  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, d.tags,
-      d.project_id, m.text AS body, m.heading_path, m.chunk_index, d.source_path, d.document_type, m.identifiers
+  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, to_json(d.tags) AS tags,
+      d.project_id, m.text AS body, to_json(m.heading_path) AS heading_path, m.chunk_index, d.source_path, d.document_type, m.identifiers
     FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index, c.identifiers FROM document_chunks c
           WHERE c.search @@ ${q} ${
             project
