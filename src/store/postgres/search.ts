@@ -53,8 +53,8 @@ const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number
   ) => `SELECT 'task' AS kind, seq AS key, id, title, to_json(tags) AS tags, project_id, description AS body, ${NO_CHUNK}
     FROM tasks WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
-  project: (q, project, limit) => `SELECT 'project' AS kind, seq AS key, id, name AS title, to_json(tags) AS tags,
-      id AS project_id, description AS body, ${NO_CHUNK}
+  project: (q, project, limit) => `SELECT 'project' AS kind, seq AS key, id, name AS title,
+      to_json(tags) AS tags, id AS project_id, description AS body, ${NO_CHUNK}
     FROM projects WHERE search @@ ${q} ${project ? `AND id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
   note: (
@@ -64,8 +64,9 @@ const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number
   ) => `SELECT 'note' AS kind, seq AS key, id, title, to_json(tags) AS tags, project_id, content AS body, ${NO_CHUNK}
     FROM notes WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
-  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title, to_json(d.tags) AS tags,
-      d.project_id, m.text AS body, to_json(m.heading_path) AS heading_path, m.chunk_index, d.source_path, d.document_type, m.identifiers
+  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title,
+      to_json(d.tags) AS tags, d.project_id, m.text AS body, to_json(m.heading_path) AS heading_path,
+      m.chunk_index, d.source_path, d.document_type, m.identifiers
     FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index, c.identifiers FROM document_chunks c
           WHERE c.search @@ ${q} ${
             project
