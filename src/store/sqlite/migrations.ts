@@ -389,4 +389,10 @@ END;`,
       DROP INDEX tasks_waiting;
     `,
   },
+  {
+    version: 10,
+    name: 'search index merges any two segments of a level when idle',
+    // A 'merge' command (search-tidy.ts) merges two segments of a level, not only four (FTS5's default).
+    sql: "INSERT INTO search_index (search_index, rank) VALUES ('usermerge', 2);",
+  },
 ];

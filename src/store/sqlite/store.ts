@@ -17,6 +17,7 @@ import { SqliteIdempotency } from './idempotency.js';
 import { SQLITE_MEMORY, type SqliteMemory } from './memory.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteSearch } from './search.js';
+import { SEARCH_TIDY, SearchIndexTidier, type SearchTidyOptions } from './search-tidy.js';
 import { SqliteTransfer } from './transfer.js';
 
 /**
@@ -30,13 +31,17 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
   private readonly idempotency: SqliteIdempotency;
   private readonly searcher: SqliteSearch;
   private readonly transfer: SqliteTransfer;
+  private readonly tidier: SearchIndexTidier;
 
-  constructor(path: string, memory: SqliteMemory = SQLITE_MEMORY) {
+  constructor(path: string, memory: SqliteMemory = SQLITE_MEMORY, tidy: SearchTidyOptions = SEARCH_TIDY) {
     super(new SqliteDialect());
     this.db = new SqliteDatabase(path, MIGRATIONS, sqlitePragmas(memory));
     this.idempotency = new SqliteIdempotency(this.db);
     this.searcher = new SqliteSearch(this.db);
     this.transfer = new SqliteTransfer(this.db, this.cores());
+    this.tidier = new SearchIndexTidier(this.db, tidy);
+    // Opened after a load by another process, or after an interrupted tidy: merges may be pending.
+    this.tidier.wrote();
   }
 
   /** One connection: a session and a read are the same uninterrupted turn on it. */
@@ -48,8 +53,10 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
     return this.db.operation(fn);
   }
 
-  protected write<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
-    return this.db.operation(fn, true);
+  protected async write<T>(fn: (x: Executor) => Promise<T>): Promise<T> {
+    const result = await this.db.operation(fn, true);
+    this.tidier.wrote();
+    return result;
   }
 
   async info(): Promise<StoreInfo> {
@@ -76,7 +83,13 @@ export class SqliteStore extends StoreCore implements Store, TransferStore {
   }
 
   async close(): Promise<void> {
+    this.tidier.close();
     this.db.close();
+  }
+
+  /** Once the search index's pending merges are done while idle (search-tidy.ts): for benchmarks and tests. */
+  whenSearchIndexTidy(): Promise<void> {
+    return this.tidier.whenTidy();
   }
 
   claimIdempotency(claim: IdempotencyClaim) {

@@ -27,9 +27,12 @@ describe('SQLite database', () => {
     await store.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    const versions = db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .pluck()
+      .all() as number[];
     expect(versions[0]).toBe(1);
-    expect(versions).toEqual([...versions].sort());
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
     db.close();
   });
 
