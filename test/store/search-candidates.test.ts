@@ -37,4 +37,18 @@ describe.each(STORES)('candidates of a search on $kind', ({ open }) => {
     const newest = new Set(tasks.slice(-COMMON_WORD_CANDIDATES).map((t) => t.id));
     expect(found.results.every((r) => newest.has(r.id))).toBe(true);
   });
+
+  // PostgreSQL skips the candidates' round trip when its counts prove nothing can match: they must not
+  // skip a typed last word whose completions are not counted.
+  it('completes a typed last word when no row holds the words as typed', async () => {
+    const store = await open();
+    const keys = await store.insertTasks([newTask({ title: 'Rotate the signing keys' })]);
+    const matches = async (text: string) =>
+      (await searchAll(store, text)).results.map((r) => [r.id, r.match]);
+    expect(await matches('rotate signing ke')).toEqual([[keys.id, 'all']]);
+    expect(await matches('rotate ke')).toEqual([[keys.id, 'all']]);
+    // The words besides the typed one match nowhere: nothing, all words or some.
+    expect(await matches('zeppelin ke')).toEqual([[keys.id, 'partial']]);
+    expect(await matches('zeppelin blimp')).toEqual([]);
+  });
 });
