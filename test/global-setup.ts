@@ -8,5 +8,6 @@ export default function setup(): void {
   // Each vitest project runs its global setup in this same process: build only once per run.
   if (process.env.BINDERY_TEST_BUILT) return;
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'ignore' });
+  spawnSync(process.execPath, ['scripts/bundle-cli.mjs'], { stdio: 'ignore' });
   process.env.BINDERY_TEST_BUILT = '1';
 }
