@@ -1,7 +1,7 @@
 // After tsc: bundles the `bindery` command (dist/cli/main.js and what it imports, our modules and the
-// dependencies) into dist/bin/, the file `bin` and the manager's launcher run. Loading a few large files
-// instead of ~300 small modules halves the import cost of every `bindery mcp` and backend start
-// (BENCHMARKS.md, "Start-up (issue 19)"; docs/manager.md, "Start-up time").
+// dependencies) into dist/bin/, the file `bin` and the manager's launcher run. Loading a few dozen files
+// instead of hundreds of small modules takes about 40 % of the CPU off every `bindery mcp` and backend
+// start (BENCHMARKS.md, "The bundled CLI"; docs/manager.md, "Start-up time").
 //
 // - Each dynamic import() stays its own chunk, loaded when it is today: a command's modules, the /mcp
 //   handler, the PostgreSQL store, tracing.
