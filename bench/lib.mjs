@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(ROOT, 'dist/cli/main.js');
+export const CLI = join(ROOT, 'dist/bin/bindery.js');
 
 export function tempDir(prefix = 'bindery-bench-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));

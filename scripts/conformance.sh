@@ -19,14 +19,14 @@ SCENARIOS_2026=(server-stateless tools-list resources-list sep-2164-resource-not
   caching dns-rebinding-protection http-header-validation input-required-result-unsupported-methods
   input-required-result-validate-input)
 
-[ -f dist/cli/main.js ] || npm run build
+[ -f dist/bin/bindery.js ] || npm run build
 
 workspace=$(mktemp -d)
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 url="http://127.0.0.1:${port}"
 
 BINDERY_WORKSPACE="$workspace" BINDERY_PORT="$port" BINDERY_LOG_LEVEL=warn BINDERY_ALLOWED_ORIGINS="$url" \
-  node dist/cli/main.js serve 2>"$workspace/serve.log" &
+  node dist/bin/bindery.js serve 2>"$workspace/serve.log" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$workspace"' EXIT
 

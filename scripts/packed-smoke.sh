@@ -16,7 +16,7 @@ versions=("$@")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-[ -f dist/cli/main.js ] || npm run build
+[ -f dist/bin/bindery.js ] || npm run build
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 echo "packed $(basename "$tarball"): $(du -k "$tarball" | cut -f1) kB, $(tar -tzf "$tarball" | wc -l) files"
 

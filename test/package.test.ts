@@ -37,7 +37,7 @@ describe('the package', () => {
   });
 
   it('ships the bindery command, a LICENSE, the docs the README links, and no source maps', () => {
-    expect(pkg.bin).toEqual({ bindery: 'dist/cli/main.js' });
+    expect(pkg.bin).toEqual({ bindery: 'dist/bin/bindery.js' });
     expect(existsSync(join(root, 'LICENSE'))).toBe(true);
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'docs', 'server.json']));
     const linked = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)];

@@ -27,7 +27,7 @@ import { openStore } from '../store/index.js';
 import { ensurePrivateDir } from '../store/private-files.js';
 import { type McpSettings, mcpSettings, type ServerConfig } from './config.js';
 
-/** Our package name, from <root>/package.json (this file is <root>/dist/cli/serve.js, or src/cli in tests). */
+/** Our package name, from <root>/package.json (this code is in <root>/dist/bin/ (the bundle), dist/cli/ or src/cli/). */
 const PACKAGE_NAME = readPackageName(resolve(import.meta.dirname, '../..'));
 
 function readPackageName(dir: string): string | undefined {

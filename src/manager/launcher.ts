@@ -10,12 +10,12 @@ import { logSize, rotateLog, tailLines } from './log-file.js';
 import { stopProcess } from './process.js';
 import { readServerFile, type ServerInfo } from './server-file.js';
 
-/** The package root: this file is <root>/dist/manager/launcher.js (or src/manager/launcher.ts in tests). */
+/** The package root: this file is in <root>/dist/bin/ (the bundle), dist/manager/ or src/manager/ (tests). */
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../..');
 
-/** The built CLI; the backend always runs compiled code, also when the caller runs from source. */
+/** The bundled CLI (scripts/bundle-cli.mjs); the backend always runs it, also when the caller runs from source. */
 export function serverEntry(): string {
-  const entry = resolve(PACKAGE_ROOT, 'dist/cli/main.js');
+  const entry = resolve(PACKAGE_ROOT, 'dist/bin/bindery.js');
   if (!existsSync(entry)) {
     throw new BinderyError(
       'connection_error',

@@ -62,7 +62,8 @@ export function isBinderyServe(pid: number): boolean {
   }
   const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
   if (process.getuid && uid !== String(process.getuid())) return false;
-  const cli = argv.findIndex((arg) => /(^|\/)(main\.js|bindery)$/.test(arg));
+  // The bundle (dist/bin/bindery.js), npm's `bindery` link to it, or the unbundled dist/cli/main.js.
+  const cli = argv.findIndex((arg) => /(^|\/)(main\.js|bindery(\.js)?)$/.test(arg));
   return cli !== -1 && argv[cli + 1] === 'serve';
 }
 

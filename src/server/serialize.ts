@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import fastJsonStringify from 'fast-json-stringify';
 import type { FastifySerializerCompiler } from 'fastify';
 import { z } from 'zod';
 
@@ -58,10 +58,11 @@ export function responseShape(schema: z.ZodType): JsonSchema {
   return shape(json) as JsonSchema;
 }
 
-/** fast-json-stringify (and the JSON Schema validator it brings) is loaded with the first answer it serialises. */
-const require = createRequire(import.meta.url);
-const fastJson = (schema: JsonSchema): ((value: unknown) => string) =>
-  (require('fast-json-stringify') as typeof import('fast-json-stringify').default)(schema);
+/**
+ * Imported, not required lazily: Fastify loads fast-json-stringify when it is created anyway, and an import
+ * lets the CLI bundle (scripts/bundle-cli.mjs) share Fastify's copy instead of loading a second one.
+ */
+const fastJson = (schema: JsonSchema): ((value: unknown) => string) => fastJsonStringify(schema);
 
 const serializers = new WeakMap<z.ZodType, (value: unknown) => string>();
 

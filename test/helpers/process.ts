@@ -4,7 +4,7 @@ import { afterAll } from 'vitest';
 import { databaseUrlFor } from './postgres.js';
 import { tempWorkspace } from './workspace.js';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+export const CLI = resolve(import.meta.dirname, '../../dist/bin/bindery.js');
 
 export interface ServeProcess {
   proc: ChildProcess;

@@ -129,7 +129,8 @@ describe('OpenTelemetry tracing', () => {
     const http = httpHelper(server.url);
     const created = await http('POST', '/api/tasks', { title: 'untraced' });
     expect((await http('GET', `/api/tasks/${created.body.id}`)).status).toBe(200);
-    // Only the no-op API package, which prom-client's process metrics require whether or not we trace.
-    expect(new Set(server.imported())).toEqual(new Set(['@opentelemetry/api']));
+    // The no-op API package, which prom-client's process metrics require whether or not we trace, is inside
+    // the CLI bundle; the SDK's packages stay outside it (scripts/bundle-cli.mjs), so loading one shows here.
+    expect(server.imported()).toEqual([]);
   }, 60_000);
 });
