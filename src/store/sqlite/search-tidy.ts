@@ -20,14 +20,14 @@ const CHANGES_SQL = 'SELECT total_changes()';
  * Finishes the full-text index's merges while the store is idle. Every write transaction leaves a small
  * FTS5 segment, and each lookup probes every segment. FTS5's automerge does some of the merging inside
  * the writes, but a store loaded to a million tasks is left with ~20 segments, and there a rare word's
- * prefix lookup costs ~15 µs a segment (BENCHMARKS.md §3). After a write, once no store operation has
+ * prefix lookup costs ~13 µs a segment (BENCHMARKS.md, "The index tidies itself"). After a write, once no store operation has
  * run for `idleMs`, merge steps of `pages` run one at a time in the connection's turn, yielding to
  * requests between steps and pausing whenever one arrives.
  *
  * The merges are those of FTS5's own levels (migration 10 sets `usermerge` to 2: any two segments of a
  * level merge), never one of everything: a segment is rewritten about once per level it climbs, so the
  * work stays proportional to what was written, while an `optimize` would rewrite the whole index (~5 s
- * at a million tasks) after every burst of writes. A million tasks bulk-loaded settle at ~5 segments.
+ * at a million tasks) after every burst of writes. A million tasks bulk-loaded settle at 4–5 segments.
  */
 export class SearchIndexTidier {
   private timer: NodeJS.Timeout | undefined;
@@ -80,8 +80,14 @@ export class SearchIndexTidier {
   private async tidy(): Promise<void> {
     if (this.closed) return;
     if (this.operations() !== this.seen) return this.waitForIdle();
-    const worked = await this.db.exclusive(() => !this.closed && this.step());
-    if (!worked) return this.done();
+    const outcome = await this.db.exclusive(() => {
+      if (this.closed) return 'closed';
+      // An export holds its read snapshot open across its pages: a merge now would write inside it.
+      if (this.db.raw.inTransaction) return 'busy';
+      return this.step() ? 'merged' : 'tidy';
+    });
+    if (outcome === 'busy') return this.waitForIdle();
+    if (outcome !== 'merged') return this.done();
     setImmediate(() => this.tidyInBackground());
   }
 

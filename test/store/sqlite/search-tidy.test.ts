@@ -25,7 +25,7 @@ function openStore(idleMs: number) {
   });
   const segments = () =>
     reader.prepare('SELECT count(DISTINCT segid) FROM search_index_idx').pluck().get() as number;
-  return { store, segments };
+  return { store, segments, path };
 }
 
 /** One write transaction per task: each leaves its own segment in the index. */
@@ -61,6 +61,25 @@ describe('the search index tidies itself when the store is idle', () => {
       await sleep(50);
     }
     expect(segments()).toBe(before);
+    await store.whenSearchIndexTidy();
+    expect(segments()).toBeLessThan(before);
+  });
+
+  it('merges nothing while an export holds its snapshot open, and tidies after it', async () => {
+    const { store, segments, path } = openStore(50);
+    await writeOneByOne(store, 30);
+    const before = segments();
+    const pages = store.exportEntities();
+    await pages.next();
+    await sleep(400);
+    expect(segments()).toBe(before);
+    // The export's transaction stayed a read: another connection can still take the write lock.
+    const writer = new Database(path, { timeout: 0 });
+    expect(() => writer.exec('BEGIN IMMEDIATE; ROLLBACK')).not.toThrow();
+    writer.close();
+    for await (const _ of pages) {
+      // Reading the rest ends the export's transaction.
+    }
     await store.whenSearchIndexTidy();
     expect(segments()).toBeLessThan(before);
   });
