@@ -20,9 +20,9 @@ const CHANGES_SQL = 'SELECT total_changes()';
  * Finishes the full-text index's merges while the store is idle. Every write transaction leaves a small
  * FTS5 segment, and each lookup probes every segment. FTS5's automerge does some of the merging inside
  * the writes, but a store loaded to a million tasks is left with ~20 segments, and there a rare word's
- * prefix lookup costs ~13 µs a segment (BENCHMARKS.md, "The index tidies itself"). After a write, once no store operation has
- * run for `idleMs`, merge steps of `pages` run one at a time in the connection's turn, yielding to
- * requests between steps and pausing whenever one arrives.
+ * prefix lookup costs ~13 µs a segment (BENCHMARKS.md, "The index tidies itself"). After a write, once
+ * no store operation has run for `idleMs`, merge steps of `pages` run one at a time in the connection's
+ * turn, yielding to requests between steps and pausing whenever one arrives.
  *
  * The merges are those of FTS5's own levels (migration 10 sets `usermerge` to 2: any two segments of a
  * level merge), never one of everything: a segment is rewritten about once per level it climbs, so the
