@@ -1,7 +1,7 @@
 import type { SqliteDatabase } from './database.js';
 
 /**
- * When the store counts as idle, and how much merging one step does: 16 pages took ~3 ms (p99 ~45 ms)
+ * When the store counts as idle, and how much merging one step does: 16 pages took ~3 ms (p99 45–70 ms)
  * per step on a million tasks, so a request that arrives during a step waits about that long.
  */
 export interface SearchTidyOptions {
