@@ -30,7 +30,10 @@ const CHANGES_SQL = 'SELECT total_changes()';
  * at a million tasks) after every burst of writes. A million tasks bulk-loaded settle at 4–5 segments.
  */
 export class SearchIndexTidier {
+  /** Set while waiting for the store to go idle. */
   private timer: NodeJS.Timeout | undefined;
+  /** Set while merge steps follow one another. */
+  private stepping = false;
   /** Written since the index was last tidy. */
   private pending = false;
   private closed = false;
@@ -43,11 +46,14 @@ export class SearchIndexTidier {
     private readonly options: SearchTidyOptions = SEARCH_TIDY,
   ) {}
 
-  /** A write committed: it may have left a segment to merge. */
+  /**
+   * A write committed: it may have left a segment to merge. A wait or a run of steps already under way
+   * notices the write itself (the store's operation count moved), so a write costs no timer of its own.
+   */
   wrote(): void {
     if (this.closed) return;
     this.pending = true;
-    this.waitForIdle();
+    if (!this.timer && !this.stepping) this.waitForIdle();
   }
 
   /** Resolves once no merge is pending (at once when none is): for benchmarks and tests. */
@@ -65,9 +71,12 @@ export class SearchIndexTidier {
   }
 
   private waitForIdle(): void {
-    clearTimeout(this.timer);
+    this.stepping = false;
     this.seen = this.operations();
-    this.timer = setTimeout(() => this.tidyInBackground(), this.options.idleMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tidyInBackground();
+    }, this.options.idleMs);
     // A timer alone must not keep a process (a CLI command, a test) alive, unless whenTidy() is awaited.
     if (this.settled.length === 0) this.timer.unref();
   }
@@ -80,6 +89,7 @@ export class SearchIndexTidier {
   private async tidy(): Promise<void> {
     if (this.closed) return;
     if (this.operations() !== this.seen) return this.waitForIdle();
+    this.stepping = true;
     const outcome = await this.db.exclusive(() => {
       if (this.closed) return 'closed';
       // An export holds its read snapshot open across its pages: a merge now would write inside it.
@@ -108,6 +118,7 @@ export class SearchIndexTidier {
   }
 
   private done(): void {
+    this.stepping = false;
     this.pending = false;
     for (const resolve of this.settled.splice(0)) resolve();
   }

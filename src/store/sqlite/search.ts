@@ -248,10 +248,11 @@ function span(kinds: readonly Kind[]): { lo: bigint; hi: bigint } {
   return { lo: BigInt(Math.min(...bases)), hi: BigInt(Math.max(...bases) + SEARCH_KIND_SPAN) - 1n };
 }
 
+const KINDS = Object.keys(SEARCH_ROWID_BASE) as Kind[];
+
 /** The kind whose rowid range holds `rowid`. */
 function kindOf(rowid: number): Kind {
-  const kinds = Object.keys(SEARCH_ROWID_BASE) as Kind[];
-  return kinds.find(
+  return KINDS.find(
     (kind) => rowid >= SEARCH_ROWID_BASE[kind] && rowid < SEARCH_ROWID_BASE[kind] + SEARCH_KIND_SPAN,
   )!;
 }
