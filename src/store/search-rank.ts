@@ -36,17 +36,25 @@ export interface SearchCandidate {
 
 export type MatchMode = 'all' | 'any';
 
-/** A store's matches for a query. */
+/** What a store says of its matches for a query, besides the rows it handed over. */
 export interface CandidateSet {
-  rows: SearchCandidate[];
   /** Whether some kind matched CANDIDATES_PER_KIND rows or more, so only its newest few are ranked. */
   common: boolean;
 }
 
 /** What a store provides: its index's matches and the size of what it searched. */
 export interface CandidateSource {
-  /** The newest rows of each requested kind holding all (or any) of the terms (candidateLimit). */
-  candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest): Promise<CandidateSet>;
+  /**
+   * Hands the newest rows of each requested kind holding all (or any) of the terms (candidateLimit) to
+   * `take`, one by one as they are read: a row's ranking work then overlaps the reading of the next (on
+   * PostgreSQL, which streams them), and no store keeps a list of them.
+   */
+  candidates(
+    terms: readonly QueryTerm[],
+    mode: MatchMode,
+    request: SearchRequest,
+    take: (candidate: SearchCandidate) => void,
+  ): Promise<CandidateSet>;
   /** How many rows the requested kinds hold (an estimate will do): the N of word rarity. */
   corpusSize(request: SearchRequest): Promise<number>;
 }
@@ -89,18 +97,19 @@ interface Scored {
 export async function rankedSearch(source: CandidateSource, request: SearchRequest): Promise<SearchPage> {
   const plan = parseQuery(request.text);
   if (!plan || request.types.length === 0) return { results: [], total: 0, path: 'empty' };
-  const first = await source.candidates(plan.terms, 'all', request);
-  let pool = first.rows;
+  const finder = new TermFinder(plan.terms);
+  const pool: Found[] = [];
+  const first = await source.candidates(plan.terms, 'all', request, (c) => pool.push(findHits(c, finder)));
   let path: SearchPath = first.common ? 'common' : 'rare';
   if (plan.terms.length > 1 && capPerDocument(pool).length < request.limit) {
-    const seen = new Set(pool.map(identity));
-    const any = await source.candidates(plan.terms, 'any', request);
-    pool = [...pool, ...any.rows.filter((c) => !seen.has(identity(c)))];
+    const seen = new Set(pool.map((found) => identity(found.candidate)));
+    await source.candidates(plan.terms, 'any', request, (c) => {
+      if (!seen.has(identity(c))) pool.push(findHits(c, finder));
+    });
     path = 'fill';
   }
   if (pool.length === 0) return { results: [], total: 0, path };
-  const finder = new TermFinder(plan.terms);
-  const ranked = rank(pool, finder, await source.corpusSize(request));
+  const ranked = rank(pool, finder.terms.length, await source.corpusSize(request));
   const kept = capPerDocument(ranked);
   const scores = displayScores(kept);
   const from = request.offset;
@@ -113,11 +122,9 @@ export async function rankedSearch(source: CandidateSource, request: SearchReque
 const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
 
 /** Every candidate scored and sorted best first. */
-function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: number): Scored[] {
-  const termCount = finder.terms.length;
-  const found = pool.map((candidate) => findHits(candidate, finder));
-  const n = Math.max(corpus, pool.length);
-  const idf = finder.terms.map((_, t) => {
+function rank(found: readonly Found[], termCount: number, corpus: number): Scored[] {
+  const n = Math.max(corpus, found.length);
+  const idf = Array.from({ length: termCount }, (_, t) => {
     const df = found.filter((f) => f.matched.has(t)).length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   });
@@ -148,6 +155,9 @@ function rank(pool: readonly SearchCandidate[], finder: TermFinder, corpus: numb
       b.candidate.key - a.candidate.key,
   );
 }
+
+/** A candidate with its hits: what ranking needs of it. */
+type Found = ReturnType<typeof findHits>;
 
 /**
  * A candidate's hits, field by field. Arrays indexed by field (and a flat array of weights) rather than
@@ -224,10 +234,10 @@ function shareModuleEvidence(scored: Scored[]): void {
 }
 
 /** Keeps a document's best CHUNKS_PER_DOCUMENT chunks (the list is sorted best first). */
-function capPerDocument<T extends SearchCandidate | Scored>(ranked: readonly T[]): T[] {
+function capPerDocument<T extends { candidate: SearchCandidate }>(ranked: readonly T[]): T[] {
   const seen = new Map<string, number>();
   return ranked.filter((item) => {
-    const group = 'candidate' in item ? item.candidate.group : item.group;
+    const group = item.candidate.group;
     if (group === null) return true;
     const count = (seen.get(group) ?? 0) + 1;
     seen.set(group, count);

@@ -60,6 +60,39 @@ export class PgSession implements Executor {
     return (await this.query(sql, params, false)).rows as R[];
   }
 
+  /**
+   * Each row of a statement planned for its values (rowsPlannedForValues), handed to `take` as it arrives
+   * and not kept. The caller's work on a row overlaps the reading of the next, and a long result is never
+   * held whole: a common word's ~500 search candidates (~0.5 MB of text) held while they arrived were
+   * copied by every young-generation collection that ran meanwhile (~2.5 MB promoted, 5–15 ms a pause).
+   */
+  async eachRowPlannedForValues<R>(
+    sql: string,
+    params: readonly unknown[],
+    take: (row: R) => void,
+  ): Promise<void> {
+    const started = performance.now();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // Thrown inside the driver's message handling it would break the connection: kept for the end.
+        let failure: { error: unknown } | undefined;
+        const query = this.client.query(new pg.Query(sql, params as unknown[]));
+        query.on('row', (row: R) => {
+          if (failure) return;
+          try {
+            take(row);
+          } catch (error) {
+            failure = { error };
+          }
+        });
+        query.on('error', reject);
+        query.on('end', () => (failure ? reject(failure.error) : resolve()));
+      });
+    } finally {
+      this.db.countQuery(performance.now() - started);
+    }
+  }
+
   /** Runs a write and returns how many rows it touched. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await this.query(sql, params)).rowCount ?? 0;

@@ -100,7 +100,7 @@ function pgCandidates(s: PgSession): CandidateSource {
   // Read with the first counts: one round trip fewer (each search asks its 'all' candidates first).
   let corpus: number | undefined;
   return {
-    async candidates(terms, mode, request) {
+    async candidates(terms, mode, request, take) {
       const exact = terms.map((term) => ({ ...term, prefix: null }));
       const typed = terms.some((term) => term.prefix);
       // When all words must match, those not typed as a prefix matching nowhere means nothing can match.
@@ -109,7 +109,7 @@ function pgCandidates(s: PgSession): CandidateSource {
       corpus ??= counted.corpus;
       // Provably empty: the round trip for the candidates (and a typed prefix's costly expansion) is saved,
       // as for most questions asked in full sentences, whose words are seldom all in one row.
-      if (counted.none && (!typed || counted.untypedMatch === false)) return { rows: [], common: false };
+      if (counted.none && (!typed || counted.untypedMatch === false)) return { common: false };
       const common = counted.common;
       // A word that common needs no completion: the last word is not expanded as a prefix then.
       const searched = common.size > 0 ? exact : terms;
@@ -122,8 +122,8 @@ function pgCandidates(s: PgSession): CandidateSource {
       const sql = request.types
         .map((kind) => `(${CANDIDATES[kind](q, project, candidateLimit(common.has(kind)))})`)
         .join(' UNION ALL ');
-      const rows = await s.rowsPlannedForValues<Row>(sql, params);
-      return { rows: rows.map(toCandidate), common: common.size > 0 };
+      await s.eachRowPlannedForValues<Row>(sql, params, (row) => take(toCandidate(row)));
+      return { common: common.size > 0 };
     },
     async corpusSize(request) {
       corpus ??= Number(await s.value<string>(`SELECT ${corpusSql(request.types)}`));

@@ -1,5 +1,11 @@
 import type { SearchResult } from '../../contract/index.js';
-import { type CandidateSource, type MatchMode, rankedSearch, type SearchCandidate } from '../search-rank.js';
+import {
+  type CandidateSet,
+  type CandidateSource,
+  type MatchMode,
+  rankedSearch,
+  type SearchCandidate,
+} from '../search-rank.js';
 import { CANDIDATES_PER_KIND, candidateLimit } from '../search-rules.js';
 import { headingLine, type QueryTerm } from '../search-text.js';
 import type { SearchPage, SearchRequest } from '../types.js';
@@ -125,7 +131,12 @@ export class SqliteSearch implements CandidateSource {
     return rankedSearch(this, request);
   }
 
-  candidates(terms: readonly QueryTerm[], mode: MatchMode, request: SearchRequest) {
+  candidates(
+    terms: readonly QueryTerm[],
+    mode: MatchMode,
+    request: SearchRequest,
+    take: (candidate: SearchCandidate) => void,
+  ): Promise<CandidateSet> {
     return this.turn(() => {
       const exact = ftsExpression(terms, mode, false);
       const common = this.commonKinds(exact, request.types);
@@ -133,13 +144,12 @@ export class SqliteSearch implements CandidateSource {
       const projects = request.project_id ? [request.project_id] : request.project_ids;
       const scope = projects ? 'project' : 'all';
       const base = { projects: JSON.stringify(projects) };
-      const rows: SearchCandidate[] = [];
       const read = (kind: Kind, sql: string, params: object) => {
         // better-sqlite3 reads only the named parameters a statement has; the rest are ignored.
         for (const row of this.db
           .stmt(sql)
           .all({ ...base, ...params, ...rowidRange(kind) }) as CandidateRow[])
-          rows.push(toCandidate(kind, row));
+          take(toCandidate(kind, row));
       };
       if (common.size === 0) {
         const query = ftsExpression(terms, mode);
@@ -147,17 +157,17 @@ export class SqliteSearch implements CandidateSource {
         if (byKind) {
           for (const [kind, ids] of byKind)
             if (ids.length > 0) read(kind, BY_ROWID_SQL[kind][scope], { ids: JSON.stringify(ids) });
-          return { rows, common: false };
+          return { common: false };
         }
         for (const kind of request.types)
           read(kind, NEWEST_SQL[kind][scope], { query, limit: CANDIDATES_PER_KIND });
-        return { rows, common: false };
+        return { common: false };
       }
       // A word that common needs no completion: expanding the last word as a prefix merges the doclists of
       // every term it starts (~40 ms per kind for a word found in a million rows).
       for (const kind of request.types)
         read(kind, NEWEST_SQL[kind][scope], { query: exact, limit: candidateLimit(common.has(kind)) });
-      return { rows, common: true };
+      return { common: true };
     });
   }
 

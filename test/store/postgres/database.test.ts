@@ -70,6 +70,46 @@ describe('PostgreSQL pool and metrics', () => {
     expect(rows.map((r) => r.n)).toEqual([2, 2]);
   });
 
+  it('hands streamed rows over one by one, in order; a failing handler or row fails the call, and the pool still answers', async () => {
+    const db = await database();
+    const sql = 'SELECT n, repeat($1::text, 2000) AS text FROM generate_series(1, 500) n ORDER BY n';
+    const seen: number[] = [];
+    await db.session((s) =>
+      s.eachRowPlannedForValues<{ n: number; text: string }>(sql, ['x'], (row) => {
+        expect(row.text).toHaveLength(2000);
+        seen.push(row.n);
+      }),
+    );
+    expect(seen).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    const failed = await db
+      .session((s) =>
+        s.eachRowPlannedForValues<{ n: number }>(sql, ['y'], (row) => {
+          if (row.n === 3) throw new Error('handler failed on row 3');
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toContain('row 3');
+    // The server fails on the 300th row, after the first ones were handed over.
+    const handed: number[] = [];
+    const broken = db.session((s) =>
+      s.eachRowPlannedForValues<{ n: number }>(
+        'SELECT n, 1 / (300 - n) AS q FROM generate_series(1, 500) n ORDER BY n',
+        [],
+        (row) => handed.push(row.n),
+      ),
+    );
+    await expect(broken).rejects.toMatchObject({ code: '22012' }); // division_by_zero
+    expect(handed.length).toBeLessThan(300);
+    // Every connection of the pool still answers.
+    const answers = await Promise.all(
+      Array.from({ length: PG_POOL.max }, () =>
+        db.session((s) => s.rows<{ one: number }>('SELECT 1 AS one')),
+      ),
+    );
+    expect(answers.map((rows) => rows[0]!.one)).toEqual(Array(PG_POOL.max).fill(1));
+  });
+
   it('answers a statement over its timeout with timeout_error', async () => {
     const db = await database();
     const slow = db.write(async (s) => {
