@@ -137,12 +137,22 @@ const corpusSql = (kinds: readonly Kind[]) =>
   kinds.map((kind) => `(SELECT coalesce(max(seq), 0) FROM ${TABLES[kind]})`).join(' + ');
 
 /**
- * A chunk's vector is large and stored out of line: reading it row by row costs ~1.4 µs, which the planner
- * does not weigh. Words it guessed in ~20 % of the chunks (they were in ~10 %) had it read every chunk to
- * count 1,000 matches: 14 ms against 3.6 through the GIN index, which a chunk count therefore always takes
- * (as a scalar subquery; see tsquery).
+ * The matches of a kind that a count reads (up to CANDIDATES_PER_KIND), planned so that neither trap below
+ * is walked into:
+ * - Tasks, projects and notes from the newest row back. A word in most rows was counted by a sequential
+ *   scan, and PostgreSQL reads a table larger than a quarter of shared_buffers sequentially through a small
+ *   ring of buffers, so its pages came from the operating system every time: 2.6 ms to count 1,000 of
+ *   100,000 tasks, 0.4 ms walking the primary key backwards, whose pages stay cached (and are the ones the
+ *   candidates are then read from).
+ * - Document chunks always through the GIN index (a scalar subquery; see tsquery). A chunk's vector is
+ *   large and stored out of line: reading it row by row costs ~1.4 µs, which the planner does not weigh,
+ *   and words it guessed in ~20 % of the chunks (they were in ~10 %) had it read every chunk to count 1,000
+ *   matches: 14 ms against 3.6 through the index.
  */
-const CHUNK_VECTORS_BY_INDEX = (kind: Kind, q: string) => (kind === 'document' ? `(SELECT ${q})` : q);
+const MATCHES_COUNTED = (kind: Kind, q: string) =>
+  kind === 'document'
+    ? `SELECT 1 FROM document_chunks WHERE search @@ (SELECT ${q}) LIMIT ${CANDIDATES_PER_KIND}`
+    : `SELECT 1 FROM ${TABLES[kind]} WHERE search @@ ${q} ORDER BY seq DESC LIMIT ${CANDIDATES_PER_KIND}`;
 
 /**
  * The kinds in which the `exact` words (no prefix) match CANDIDATES_PER_KIND rows or more, counted up to
@@ -159,11 +169,7 @@ async function countMatches(
 ): Promise<{ common: Set<Kind>; none: boolean; corpus?: number; untypedMatch?: boolean }> {
   const params: unknown[] = [];
   const q = tsquery(exact, mode, params, true);
-  const columns = kinds.map(
-    (kind) =>
-      `(SELECT count(*) FROM (SELECT 1 FROM ${TABLES[kind]} WHERE search @@ ${CHUNK_VECTORS_BY_INDEX(kind, q)}
-        LIMIT ${CANDIDATES_PER_KIND}) m) AS ${kind}`,
-  );
+  const columns = kinds.map((kind) => `(SELECT count(*) FROM (${MATCHES_COUNTED(kind, q)}) m) AS ${kind}`);
   if (withCorpus) columns.push(`${corpusSql(kinds)} AS corpus`);
   if (untyped.length > 0) {
     const u = tsquery(untyped, 'all', params, true);
