@@ -38,6 +38,25 @@ describe('PostgreSQL migrations', () => {
     );
   });
 
+  it("keeps a chunk's text in its row and its vector out of it (search reads the one, never the other)", async () => {
+    const schema = await freshSchema();
+    await (await openStore(schema.url)).close();
+    const storage = await withAdmin(
+      async (c) =>
+        (
+          await c.query(
+            `SELECT attname, attstorage FROM pg_attribute
+              WHERE attrelid = '${schema.name}.document_chunks'::regclass AND attname IN ('text', 'search')
+              ORDER BY attname`,
+          )
+        ).rows,
+    );
+    expect(storage).toEqual([
+      { attname: 'search', attstorage: 'e' },
+      { attname: 'text', attstorage: 'm' },
+    ]);
+  });
+
   it('reports the location without the password', () => {
     expect(redactUrl('postgres://bindery:hunter2@db.internal:5432/tasks')).toBe(
       'postgres://bindery:***@db.internal:5432/tasks',
