@@ -224,13 +224,14 @@ function adjacency(texts: readonly string[], hits: readonly Hit[][], termCount: 
  * name, a comment further down) are evidence for it too, so each code chunk gains a share of theirs.
  */
 function shareModuleEvidence(scored: Scored[]): void {
+  // Summed in key order: floating-point sums depend on their order, and the stores' rows come in the
+  // order their plans read them, which must not tell two equal scores apart differently on each store.
+  const code = scored
+    .filter((s) => s.candidate.chunk?.code)
+    .sort((a, b) => a.candidate.key - b.candidate.key);
   const totals = new Map<string, number>();
-  for (const s of scored)
-    if (s.candidate.chunk?.code)
-      totals.set(s.candidate.group!, (totals.get(s.candidate.group!) ?? 0) + s.score);
-  for (const s of scored) {
-    if (s.candidate.chunk?.code) s.score += MODULE_SHARE * (totals.get(s.candidate.group!)! - s.score);
-  }
+  for (const s of code) totals.set(s.candidate.group!, (totals.get(s.candidate.group!) ?? 0) + s.score);
+  for (const s of code) s.score += MODULE_SHARE * (totals.get(s.candidate.group!)! - s.score);
 }
 
 /** Keeps a document's best CHUNKS_PER_DOCUMENT chunks (the list is sorted best first). */

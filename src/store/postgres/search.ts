@@ -64,16 +64,18 @@ const CANDIDATES: Record<Kind, (q: string, project: string | null, limit: number
   ) => `SELECT 'note' AS kind, seq AS key, id, title, to_json(tags) AS tags, project_id, content AS body, ${NO_CHUNK}
     FROM notes WHERE search @@ ${q} ${project ? `AND project_id ${project}` : ''}
     ORDER BY seq DESC LIMIT ${limit}`,
-  document: (q, project, limit) => `SELECT 'document' AS kind, m.seq AS key, d.id, d.title,
-      to_json(d.tags) AS tags, d.project_id, m.text AS body, to_json(m.heading_path) AS heading_path,
-      m.chunk_index, d.source_path, d.document_type, m.identifiers
-    FROM (SELECT c.seq, c.document_id, c.text, c.heading_path, c.chunk_index, c.identifiers FROM document_chunks c
-          WHERE c.search @@ ${q} ${
-            project
-              ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = c.document_id AND d.project_id ${project})`
-              : ''
-          } ORDER BY c.seq DESC LIMIT ${limit}) m
-    JOIN documents d ON d.id = m.document_id`,
+  // The newest keys first, then their rows: sorting the matches with their text and hashing them with their
+  // documents took ~1.5 ms of a common word's 325 chunks (5.4 → 3.9 ms for the statement).
+  document: (q, project, limit) => `SELECT 'document' AS kind, c.seq AS key, d.id, d.title,
+      to_json(d.tags) AS tags, d.project_id, c.text AS body, to_json(c.heading_path) AS heading_path,
+      c.chunk_index, d.source_path, d.document_type, c.identifiers
+    FROM (SELECT m.seq FROM document_chunks m WHERE m.search @@ ${q} ${
+      project
+        ? `AND EXISTS (SELECT 1 FROM documents d WHERE d.id = m.document_id AND d.project_id ${project})`
+        : ''
+    } ORDER BY m.seq DESC LIMIT ${limit}) k
+    JOIN document_chunks c ON c.seq = k.seq
+    JOIN documents d ON d.id = c.document_id`,
 };
 
 interface Row {
