@@ -66,31 +66,25 @@ export class PgSession implements Executor {
    * held whole: a common word's ~500 search candidates (~0.5 MB of text) held while they arrived were
    * copied by every young-generation collection that ran meanwhile (~2.5 MB promoted, 5–15 ms a pause).
    */
-  async eachRowPlannedForValues<R>(
-    sql: string,
-    params: readonly unknown[],
-    take: (row: R) => void,
-  ): Promise<void> {
-    const started = performance.now();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        // Thrown inside the driver's message handling it would break the connection: kept for the end.
-        let failure: { error: unknown } | undefined;
-        const query = this.client.query(new pg.Query(sql, params as unknown[]));
-        query.on('row', (row: R) => {
-          if (failure) return;
-          try {
-            take(row);
-          } catch (error) {
-            failure = { error };
-          }
-        });
-        query.on('error', reject);
-        query.on('end', () => (failure ? reject(failure.error) : resolve()));
-      });
-    } finally {
-      this.db.countQuery(performance.now() - started);
-    }
+  eachRowPlannedForValues<R>(sql: string, params: readonly unknown[], take: (row: R) => void): Promise<void> {
+    return this.measured(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          // Thrown inside the driver's message handling it would break the connection: kept for the end.
+          let failure: { error: unknown } | undefined;
+          const query = this.client.query(new pg.Query(sql, params as unknown[]));
+          query.on('row', (row: R) => {
+            if (failure) return;
+            try {
+              take(row);
+            } catch (error) {
+              failure = { error };
+            }
+          });
+          query.on('error', reject);
+          query.on('end', () => (failure ? reject(failure.error) : resolve()));
+        }),
+    );
   }
 
   /** Runs a write and returns how many rows it touched. */
@@ -108,14 +102,21 @@ export class PgSession implements Executor {
     return row ? Object.values(row)[0] : undefined;
   }
 
-  private async query(sql: string, params: readonly unknown[], prepared = true): Promise<pg.QueryResult> {
+  private query(sql: string, params: readonly unknown[], prepared = true): Promise<pg.QueryResult> {
+    // Parameterised statements are prepared once per connection (PostgreSQL then caches their plans, as
+    // SQLite's statement cache does); statements without parameters (DDL, BEGIN) run as simple queries.
+    return this.measured(() => {
+      if (params.length === 0) return this.client.query(sql);
+      if (!prepared) return this.client.query(sql, params as unknown[]);
+      return this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
+    });
+  }
+
+  /** Every statement is counted and timed (a streamed one with its handler's work on the rows). */
+  private async measured<T>(run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      // Parameterised statements are prepared once per connection (PostgreSQL then caches their plans, as
-      // SQLite's statement cache does); statements without parameters (DDL, BEGIN) run as simple queries.
-      if (params.length === 0) return await this.client.query(sql);
-      if (!prepared) return await this.client.query(sql, params as unknown[]);
-      return await this.client.query({ name: statementName(sql), text: sql, values: params as unknown[] });
+      return await run();
     } finally {
       this.db.countQuery(performance.now() - started);
     }
