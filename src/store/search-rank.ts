@@ -46,8 +46,8 @@ export interface CandidateSet {
 export interface CandidateSource {
   /**
    * Hands the newest rows of each requested kind holding all (or any) of the terms (candidateLimit) to
-   * `take`, one by one as they are read: a row's ranking work then overlaps the reading of the next (on
-   * PostgreSQL, which streams them), and no store keeps a list of them.
+   * `take`, one by one: PostgreSQL as they arrive, so that a row's ranking work overlaps the reading of the
+   * next and no list of them is held; SQLite once its statements have run.
    */
   candidates(
     terms: readonly QueryTerm[],

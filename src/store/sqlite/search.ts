@@ -131,25 +131,30 @@ export class SqliteSearch implements CandidateSource {
     return rankedSearch(this, request);
   }
 
-  candidates(
+  /**
+   * The rows are read in the connection's turn and handed over after it, so that the turn (and the store's
+   * operation timing) holds the statements only: better-sqlite3 reads them whole anyway.
+   */
+  async candidates(
     terms: readonly QueryTerm[],
     mode: MatchMode,
     request: SearchRequest,
     take: (candidate: SearchCandidate) => void,
   ): Promise<CandidateSet> {
-    return this.turn(() => {
+    const { rows, common } = await this.turn(() => {
       const exact = ftsExpression(terms, mode, false);
       const common = this.commonKinds(exact, request.types);
       // The project named, else a project-limited token's projects (docs/access.md).
       const projects = request.project_id ? [request.project_id] : request.project_ids;
       const scope = projects ? 'project' : 'all';
       const base = { projects: JSON.stringify(projects) };
+      const rows: SearchCandidate[] = [];
       const read = (kind: Kind, sql: string, params: object) => {
         // better-sqlite3 reads only the named parameters a statement has; the rest are ignored.
         for (const row of this.db
           .stmt(sql)
           .all({ ...base, ...params, ...rowidRange(kind) }) as CandidateRow[])
-          take(toCandidate(kind, row));
+          rows.push(toCandidate(kind, row));
       };
       if (common.size === 0) {
         const query = ftsExpression(terms, mode);
@@ -157,18 +162,20 @@ export class SqliteSearch implements CandidateSource {
         if (byKind) {
           for (const [kind, ids] of byKind)
             if (ids.length > 0) read(kind, BY_ROWID_SQL[kind][scope], { ids: JSON.stringify(ids) });
-          return { common: false };
+          return { rows, common: false };
         }
         for (const kind of request.types)
           read(kind, NEWEST_SQL[kind][scope], { query, limit: CANDIDATES_PER_KIND });
-        return { common: false };
+        return { rows, common: false };
       }
       // A word that common needs no completion: expanding the last word as a prefix merges the doclists of
       // every term it starts (~40 ms per kind for a word found in a million rows).
       for (const kind of request.types)
         read(kind, NEWEST_SQL[kind][scope], { query: exact, limit: candidateLimit(common.has(kind)) });
-      return { common: true };
+      return { rows, common: true };
     });
+    for (const row of rows) take(row);
+    return { common };
   }
 
   corpusSize(request: SearchRequest): Promise<number> {
