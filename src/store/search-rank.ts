@@ -8,7 +8,7 @@
  */
 import type { SearchResult } from '../contract/index.js';
 import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
-import { fold, type Hit, NON_ASCII, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
+import { fold, type Hit, isPlain, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
 import type { SearchPage, SearchPath, SearchRequest } from './types.js';
 
 type Kind = SearchResult['type'];
@@ -88,7 +88,8 @@ interface Scored {
   texts: string[];
   /** Each field's hits, in FIELDS order. */
   hits: Hit[][];
-  matched: Set<number>;
+  /** Bit t set: the query's term t matched (MAX_TERMS is 32). */
+  matched: number;
   all: boolean;
   coverage: number;
   score: number;
@@ -125,10 +126,12 @@ const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
 function rank(found: readonly Found[], termCount: number, corpus: number): Scored[] {
   const n = Math.max(corpus, found.length);
   const idf = Array.from({ length: termCount }, (_, t) => {
-    const df = found.filter((f) => f.matched.has(t)).length;
+    const df = found.filter((f) => f.matched & (1 << t)).length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   });
   const totalIdf = idf.reduce((a, b) => a + b, 0) || 1;
+  // Every term's bit set; `matched` is a 32-bit integer, in which all 32 bits make -1.
+  const allTerms = termCount === 32 ? -1 : (1 << termCount) - 1;
   const meanLength = FIELDS.map(
     (_, f) => found.reduce((sum, found) => sum + found.lengths[f]!, 0) / found.length || 1,
   );
@@ -143,8 +146,8 @@ function rank(found: readonly Found[], termCount: number, corpus: number): Score
       score += (idf[t]! * tf * (K1 + 1)) / (K1 + tf);
     }
     score *= 1 + ADJACENCY_BONUS * adjacent;
-    const coverage = [...matched].reduce((sum, t) => sum + idf[t]!, 0) / totalIdf;
-    return { candidate, texts, hits, matched, all: matched.size === termCount, coverage, score };
+    const coverage = idf.reduce((sum, value, t) => (matched & (1 << t) ? sum + value : sum), 0) / totalIdf;
+    return { candidate, texts, hits, matched, all: matched === allTerms, coverage, score };
   });
   shareModuleEvidence(scored);
   return scored.sort(
@@ -165,23 +168,28 @@ type Found = ReturnType<typeof findHits>;
  */
 function findHits(candidate: SearchCandidate, finder: TermFinder) {
   const termCount = finder.terms.length;
-  const texts: string[] = [];
-  const folded: string[] = [];
-  const hits: Hit[][] = [];
-  const lengths: number[] = [];
-  const matched = new Set<number>();
+  // Arrays of their final size: grown by push, each would have room for 17.
+  const texts = new Array<string>(FIELDS.length);
+  const folded = new Array<string>(FIELDS.length);
+  const hits = new Array<Hit[]>(FIELDS.length);
+  const lengths = new Array<number>(FIELDS.length);
+  let matched = 0;
   // Per field, then per term: the summed weights of its hits (exact forms count more than other forms).
-  const inField = new Float64Array(FIELDS.length * termCount);
+  const inField = new Array<number>(FIELDS.length * termCount).fill(0);
   for (let f = 0; f < FIELDS.length; f++) {
     const raw = FIELDS[f]!.of(candidate);
-    const [text, lower] = raw === '' ? EMPTY : searchable(raw);
-    texts.push(text);
-    folded.push(lower);
-    lengths.push(text.length);
-    const found = text === '' ? NO_HITS : finder.find(lower);
-    hits.push(found);
+    // Plain text (most of it) is searched as it is. Other text is composed, so a decomposed "e + ◌̀" is
+    // found as "è" like the index finds it, and folded. Snippets are cut from `text`.
+    const plain = raw === '' || isPlain(raw);
+    const text = plain ? raw : raw.normalize('NFC');
+    const searched = plain ? raw : fold(text);
+    const found = raw === '' ? NO_HITS : plain ? finder.findInPlain(raw) : finder.find(searched);
+    texts[f] = text;
+    folded[f] = searched;
+    lengths[f] = text.length;
+    hits[f] = found;
     for (const hit of found) {
-      matched.add(hit.term);
+      matched |= 1 << hit.term;
       inField[f * termCount + hit.term]! += hit.weight;
     }
   }
@@ -190,18 +198,6 @@ function findHits(candidate: SearchCandidate, finder: TermFinder) {
 }
 
 const NO_HITS: Hit[] = [];
-const EMPTY: [string, string] = ['', ''];
-
-/**
- * A field's text as searched and its folded form (see fold). The composed form, so a decomposed
- * "e + ◌̀" is found as "è" (and folded to "e") like the index finds it; snippets are cut from it.
- */
-function searchable(text: string): [string, string] {
-  if (!NON_ASCII.test(text)) return [text, text.toLowerCase()];
-  const composed = text.normalize('NFC');
-  return [composed, fold(composed)];
-}
-
 /** What may stand between two words that count as adjacent: a space, a hyphen, an underscore, a dot … */
 const ADJACENT_GAP = /^[ \t\-_./:'’]{1,3}$/;
 
@@ -272,7 +268,7 @@ function toResult(s: Scored, finder: TermFinder, relevance: number): SearchResul
     tags: c.tags,
     project_id: c.project_id,
     match: s.all ? 'all' : 'partial',
-    matched: terms.filter((_, t) => s.matched.has(t)).map((t) => t.word),
+    matched: terms.filter((_, t) => s.matched & (1 << t)).map((t) => t.word),
   };
   if (c.chunk) {
     result.chunk_index = c.chunk.index;

@@ -52,6 +52,15 @@ describe('all words first, then any word', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
+  it('tells all words from some up to the longest query (32 words)', async () => {
+    const words = Array.from({ length: 32 }, (_, i) => `zorblax${String.fromCharCode(97 + (i % 26))}${i}`);
+    const all = await task('Every word', words.join(' '));
+    const some = await task('All words but the last', words.slice(0, 31).join(' '));
+    const found = await search(`${words.join(' ')} `);
+    expect(found[0]).toMatchObject({ id: all.id, match: 'all', matched: words });
+    expect(found[1]).toMatchObject({ id: some.id, match: 'partial', matched: words.slice(0, 31) });
+  });
+
   it('does not add partial matches when all words fill the limit', async () => {
     for (let i = 0; i < 3; i++) await task(`Ibex herd ${i}`, 'ibex migration');
     await task('Ibex alone');

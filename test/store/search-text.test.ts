@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_TERMS } from '../../src/store/search-rules.js';
-import { fold, identifierWords, parseQuery, snippet, TermFinder } from '../../src/store/search-text.js';
+import {
+  fold,
+  identifierWords,
+  isPlain,
+  parseQuery,
+  snippet,
+  TermFinder,
+} from '../../src/store/search-text.js';
 
 const words = (text: string) => parseQuery(text)?.terms.map((t) => t.word) ?? null;
 
@@ -64,7 +71,6 @@ describe('finding terms and cutting snippets', () => {
   });
 
   it('folds a text whose other characters stay as they are (box drawing, dashes) like any other', () => {
-    // The fast path: lower-cased, the text is its own decomposition, so no character is visited.
     expect(fold('├── Plugins — HOOKS ▶ 😀')).toBe('├── plugins — hooks ▶ 😀');
     // One character that decomposes (ℹ → i, a no-break space → a space) sends it down the slow path.
     expect(fold('ℹ\u00a0Crème ─ Señor')).toBe('i creme ─ senor');
@@ -89,5 +95,42 @@ describe('finding terms and cutting snippets', () => {
     expect(cut).toMatch(/^….*«walrus» and the «seal».*…$/);
     expect(cut).not.toContain('\n');
     expect(cut.length).toBeLessThanOrEqual(200);
+  });
+
+  it('tells plain text, which is searched as it is, from text that must be composed or folded first', () => {
+    for (const text of ['', 'Plain ASCII', '├── Plugins — HOOKS ▶ ← “quoted” 50 €', 'zwischen\u200dwords'])
+      expect(isPlain(text)).toBe(true);
+    // Capitals and diacritics outside ASCII, compatibility forms (ℹ → i, a no-break space → a space), a
+    // combining mark, a conjoining Hangul vowel, an emoji (a surrogate pair).
+    for (const text of ['Crème', 'ÉTÉ', 'ℹ Note', 'a\u00a0b', 'cafe\u0301', '\u1100\u1161', 'ok 😀'])
+      expect(isPlain(text)).toBe(false);
+  });
+
+  it('finds the same hits in plain text as in its folded form', () => {
+    const finder = new TermFinder(parseQuery('service sessions deplo')!.terms);
+    const texts = [
+      '┌─ SERVICE ─┐ Services → Sessions expire; the SESSION’s deployment — redeploy Deploying',
+      'Serviceable servicing: service-level, SERVICES and deplo.',
+    ];
+    for (const text of texts) {
+      expect(isPlain(text)).toBe(true);
+      expect(finder.findInPlain(text)).toEqual(finder.find(fold(text)));
+      expect(finder.findInPlain(text).length).toBeGreaterThan(3);
+    }
+  });
+
+  it('judges every character alike: a plain one folds to itself and composes with nothing before it', () => {
+    const wrong: string[] = [];
+    let plain = 0;
+    for (let code = 0x80; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      if (!isPlain(c)) continue;
+      plain++;
+      if (fold(`A${c}`) !== `a${c}`) wrong.push(c);
+      for (const before of ['e', 'a', '\u1100', '\uac00'])
+        if (`${before}${c}`.normalize('NFC') !== `${before}${c}`) wrong.push(`${before}${c}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(plain).toBeGreaterThan(10_000);
   });
 });
