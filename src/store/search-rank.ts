@@ -8,7 +8,16 @@
  */
 import type { SearchResult } from '../contract/index.js';
 import { CHUNKS_PER_DOCUMENT } from './search-rules.js';
-import { fold, type Hit, isPlain, parseQuery, type QueryTerm, snippet, TermFinder } from './search-text.js';
+import {
+  fold,
+  foldBeyondAscii,
+  type Hit,
+  isPlain,
+  parseQuery,
+  type QueryTerm,
+  snippet,
+  TermFinder,
+} from './search-text.js';
 import type { SearchPage, SearchPath, SearchRequest } from './types.js';
 
 type Kind = SearchResult['type'];
@@ -182,8 +191,8 @@ function findHits(candidate: SearchCandidate, finder: TermFinder) {
     // found as "è" like the index finds it, and folded. Snippets are cut from `text`.
     const plain = raw === '' || isPlain(raw);
     const text = plain ? raw : raw.normalize('NFC');
-    const searched = plain ? raw : fold(text);
-    const found = raw === '' ? NO_HITS : plain ? finder.findInPlain(raw) : finder.find(searched);
+    const searched = plain ? raw : foldBeyondAscii(text);
+    const found = raw === '' ? NO_HITS : finder.findIgnoringCase(searched);
     texts[f] = text;
     folded[f] = searched;
     lengths[f] = text.length;

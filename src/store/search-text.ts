@@ -44,30 +44,39 @@ const MARKS = /\p{M}/gu;
 export function fold(text: string): string {
   const lower = text.toLowerCase();
   if (lower.length !== text.length) return text.replace(/[^\x00-\x7f]|[A-Z]/gu, foldCharacter);
-  // Lower-casing kept every offset: only the characters outside ASCII are left to fold, and most of those
-  // (dashes, box drawing, symbols) stay as they are; only the others are replaced.
+  // Lower-casing kept every offset: only the characters outside ASCII are left to fold.
+  return foldBeyondAscii(lower);
+}
+
+/**
+ * `text` with each character outside ASCII that folding changes replaced by its folded form, and its ASCII
+ * capitals kept: as long as `text`, and with the same words as fold(text) for a search that ignores ASCII
+ * case (TermFinder.findIgnoringCase), without a lower-cased copy. Most characters outside ASCII (dashes,
+ * box drawing, symbols) stay as they are, so only the others are replaced.
+ */
+export function foldBeyondAscii(text: string): string {
   let folded = '';
   let from = 0;
-  for (let i = lower.search(NON_ASCII); i >= 0 && i < lower.length; i++) {
-    const code = lower.charCodeAt(i);
+  for (let i = text.search(NON_ASCII); i >= 0 && i < text.length; i++) {
+    const code = text.charCodeAt(i);
     if (code < 128 || flagsOf(code) & FOLDS_TO_ITSELF) continue;
-    const pair = code >= 0xd800 && code <= 0xdbff && isLowSurrogate(lower.charCodeAt(i + 1));
-    const c = lower.slice(i, pair ? i + 2 : i + 1);
+    const pair = code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1));
+    const c = text.slice(i, pair ? i + 2 : i + 1);
     const replacement = foldCharacter(c);
     if (replacement !== c) {
-      folded += lower.slice(from, i) + replacement;
+      folded += text.slice(from, i) + replacement;
       from = i + c.length;
     }
     i += c.length - 1;
   }
-  return from === 0 ? lower : folded + lower.slice(from);
+  return from === 0 ? text : folded + text.slice(from);
 }
 
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /**
  * Whether folding and composing leave `text` as it is but for its ASCII capitals: ASCII text, with dashes,
- * box drawing or arrows, say. Its words are found in it as it is (TermFinder.findInPlain): lower-cased,
+ * box drawing or arrows, say. Its words are found in it as it is (TermFinder.findIgnoringCase): lower-cased,
  * composed and folded copies of a common word's ~500 candidate texts were two fifths of its search, in
  * their making and in the young-generation collections that copied them.
  */
@@ -284,8 +293,11 @@ export class TermFinder {
     return this.scan(folded, this.pattern, false);
   }
 
-  /** Hits in plain text (see isPlain), found as in its folded form, whose offsets are the same. */
-  findInPlain(text: string): Hit[] {
+  /**
+   * Hits in text that is plain (see isPlain) or folded beyond ASCII (foldBeyondAscii), found as in its
+   * folded form, whose offsets are the same.
+   */
+  findIgnoringCase(text: string): Hit[] {
     return this.scan(text, this.caseless, true);
   }
 

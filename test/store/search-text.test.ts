@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TERMS } from '../../src/store/search-rules.js';
 import {
   fold,
+  foldBeyondAscii,
   identifierWords,
   isPlain,
   parseQuery,
@@ -106,7 +107,7 @@ describe('finding terms and cutting snippets', () => {
       expect(isPlain(text)).toBe(false);
   });
 
-  it('finds the same hits in plain text as in its folded form', () => {
+  it('finds the same hits in plain text, or text folded beyond ASCII, as in its folded form', () => {
     const finder = new TermFinder(parseQuery('service sessions deplo')!.terms);
     const texts = [
       '┌─ SERVICE ─┐ Services → Sessions expire; the SESSION’s deployment — redeploy Deploying',
@@ -114,9 +115,15 @@ describe('finding terms and cutting snippets', () => {
     ];
     for (const text of texts) {
       expect(isPlain(text)).toBe(true);
-      expect(finder.findInPlain(text)).toEqual(finder.find(fold(text)));
-      expect(finder.findInPlain(text).length).toBeGreaterThan(3);
+      expect(finder.findIgnoringCase(text)).toEqual(finder.find(fold(text)));
+      expect(finder.findIgnoringCase(text).length).toBeGreaterThan(3);
     }
+    const other = 'ℹ️ SERVICE: Crème SESSIONS\u00a0expire, ÉTÉ İstanbul — ſervice, DÉPLOYMENT deplo';
+    expect(isPlain(other)).toBe(false);
+    const folded = foldBeyondAscii(other);
+    expect(folded).toBe('i️ SERVICE: Creme SESSIONS expire, eTe istanbul — service, DePLOYMENT deplo');
+    expect(finder.findIgnoringCase(folded)).toEqual(finder.find(fold(other)));
+    expect(finder.findIgnoringCase(folded).length).toBeGreaterThan(4);
   });
 
   it('judges every character alike: a plain one folds to itself and composes with nothing before it', () => {
