@@ -283,9 +283,12 @@ export class TermFinder {
   constructor(readonly terms: readonly QueryTerm[]) {
     // A word is a candidate when it starts with what a term and its stem share; the stem then decides.
     const starts = terms.map((t) => escapeRegExp(commonPrefix(t.word, t.stem)));
-    const source = `(?:${starts.join('|')})[\\p{L}\\p{N}]*`;
-    this.pattern = new RegExp(source, 'gu');
-    this.caseless = new RegExp(source, 'giu');
+    const rest = `[\\p{L}\\p{N}]*`;
+    this.pattern = new RegExp(`(?:${starts.join('|')})${rest}`, 'gu');
+    // Not the `i` flag, which also equates characters outside ASCII (final and other sigma, say) that
+    // folding keeps apart.
+    const caseless = starts.map((start) => start.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`));
+    this.caseless = new RegExp(`(?:${caseless.join('|')})${rest}`, 'gu');
   }
 
   /** Hits in `folded` text (see fold), in text order. */

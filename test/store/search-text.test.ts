@@ -118,6 +118,11 @@ describe('finding terms and cutting snippets', () => {
       expect(finder.findIgnoringCase(text)).toEqual(finder.find(fold(text)));
       expect(finder.findIgnoringCase(text).length).toBeGreaterThan(3);
     }
+    // Only ASCII case is ignored: a final sigma is not the other sigma, as in folded text.
+    const greek = new TermFinder(parseQuery('λογοσ')!.terms);
+    expect(isPlain('the λογος here')).toBe(true);
+    expect(greek.findIgnoringCase('the λογος here')).toEqual([]);
+    expect(greek.findIgnoringCase('the λογοσ here')).toHaveLength(1);
     const other = 'ℹ️ SERVICE: Crème SESSIONS\u00a0expire, ÉTÉ İstanbul — ſervice, DÉPLOYMENT deplo';
     expect(isPlain(other)).toBe(false);
     const folded = foldBeyondAscii(other);
