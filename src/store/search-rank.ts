@@ -97,7 +97,7 @@ interface Scored {
   texts: string[];
   /** Each field's hits, in FIELDS order. */
   hits: Hit[][];
-  /** Bit t set: the query's term t matched (MAX_TERMS is 32). */
+  /** The query's terms it holds (see holds). */
   matched: number;
   all: boolean;
   coverage: number;
@@ -131,16 +131,21 @@ export async function rankedSearch(source: CandidateSource, request: SearchReque
 
 const identity = (c: SearchCandidate) => `${c.kind}:${c.key}`;
 
+// The terms a candidate holds are a bit set: bit t for the query's term t, in a 32-bit integer (MAX_TERMS is
+// 32), where a Set per candidate was garbage.
+const holds = (matched: number, term: number) => (matched & (1 << term)) !== 0;
+/** The set of all `count` terms: with 32, every bit, which a 32-bit integer reads as -1. */
+const allOf = (count: number) => (count === 32 ? -1 : (1 << count) - 1);
+
 /** Every candidate scored and sorted best first. */
 function rank(found: readonly Found[], termCount: number, corpus: number): Scored[] {
   const n = Math.max(corpus, found.length);
   const idf = Array.from({ length: termCount }, (_, t) => {
-    const df = found.filter((f) => f.matched & (1 << t)).length;
+    const df = found.filter((f) => holds(f.matched, t)).length;
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   });
   const totalIdf = idf.reduce((a, b) => a + b, 0) || 1;
-  // Every term's bit set; `matched` is a 32-bit integer, in which all 32 bits make -1.
-  const allTerms = termCount === 32 ? -1 : (1 << termCount) - 1;
+  const allTerms = allOf(termCount);
   const meanLength = FIELDS.map(
     (_, f) => found.reduce((sum, found) => sum + found.lengths[f]!, 0) / found.length || 1,
   );
@@ -155,7 +160,7 @@ function rank(found: readonly Found[], termCount: number, corpus: number): Score
       score += (idf[t]! * tf * (K1 + 1)) / (K1 + tf);
     }
     score *= 1 + ADJACENCY_BONUS * adjacent;
-    const coverage = idf.reduce((sum, value, t) => (matched & (1 << t) ? sum + value : sum), 0) / totalIdf;
+    const coverage = idf.reduce((sum, value, t) => (holds(matched, t) ? sum + value : sum), 0) / totalIdf;
     return { candidate, texts, hits, matched, all: matched === allTerms, coverage, score };
   });
   shareModuleEvidence(scored);
@@ -277,7 +282,7 @@ function toResult(s: Scored, finder: TermFinder, relevance: number): SearchResul
     tags: c.tags,
     project_id: c.project_id,
     match: s.all ? 'all' : 'partial',
-    matched: terms.filter((_, t) => s.matched & (1 << t)).map((t) => t.word),
+    matched: terms.filter((_, t) => holds(s.matched, t)).map((t) => t.word),
   };
   if (c.chunk) {
     result.chunk_index = c.chunk.index;

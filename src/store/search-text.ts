@@ -103,8 +103,8 @@ function flagsOf(code: number): number {
   let flags = characterFlags[code]!;
   if (flags === 0) {
     flags = KNOWN;
-    // A surrogate is half of a character (an emoji, say): not judged alone.
     const c = String.fromCharCode(code);
+    // A surrogate is half of a character (an emoji, say): not judged alone.
     if ((code < 0xd800 || code > 0xdfff) && foldCharacter(c) === c) {
       flags |= FOLDS_TO_ITSELF;
       if (!COMPOSING.test(c) && c.normalize('NFC') === c) flags |= PLAIN;
